@@ -1,0 +1,42 @@
+"""Where the database and the data directory are: arguments first, then the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("data")
+DB_FILENAME = "certreview.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The two places certreview works in: a database URL and a data directory."""
+
+    db_url: str
+    data_dir: Path
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "store" / "originals"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.data_dir / "store" / "thumbs"
+
+    @property
+    def previews_dir(self) -> Path:
+        return self.data_dir / "store" / "previews"
+
+
+def load_settings(db: str | None = None, data: str | os.PathLike[str] | None = None) -> Settings:
+    """Return settings from explicit values, else CERTREVIEW_DB / CERTREVIEW_DATA, else defaults."""
+    data_dir = Path(data or os.environ.get("CERTREVIEW_DATA") or DEFAULT_DATA_DIR)
+    url = db or os.environ.get("CERTREVIEW_DB") or sqlite_url(data_dir / DB_FILENAME)
+    return Settings(db_url=url, data_dir=data_dir)
+
+
+def sqlite_url(path: str | os.PathLike[str]) -> str:
+    """Return the SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{Path(path).resolve()}"

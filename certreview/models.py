@@ -1,0 +1,201 @@
+"""The stored records: roster, catalog, standards, rounds, submissions, images and decisions.
+
+Typed fields keep what the student or the registrar wrote; normalised values sit beside them.
+Decisions are append-only: the current state of a submission is its latest decision.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    student_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    admission_year: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    program: Mapped[str | None] = mapped_column(String(100))
+    class_name: Mapped[str | None] = mapped_column(String(100))
+    exit_year: Mapped[int | None]
+    email: Mapped[str | None] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"Student({self.student_id!r}, {self.name!r}, admitted {self.admission_year})"
+
+
+class CatalogItem(Base):
+    __tablename__ = "catalog_items"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str | None] = mapped_column(String(50))
+    points: Mapped[float]
+    group: Mapped[str] = mapped_column("group_code", String(64))
+    aliases: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"CatalogItem({self.code!r}, {self.name!r}, {self.points} pts, group {self.group!r})"
+
+
+class Standard(Base):
+    __tablename__ = "standards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    admission_from: Mapped[int]
+    admission_to: Mapped[int | None]
+    programs: Mapped[list[str] | None] = mapped_column(JSON)
+    during_enrollment: Mapped[bool]
+    min_count: Mapped[int]
+    min_points: Mapped[float]
+    min_per_category: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"Standard({self.name!r}, AY{self.admission_from}-{self.admission_to or ''})"
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    cutoff: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"Round({self.name!r}, cutoff={self.cutoff})"
+
+
+class ImageFile(Base):
+    """One distinct uploaded file, stored once under its SHA-256 whatever its name."""
+
+    __tablename__ = "image_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    byte_size: Mapped[int]
+    format: Mapped[str | None] = mapped_column(String(16))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    pixels: Mapped[int | None]
+    pages: Mapped[int] = mapped_column(default=1)
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
+    flag: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"ImageFile({self.sha256[:12]}…, {self.format}, {self.width}x{self.height})"
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_student", "student_id"),
+        Index("ix_submissions_round", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    row: Mapped[int]
+    imported_at: Mapped[datetime]
+    # As the student (or the platform) wrote them.
+    submitted_at_text: Mapped[str] = mapped_column(String(64))
+    student_id_text: Mapped[str] = mapped_column(String(64))
+    student_name_text: Mapped[str] = mapped_column(String(200))
+    category_text: Mapped[str] = mapped_column(String(200))
+    certificate_name_text: Mapped[str] = mapped_column(Text)
+    exam_year_text: Mapped[str] = mapped_column(String(64))
+    image_text: Mapped[str] = mapped_column(Text)
+    exam_date_text: Mapped[str | None] = mapped_column(String(64))
+    certificate_no: Mapped[str | None] = mapped_column(String(100))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    # Normalised and matched.
+    submitted_at: Mapped[datetime | None]
+    student_key: Mapped[str] = mapped_column(String(64), index=True)
+    student_id: Mapped[str | None] = mapped_column(ForeignKey("students.student_id"))
+    exam_year: Mapped[int | None]
+    item_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.code"))
+    image_sha256: Mapped[str | None] = mapped_column(ForeignKey("image_files.sha256"))
+    flags: Mapped[str] = mapped_column(String(400), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    round: Mapped[Round] = relationship()
+    student: Mapped[Student | None] = relationship()
+    item: Mapped[CatalogItem | None] = relationship()
+    image: Mapped[ImageFile | None] = relationship()
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="submission", order_by="Decision.id"
+    )
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in self.flags.split(";") if f]
+
+    def __repr__(self) -> str:
+        return f"Submission({self.submission_id!r}, {self.student_key!r}, flags={self.flags!r})"
+
+
+class Decision(Base):
+    """One reviewer's verdict on one submission; never updated, never deleted."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_submission", "submission_pk", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_pk: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    item_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.code"))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime]
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+
+    submission: Mapped[Submission] = relationship(back_populates="decisions")
+
+    def __repr__(self) -> str:
+        return f"Decision(#{self.id} {self.verdict} {self.reason or ''} by {self.reviewer!r})"
+
+
+class ExportLog(Base):
+    """Which file went where: one row per export."""
+
+    __tablename__ = "export_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int]
+    exported_by: Mapped[str] = mapped_column(String(100))
+    exported_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"ExportLog({self.kind!r}, {self.rows} rows, {self.path!r})"
+
+
+class ImportLog(Base):
+    """One import of a department file: what, when, and how many rows landed how."""
+
+    __tablename__ = "import_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime]
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"ImportLog({self.kind!r}, {self.source!r}, {self.counts})"
