@@ -1,0 +1,167 @@
+"""Review decisions: append-only history, the current state, undo and conflict checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from certreview.models import CatalogItem, Decision, Submission
+from certreview.vocabulary import REASONS, STATE_OF_VERDICT, VERDICTS
+
+
+class DecisionError(ValueError):
+    """A decision that breaks a rule of the contract (no reason, unknown item ...)."""
+
+
+class DecisionConflict(DecisionError):
+    """Another reviewer decided the submission after this reviewer loaded it."""
+
+    def __init__(self, submission_id: str, newer: Decision) -> None:
+        self.newer = newer
+        super().__init__(
+            f"{submission_id} was decided meanwhile by {newer.reviewer} "
+            f"({newer.verdict}{' ' + newer.reason if newer.reason else ''}, "
+            f"{newer.decided_at:%Y-%m-%d %H:%M})"
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A checked request to decide: what a CLI line or a button click asks for."""
+
+    verdict: str
+    reason: str | None = None
+    note: str | None = None
+    item_code: str | None = None
+
+
+def check_verdict(verdict: str, reason: str | None, note: str | None, item: str | None) -> Verdict:
+    """Return a Verdict, or raise DecisionError saying which rule is broken."""
+    reason = (reason or "").strip() or None
+    note = (note or "").strip() or None
+    item = (item or "").strip() or None
+    if verdict not in VERDICTS:
+        raise DecisionError(f"unknown decision {verdict!r}: use one of {', '.join(VERDICTS)}")
+    if reason is not None and reason not in REASONS:
+        raise DecisionError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
+    if verdict == "reject" and reason is None:
+        raise DecisionError(f"reject needs a reason: one of {', '.join(REASONS)}")
+    if verdict == "approve" and reason is not None:
+        raise DecisionError("approve takes no reason (use --note for a remark)")
+    if reason == "other" and note is None:
+        raise DecisionError("the reason 'other' needs a note saying what is wrong")
+    if item is not None and verdict != "approve":
+        raise DecisionError("only approve can set the catalog item")
+    return Verdict(verdict, reason, note, item)
+
+
+def latest_decision_ids() -> Select[tuple[int, int]]:
+    """Return a query of (submission_pk, latest decision id) for every decided submission."""
+    return select(Decision.submission_pk, func.max(Decision.id).label("decision_id")).group_by(
+        Decision.submission_pk
+    )
+
+
+def current_decision(session: Session, submission: Submission) -> Decision | None:
+    """Return the latest decision on SUBMISSION, or None while it is undecided."""
+    return session.scalars(
+        select(Decision)
+        .where(Decision.submission_pk == submission.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    ).first()
+
+
+def current_state(decision: Decision | None) -> str:
+    """Return pending / approved / rejected / returned for a latest decision (or None)."""
+    return "pending" if decision is None else STATE_OF_VERDICT[decision.verdict]
+
+
+def find_submission(session: Session, submission_id: str) -> Submission:
+    """Return the submission with the platform's SUBMISSION_ID, or raise DecisionError."""
+    found = session.scalars(
+        select(Submission).where(Submission.submission_id == submission_id.strip())
+    ).first()
+    if found is None:
+        raise DecisionError(f"no submission {submission_id!r} — check the ID in the intake report")
+    return found
+
+
+def decide(
+    session: Session,
+    submission: Submission,
+    verdict: Verdict,
+    reviewer: str,
+    *,
+    expected_latest: int | None | bool = False,
+    now: datetime | None = None,
+) -> Decision:
+    """Append a decision on SUBMISSION and return it.
+
+    With EXPECTED_LATEST (the latest decision id the reviewer saw, None for undecided), raise
+    DecisionConflict when someone else decided since; the default False skips the check.
+    """
+    reviewer = (reviewer or "").strip()
+    if not reviewer:
+        raise DecisionError("a decision needs the reviewer's name")
+    if verdict.item_code is not None and session.get(CatalogItem, verdict.item_code) is None:
+        raise DecisionError(f"no catalog item {verdict.item_code!r} — see the catalog for codes")
+    latest = current_decision(session, submission)
+    if expected_latest is not False and (latest.id if latest else None) != expected_latest:
+        assert latest is not None  # someone decided: the ids differ only then
+        raise DecisionConflict(submission.submission_id, latest)
+    decision = Decision(
+        submission=submission,
+        verdict=verdict.verdict,
+        reason=verdict.reason,
+        note=verdict.note,
+        item_code=verdict.item_code,
+        reviewer=reviewer,
+        decided_at=now or datetime.now(),
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def undo(session: Session, decision: Decision, reviewer: str, now: datetime | None = None) -> Decision:
+    """Append a decision that restores what stood before DECISION, and return it.
+
+    Only the latest decision on a submission can be undone; nothing is deleted.
+    """
+    latest = current_decision(session, decision.submission)
+    if latest is None or latest.id != decision.id:
+        raise DecisionError(
+            f"{decision.submission.submission_id} has a newer decision than the one to undo"
+        )
+    before = session.scalars(
+        select(Decision)
+        .where(Decision.submission_pk == decision.submission_pk, Decision.id < decision.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    ).first()
+    restored = Decision(
+        submission=decision.submission,
+        verdict=before.verdict if before else "pending",
+        reason=before.reason if before else None,
+        note=f"undo of decision #{decision.id}",
+        item_code=before.item_code if before else None,
+        reviewer=reviewer,
+        decided_at=now or datetime.now(),
+        undoes_id=decision.id,
+    )
+    session.add(restored)
+    session.flush()
+    return restored
+
+
+def history(session: Session, submission: Submission) -> list[Decision]:
+    """Return every decision on SUBMISSION, oldest first."""
+    return list(
+        session.scalars(
+            select(Decision).where(Decision.submission_pk == submission.id).order_by(Decision.id)
+        )
+    )

@@ -1,0 +1,126 @@
+"""ROC academic years: parse what students type, and the enrollment window."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+ROC_OFFSET = 1911
+# Plausible ROC years for certificates earned by living students.
+_ROC_RANGE = range(60, 200)
+_GREGORIAN_RANGE = range(1971, 2111)
+
+
+@dataclass(frozen=True)
+class ExamYear:
+    """What an exam-year cell means: an academic year, or why it has none."""
+
+    year: int | None
+    problem: str | None = None  # None, "blank", "ambiguous" or "unreadable"
+
+
+def academic_year(day: date | datetime) -> int:
+    """Return the ROC academic year of a day (AY N runs 1 Aug N+1911 to 31 Jul N+1912).
+
+    >>> academic_year(date(2023, 7, 31)), academic_year(date(2023, 8, 1))
+    (111, 112)
+    """
+    return day.year - ROC_OFFSET - (1 if day.month < 8 else 0)
+
+
+_PATTERNS = [
+    re.compile(r"^(?:民國)?(\d{2,3})(?:學年度?|年度?)?$"),  # 112, 112學年度, 民國112年
+    re.compile(r"^(?:民國)?(\d{2,3})[-/_.](?:[12上下])(?:學期)?$"),  # 112-1, 112-2, 112上
+    re.compile(r"^(?:民國)?(\d{2,3})學年度?(?:第?[一二12上下]學期)$"),  # 112學年度第1學期
+    re.compile(r"^(?:AY|ay)(\d{2,3})$"),
+]
+_GREGORIAN = re.compile(r"^(\d{4})(?:年)?$")
+
+
+def parse_exam_year(text: str | None, exam_date: str | None = None) -> ExamYear:
+    """Return the ROC academic year a student meant by TEXT, using EXAM_DATE when given.
+
+    >>> parse_exam_year("民國112年").year, parse_exam_year("112-1").year
+    (112, 112)
+    >>> parse_exam_year("2023").problem
+    'ambiguous'
+    >>> parse_exam_year("2023", "2023-10-05").year
+    112
+    """
+    when = parse_date(exam_date)
+    cleaned = unicodedata.normalize("NFKC", text or "").replace(" ", "").strip()
+    if not cleaned:
+        return ExamYear(academic_year(when)) if when else ExamYear(None, "blank")
+    if when is not None:
+        return ExamYear(academic_year(when))
+    for pattern in _PATTERNS:
+        match = pattern.match(cleaned)
+        if match and int(match.group(1)) in _ROC_RANGE:
+            return ExamYear(int(match.group(1)))
+    match = _GREGORIAN.match(cleaned)
+    if match and int(match.group(1)) in _GREGORIAN_RANGE:
+        # A calendar year spans two academic years: Jan-Jul is AY y-1912, Aug-Dec AY y-1911.
+        return ExamYear(None, "ambiguous")
+    return ExamYear(None, "unreadable")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+_ROC_DATE = re.compile(r"^(?:民國)?(\d{2,3})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_date(text: str | None) -> date | None:
+    """Return the day TEXT names (ISO, slashes, or an ROC date like 112/10/05), else None.
+
+    >>> parse_date("112/10/05"), parse_date("2023-10-05")
+    (datetime.date(2023, 10, 5), datetime.date(2023, 10, 5))
+    """
+    moment = parse_datetime(text)
+    if moment is not None:
+        return moment.date()
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    match = _ROC_DATE.match(cleaned)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            return date(year + ROC_OFFSET, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    """Return the moment TEXT names (a date alone is midnight), else None."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    if not cleaned:
+        return None
+    for fmt in _DATETIME_FORMATS + _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(cleaned).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def enrollment_years(admission_year: int, exit_year: int | None, current_year: int) -> range:
+    """Return the academic years a student is enrolled for: admission to exit (or now).
+
+    >>> enrollment_years(110, None, 114)
+    range(110, 115)
+    """
+    last = exit_year if exit_year is not None else current_year
+    return range(admission_year, last + 1)
+
+
+def enrollment_flag(exam_year: int, years: range) -> str | None:
+    """Return "before_enrollment" / "after_enrollment" when EXAM_YEAR lies outside YEARS."""
+    if exam_year < years.start:
+        return "before_enrollment"
+    if exam_year >= years.stop:
+        return "after_enrollment"
+    return None
