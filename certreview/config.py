@@ -18,16 +18,9 @@ class Settings:
     data_dir: Path
 
     @property
-    def images_dir(self) -> Path:
-        return self.data_dir / "store" / "originals"
-
-    @property
-    def thumbs_dir(self) -> Path:
-        return self.data_dir / "store" / "thumbs"
-
-    @property
-    def previews_dir(self) -> Path:
-        return self.data_dir / "store" / "previews"
+    def store_dir(self) -> Path:
+        """Return the folder of original uploads, thumbnails and previews."""
+        return self.data_dir / "store"
 
 
 def load_settings(db: str | None = None, data: str | os.PathLike[str] | None = None) -> Settings:

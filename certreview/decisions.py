@@ -96,7 +96,7 @@ def decide(
     verdict: Verdict,
     reviewer: str,
     *,
-    expected_latest: int | None | bool = False,
+    expected_latest: int | bool | None = False,
     now: datetime | None = None,
 ) -> Decision:
     """Append a decision on SUBMISSION and return it.
@@ -127,7 +127,9 @@ def decide(
     return decision
 
 
-def undo(session: Session, decision: Decision, reviewer: str, now: datetime | None = None) -> Decision:
+def undo(
+    session: Session, decision: Decision, reviewer: str, now: datetime | None = None
+) -> Decision:
     """Append a decision that restores what stood before DECISION, and return it.
 
     Only the latest decision on a submission can be undone; nothing is deleted.

@@ -64,7 +64,9 @@ def parse_standards(text: str) -> list[Rule]:
         raise StandardsError(f"not valid TOML ({exc}) — check quotes and brackets") from None
     tables = data.get("standard")
     if not isinstance(tables, list) or not tables:
-        raise StandardsError("no [[standard]] tables found — each standard starts with [[standard]]")
+        raise StandardsError(
+            "no [[standard]] tables found — each standard starts with [[standard]]"
+        )
     rules = [_rule(i, table) for i, table in enumerate(tables, start=1)]
     names = [r.name for r in rules]
     if len(set(names)) != len(names):

@@ -1,0 +1,196 @@
+"""Import the roster, the catalog and the standards: upsert by key, report bad rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certreview.catalog import split_aliases
+from certreview.models import CatalogItem, ImportLog, Standard, Student
+from certreview.normalise import is_blank, normalise_id
+from certreview.standards import StandardsError, parse_standards
+from certreview.tables import Table, TableError, read_table
+
+ROSTER_REQUIRED = ("student_id", "name", "admission_year", "status")
+ROSTER_OPTIONAL = ("program", "class_name", "exit_year", "email")
+CATALOG_REQUIRED = ("code", "category", "name", "level", "points", "group", "aliases")
+STUDENT_STATUSES = ("enrolled", "graduated", "withdrawn", "suspended")
+
+
+@dataclass
+class ImportResult:
+    """What an import did: counts by outcome, one-line problems by file row, and notes."""
+
+    kind: str
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    def summary(self) -> str:
+        """Return one line such as 'roster: 3 added, 1 updated, 1 skipped'."""
+        parts = [f"{n} {outcome}" for outcome, n in self.counts.items()] or ["nothing to import"]
+        return f"{self.kind}: {', '.join(parts)}"
+
+
+def _whole_number(text: str, what: str) -> int:
+    cleaned = text.strip().removesuffix("學年度").removesuffix("年").removeprefix("民國")
+    try:
+        return int(float(cleaned)) if cleaned.replace(".", "", 1).isdigit() else int(cleaned)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a whole number") from None
+
+
+def import_roster(session: Session, path: Path) -> ImportResult:
+    """Upsert the registrar's roster by student ID (normalised) and return what happened."""
+    table = read_table(path, ROSTER_REQUIRED, ROSTER_OPTIONAL)
+    result = ImportResult("roster", notes=table.notes)
+    existing = {s.student_id: s for s in session.scalars(select(Student))}
+    for line, row in zip(table.line_numbers, table.rows, strict=True):
+        try:
+            values = _roster_values(row)
+        except ValueError as exc:
+            result.problems.append((line, str(exc)))
+            result.count("skipped")
+            continue
+        student = existing.get(values["student_id"])
+        if student is None:
+            student = existing[values["student_id"]] = Student(**values)
+            session.add(student)
+            result.count("added")
+        elif any(getattr(student, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(student, key, value)
+            result.count("updated")
+        else:
+            result.count("unchanged")
+    _log(session, result, path)
+    return result
+
+
+def _roster_values(row: dict[str, str]) -> dict[str, object]:
+    student_id = normalise_id(row["student_id"])
+    if not student_id:
+        raise ValueError("student_id is blank")
+    if is_blank(row["name"]):
+        raise ValueError(f"{student_id}: name is blank")
+    status = row["status"].strip().lower()
+    if status not in STUDENT_STATUSES:
+        raise ValueError(
+            f"{student_id}: status {row['status']!r} is not one of {', '.join(STUDENT_STATUSES)}"
+        )
+    exit_year = row.get("exit_year", "").strip()
+    return {
+        "student_id": student_id,
+        "name": row["name"].strip(),
+        "admission_year": _whole_number(row["admission_year"], f"{student_id}: admission_year"),
+        "status": status,
+        "program": row.get("program", "").strip() or None,
+        "class_name": row.get("class_name", "").strip() or None,
+        "exit_year": _whole_number(exit_year, f"{student_id}: exit_year") if exit_year else None,
+        "email": row.get("email", "").strip() or None,
+    }
+
+
+def import_catalog(session: Session, path: Path) -> ImportResult:
+    """Upsert the catalog items by code and return what happened."""
+    table = read_table(path, CATALOG_REQUIRED)
+    result = ImportResult("catalog", notes=table.notes)
+    existing = {c.code: c for c in session.scalars(select(CatalogItem))}
+    for line, row in zip(table.line_numbers, table.rows, strict=True):
+        code = row["code"].strip()
+        try:
+            if not code or is_blank(row["name"]) or is_blank(row["category"]):
+                raise ValueError(f"{code or 'a row'}: code, category and name are required")
+            try:
+                points = float(row["points"].strip() or "nan")
+            except ValueError:
+                points = float("nan")
+            if points != points or points < 0:
+                raise ValueError(f"{code}: points {row['points']!r} is not a number ≥ 0")
+        except ValueError as exc:
+            result.problems.append((line, str(exc)))
+            result.count("skipped")
+            continue
+        values = {
+            "category": row["category"].strip(),
+            "name": row["name"].strip(),
+            "level": row["level"].strip() or None,
+            "points": points,
+            "group": row["group"].strip() or code,  # an empty group: the item is its own group
+            "aliases": "|".join(split_aliases(row["aliases"])) or None,
+        }
+        item = existing.get(code)
+        if item is None:
+            existing[code] = CatalogItem(code=code, **values)
+            session.add(existing[code])
+            result.count("added")
+        elif any(getattr(item, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(item, key, value)
+            result.count("updated")
+        else:
+            result.count("unchanged")
+    _log(session, result, path)
+    return result
+
+
+def import_standards(session: Session, path: Path) -> ImportResult:
+    """Replace the course standards with those in a TOML file (their order is kept)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise TableError(
+            f"{Path(path).name}: not UTF-8 text — save the TOML file as UTF-8"
+        ) from None
+    try:
+        rules = parse_standards(text)
+    except StandardsError as exc:
+        raise TableError(f"{Path(path).name}: {exc}") from None
+    result = ImportResult("standards")
+    existing = {s.name: s for s in session.scalars(select(Standard))}
+    for position, rule in enumerate(rules):
+        values = {
+            "position": position,
+            "admission_from": rule.admission_from,
+            "admission_to": rule.admission_to,
+            "programs": list(rule.programs) if rule.programs is not None else None,
+            "during_enrollment": rule.during_enrollment,
+            "min_count": rule.min_count,
+            "min_points": rule.min_points,
+            "min_per_category": dict(rule.min_per_category),
+        }
+        standard = existing.pop(rule.name, None)
+        if standard is None:
+            session.add(Standard(name=rule.name, **values))
+            result.count("added")
+        elif any(getattr(standard, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(standard, key, value)
+            result.count("updated")
+        else:
+            result.count("unchanged")
+    for gone in existing.values():
+        session.delete(gone)  # standards are configuration, not student data
+        result.count("removed")
+    _log(session, result, path)
+    return result
+
+
+def _log(session: Session, result: ImportResult, path: Path) -> None:
+    session.add(
+        ImportLog(
+            kind=result.kind, source=str(path), imported_at=datetime.now(), counts=result.counts
+        )
+    )
+
+
+__all__ = ["ImportResult", "Table", "import_catalog", "import_roster", "import_standards"]

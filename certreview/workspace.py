@@ -1,0 +1,45 @@
+"""The app factory: one object that holds the settings, the database and the image store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from certreview.config import Settings, load_settings
+from certreview.db import check_schema, make_engine, make_sessionmaker, upgrade
+from certreview.imagestore import ImageStore
+
+
+@dataclass
+class Workspace:
+    """Everything a command, a notebook or a test needs to work on one department."""
+
+    settings: Settings
+    engine: Engine
+    Session: sessionmaker[Session]
+    store: ImageStore
+
+    @classmethod
+    def open(
+        cls,
+        db: str | None = None,
+        data: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = False,
+    ) -> Workspace:
+        """Open the department at DB / DATA; with CREATE, apply migrations first."""
+        settings = load_settings(db, data)
+        engine = make_engine(settings.db_url)
+        if create:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            upgrade(engine)
+        else:
+            check_schema(engine)
+        return cls(settings, engine, make_sessionmaker(engine), ImageStore(settings.store_dir))
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()

@@ -1,0 +1,49 @@
+"""Shared fixtures: a real database (SQLite in tmp_path, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from certreview.config import sqlite_url
+from certreview.workspace import Workspace
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+PG_URL = os.environ.get("CERTREVIEW_TEST_PG")  # e.g. postgresql+psycopg://postgres@127.0.0.1/postgres
+
+
+@pytest.fixture(params=["sqlite", "postgres"] if PG_URL else ["sqlite"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Return the database kind under test: every storage test runs on each one available."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, db_backend: str) -> Iterator[str]:
+    """Return the URL of an empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if db_backend == "sqlite":
+        yield sqlite_url(tmp_path / "test.sqlite")
+        return
+    assert PG_URL is not None
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_URL.rpartition("/")
+    yield f"{base}/{name}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, db_url: str) -> Iterator[Workspace]:
+    """Return a migrated, empty department with its data directory in tmp_path."""
+    ws = Workspace.open(db_url, tmp_path / "data", create=True)
+    yield ws
+    ws.close()
