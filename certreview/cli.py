@@ -1,0 +1,292 @@
+"""The `certreview` command line: a thin edge over the library; each command is one transaction."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from certreview import __version__
+
+DEBUG_ENV = "CERTREVIEW_DEBUG"
+
+
+class CommandError(Exception):
+    """A command that cannot go on; str() is the one line for stderr."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser (the README's command list is checked against it)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database URL (default: $CERTREVIEW_DB or the SQLite file in the data dir)",
+    )
+    common.add_argument(
+        "--data",
+        default=argparse.SUPPRESS,
+        help="data directory (default: $CERTREVIEW_DATA or ./data)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="certreview",
+        description="The department's certificate review workbench.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"certreview {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", parents=[common], help="create or upgrade the database")
+    demo = sub.add_parser(
+        "demo", parents=[common], help="build a realistic synthetic department, ready to review"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (the demo is deterministic)")
+    demo.add_argument("--students", type=int, default=420)
+    demo.add_argument("--submissions", type=int, default=1600)
+
+    imp = sub.add_parser("import", parents=[common], help="import a department file")
+    kinds = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
+    for kind, what in (
+        ("roster", "the registrar's roster (CSV/XLSX)"),
+        ("catalog", "the certificate catalog (CSV/XLSX)"),
+    ):
+        p = kinds.add_parser(kind, parents=[common], help=what)
+        p.add_argument("file", type=Path, metavar="FILE")
+    p = kinds.add_parser("standards", parents=[common], help="the course standards (TOML)")
+    p.add_argument("file", type=Path, metavar="FILE.toml")
+    p = kinds.add_parser("submissions", parents=[common], help="the upload platform's export")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument(
+        "--images", type=Path, required=True, metavar="DIR|ZIP", help="the images folder or ZIP"
+    )
+    p.add_argument(
+        "--round", metavar="NAME", help="review round (default: this academic year, e.g. AY115)"
+    )
+    p.add_argument(
+        "--cutoff", metavar="DATE", help="the round's cutoff; later uploads are flagged late"
+    )
+    p.add_argument("--report", type=Path, metavar="OUT.csv", help="write the intake report here")
+    p.add_argument("--workers", type=int, help="processes for image checks (default: all cores)")
+
+    d = sub.add_parser("decide", parents=[common], help="record a decision on a submission")
+    d.add_argument("submission_id", metavar="SUBMISSION_ID")
+    d.add_argument("verdict", choices=("approve", "reject", "return"))
+    d.add_argument("--reason", metavar="CODE", help="reject/return reason code")
+    d.add_argument("--note", metavar="TEXT")
+    d.add_argument(
+        "--item", metavar="CODE", help="catalog item, when approving a submission that matched none"
+    )
+    d.add_argument("--reviewer", required=True, metavar="NAME")
+
+    e = sub.add_parser(
+        "export", parents=[common], help="write the eligibility, audit or notices table"
+    )
+    e.add_argument("kind", choices=("eligibility", "audit", "notices"))
+    e.add_argument("out", type=Path, metavar="OUT.csv|OUT.xlsx")
+    e.add_argument("--by", metavar="NAME", help="who exports (default: the OS user)")
+
+    s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
+    s.add_argument("student_id", metavar="STUDENT_ID")
+
+    lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")
+    lab.add_argument("--no-browser", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status (0 ok, 1 bad input or state, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(
+            "certreview: interrupted; nothing was saved from the unfinished step", file=sys.stderr
+        )
+        return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        known = _known_errors()
+        if isinstance(exc, known):
+            print(f"certreview: {exc}", file=sys.stderr)
+        else:
+            print(
+                f"certreview: unexpected {type(exc).__name__}: {exc} "
+                f"(set {DEBUG_ENV}=1 for details and report it)",
+                file=sys.stderr,
+            )
+        return 1
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from certreview.db import SchemaError
+    from certreview.decisions import DecisionError
+    from certreview.sources import ImageSourceError
+    from certreview.status import UnknownStudent
+    from certreview.tables import TableError
+
+    return (
+        CommandError,
+        SchemaError,
+        DecisionError,
+        ImageSourceError,
+        TableError,
+        UnknownStudent,
+        ValueError,
+        OSError,
+    )
+
+
+def _workspace(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+    from certreview.workspace import Workspace
+
+    return Workspace.open(getattr(args, "db", None), getattr(args, "data", None), create=create)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "lab":
+        return _lab(args)
+    ws = _workspace(args, create=args.command in {"init", "demo"})
+    try:
+        handler = {
+            "init": _init,
+            "demo": _demo,
+            "import": _import,
+            "decide": _decide,
+            "export": _export,
+            "status": _status,
+        }[args.command]
+        return handler(ws, args)
+    finally:
+        ws.close()
+
+
+def _init(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    print(f"database ready: {ws.settings.db_url}")
+    return 0
+
+
+def _demo(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from certreview.demo import build_demo
+
+    summary = build_demo(ws, seed=args.seed, students=args.students, submissions=args.submissions)
+    print(summary)
+    return 0
+
+
+def _import(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from certreview.imports import import_catalog, import_roster, import_standards
+
+    if args.kind == "submissions":
+        return _import_submissions(ws, args)
+    action = {"roster": import_roster, "catalog": import_catalog, "standards": import_standards}[
+        args.kind
+    ]
+    with ws.Session.begin() as session:
+        result = action(session, args.file)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for line, problem in result.problems:
+        print(f"row {line}: {problem}", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _import_submissions(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    from certreview.intake import import_submissions, parse_cutoff
+
+    cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
+    bar = tqdm(total=0, unit="image", desc="checking images", disable=None, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        with ws.Session.begin() as session:
+            result = import_submissions(
+                session,
+                ws.store,
+                args.file,
+                args.images,
+                round_name=args.round,
+                cutoff=cutoff,
+                workers=args.workers,
+                progress=progress,
+            )
+    finally:
+        bar.close()
+    if args.report:
+        result.write_report(args.report)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.summary())
+    flags = result.flag_counts()
+    if flags:
+        print(
+            "flags: "
+            + ", ".join(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
+        )
+    return 0
+
+
+def _decide(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from certreview.decisions import check_verdict, current_state, decide, find_submission
+
+    verdict = check_verdict(args.verdict, args.reason, args.note, args.item)
+    with ws.Session.begin() as session:
+        submission = find_submission(session, args.submission_id)
+        decision = decide(session, submission, verdict, args.reviewer)
+        print(f"{submission.submission_id}: {current_state(decision)} (decision #{decision.id})")
+    return 0
+
+
+def _export(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from certreview.exports import export
+
+    with ws.Session.begin() as session:
+        rows = export(session, args.kind, args.out, args.by or getpass.getuser())
+    print(f"{args.kind}: {rows} rows written to {args.out}")
+    return 0
+
+
+def _status(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    from certreview.status import student_status
+
+    with ws.Session() as session:
+        print(student_status(session, args.student_id))
+    return 0
+
+
+def notebooks_dir() -> Path:
+    """Return the notebooks folder of a source checkout, else ./notebooks."""
+    here = Path(__file__).resolve().parents[1] / "notebooks"
+    return here if here.is_dir() else Path.cwd() / "notebooks"
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from certreview.config import load_settings
+
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    env = dict(
+        os.environ, CERTREVIEW_DB=settings.db_url, CERTREVIEW_DATA=str(settings.data_dir.resolve())
+    )
+    folder = notebooks_dir()
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    review = folder / "02_unified_review.ipynb"
+    if review.exists():
+        command.append(str(review))
+    if args.no_browser:
+        command.append("--no-browser")
+    return subprocess.call(command, env=env)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,322 @@
+"""Import the upload platform's submissions export: keep every row, flag what is not clean."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certreview.assess import REQUIRED_FIELDS, StudentFacts, assess_row, ordered
+from certreview.catalog import CatalogMatcher, Entry, split_aliases
+from certreview.images import NEAR_DUPLICATE_DISTANCE
+from certreview.imagestore import ImageStore
+from certreview.models import (
+    CatalogItem,
+    ImageFile,
+    ImportLog,
+    Round,
+    Standard,
+    Student,
+    Submission,
+)
+from certreview.normalise import is_blank
+from certreview.parallel import inspect_many
+from certreview.sources import (
+    ImageSourceError,
+    ImageTooLarge,
+    MissingImage,
+    UnsafePath,
+    open_source,
+)
+from certreview.standards import rules_from_rows
+from certreview.tables import read_table
+from certreview.years import academic_year, parse_datetime
+
+OPTIONAL_FIELDS = ("exam_date", "certificate_no", "issuer")
+REPORT_COLUMNS = ("row", "submission_id", "student_id", "status", "flags")
+_SOURCE_FLAGS: dict[type[ImageSourceError], str] = {
+    UnsafePath: "unsafe_path",
+    MissingImage: "missing_image",
+    ImageTooLarge: "image_too_large",
+}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the intake report, as the contract names its columns."""
+
+    row: int
+    submission_id: str
+    student_id: str
+    status: str  # accepted | flagged | skipped
+    flags: str
+
+
+@dataclass
+class IntakeResult:
+    """What an import of submissions did, row by row."""
+
+    round_name: str
+    rows: list[ReportRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return how many rows were accepted, flagged and skipped."""
+        out = {"accepted": 0, "flagged": 0, "skipped": 0}
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+    def flag_counts(self) -> dict[str, int]:
+        """Return how many imported rows carry each flag."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            for f in filter(None, r.flags.split(";")):
+                out[f] = out.get(f, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        """Return one line such as 'submissions (AY115): 3 accepted, 2 flagged, 0 skipped'."""
+        counts = ", ".join(f"{n} {k}" for k, n in self.counts().items())
+        return f"submissions ({self.round_name}): {counts}"
+
+    def write_report(self, path: Path) -> None:
+        """Write the intake report CSV (UTF-8 with BOM so Excel shows Chinese names)."""
+        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(REPORT_COLUMNS)
+            for r in self.rows:
+                writer.writerow([r.row, r.submission_id, r.student_id, r.status, r.flags])
+
+
+def default_round_name(today: date | None = None) -> str:
+    """Return the name of this academic year's unified review, e.g. 'AY115'."""
+    return f"AY{academic_year(today or date.today())}"
+
+
+def parse_cutoff(text: str) -> datetime:
+    """Return the last moment of a cutoff given as a date (inclusive) or a date and time."""
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValueError(f"cutoff {text!r} is not a date — write it as YYYY-MM-DD")
+    if len(text.strip()) <= 10:  # a bare date: uploads during that whole day are on time
+        return datetime.combine(moment.date(), time.max)
+    return moment
+
+
+def get_round(session: Session, name: str, cutoff: datetime | None = None) -> Round:
+    """Return the review round NAME, creating it (or setting its cutoff) as needed."""
+    found = session.scalars(select(Round).where(Round.name == name)).first()
+    if found is None:
+        found = Round(name=name, cutoff=cutoff, created_at=datetime.now())
+        session.add(found)
+        session.flush()
+    elif cutoff is not None:
+        found.cutoff = cutoff
+    return found
+
+
+def import_submissions(
+    session: Session,
+    store: ImageStore,
+    path: Path,
+    images: Path,
+    *,
+    round_name: str | None = None,
+    cutoff: datetime | None = None,
+    today: date | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IntakeResult:
+    """Import a submissions export with its images folder or ZIP, and return the report."""
+    table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
+    round_ = get_round(session, round_name or default_round_name(today), cutoff)
+    result = IntakeResult(round_.name, notes=list(table.notes))
+    roster = {
+        s.student_id: StudentFacts(s.student_id, s.name, s.admission_year, s.program, s.exit_year)
+        for s in session.scalars(select(Student))
+    }
+    matcher = CatalogMatcher(
+        Entry(c.code, c.category, c.name, split_aliases(c.aliases))
+        for c in session.scalars(select(CatalogItem))
+    )
+    rules = rules_from_rows(session.scalars(select(Standard)))
+    known_ids = set(session.scalars(select(Submission.submission_id)))
+    now = datetime.now()
+
+    new: list[tuple[int, Submission, set[str]]] = []
+    with open_source(Path(images)) as source:
+        for line, row in zip(table.line_numbers, table.rows, strict=True):
+            submission_id = row["submission_id"].strip() or _row_key(row)
+            if submission_id in known_ids:
+                result.rows.append(ReportRow(line, submission_id, "", "skipped", ""))
+                continue
+            known_ids.add(submission_id)
+            verdict = assess_row(
+                row, roster, matcher, rules, cutoff=round_.cutoff, today=today or now.date()
+            )
+            submission = _submission(row, submission_id, line, round_, now, verdict)
+            flags = set(verdict.flags)
+            if not is_blank(row["image"]):
+                try:
+                    submission.image_sha256 = store.put(source.read(row["image"].strip()))
+                except ImageSourceError as exc:
+                    flags.add(_SOURCE_FLAGS.get(type(exc), "unreadable_image"))
+                    verdict.notes.append(str(exc))
+            submission.notes = "\n".join(verdict.notes)
+            new.append((line, submission, flags))
+
+    _inspect_new_images(session, store, {s.image_sha256 for _, s, _ in new}, workers, progress)
+    _flag_images(session, new)
+    for line, submission, flags in new:
+        submission.flags = ";".join(ordered(flags))
+        session.add(submission)
+        result.rows.append(
+            ReportRow(
+                line,
+                submission.submission_id,
+                submission.student_key,
+                "flagged" if flags else "accepted",
+                submission.flags,
+            )
+        )
+    result.rows.sort(key=lambda r: r.row)
+    session.add(
+        ImportLog(kind="submissions", source=str(path), imported_at=now, counts=result.counts())
+    )
+    session.flush()
+    return result
+
+
+def _row_key(row: dict[str, str]) -> str:
+    # A row without an ID still gets a stable one, so re-importing it adds nothing.
+    digest = hashlib.sha1("\x1f".join(row[k] for k in sorted(row)).encode()).hexdigest()
+    return f"row-{digest[:12]}"
+
+
+def _submission(
+    row: dict[str, str], submission_id: str, line: int, round_: Round, now: datetime, verdict
+) -> Submission:  # type: ignore[no-untyped-def]
+    return Submission(
+        submission_id=submission_id,
+        round=round_,
+        row=line,
+        imported_at=now,
+        submitted_at_text=row["submitted_at"],
+        student_id_text=row["student_id"],
+        student_name_text=row["student_name"],
+        category_text=row["category"],
+        certificate_name_text=row["certificate_name"],
+        exam_year_text=row["exam_year"],
+        image_text=row["image"],
+        exam_date_text=row.get("exam_date") or None,
+        certificate_no=row.get("certificate_no") or None,
+        issuer=row.get("issuer") or None,
+        submitted_at=verdict.submitted_at,
+        student_key=verdict.student_key,
+        student_id=verdict.student_id,
+        exam_year=verdict.exam_year,
+        item_code=verdict.item_code,
+    )
+
+
+def _inspect_new_images(
+    session: Session,
+    store: ImageStore,
+    shas: set[str | None],
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    wanted = sorted(s for s in shas if s)
+    known = set(session.scalars(select(ImageFile.sha256).where(ImageFile.sha256.in_(wanted))))
+    todo = [sha for sha in wanted if sha not in known]
+    items = [(sha, store.original_path(sha)) for sha in todo]
+    for sha, report in inspect_many(items, workers=workers, progress=progress):
+        if report.thumbnail is not None:
+            store.save_thumbnail(sha, report.thumbnail)
+        session.add(
+            ImageFile(
+                sha256=sha,
+                byte_size=store.original_path(sha).stat().st_size,
+                format=report.format,
+                width=report.width,
+                height=report.height,
+                pixels=report.pixels,
+                pages=report.pages,
+                phash=report.phash,
+                flag=report.flag,
+                message=report.message,
+            )
+        )
+    session.flush()
+
+
+def _flag_images(session: Session, new: list[tuple[int, Submission, set[str]]]) -> None:
+    """Add image flags: unreadable or too large, and duplicates of earlier uploads."""
+    shas = {s.image_sha256 for _, s, _ in new if s.image_sha256}
+    files = {
+        f.sha256: f for f in session.scalars(select(ImageFile).where(ImageFile.sha256.in_(shas)))
+    }
+    earlier = session.execute(
+        select(Submission, ImageFile.phash)
+        .join(ImageFile, Submission.image_sha256 == ImageFile.sha256)
+        .order_by(Submission.id)
+    ).all()
+    pending = {id(s): flags for _, s, flags in new}
+    seen = _Seen()
+    for old, phash in earlier:
+        seen.add(old, old.image_sha256, phash)
+    for _, submission, flags in new:
+        image = files.get(submission.image_sha256 or "")
+        if image is None:
+            continue
+        if image.flag:
+            flags.add(image.flag)
+        if image.message and image.flag:
+            submission.notes = "\n".join(filter(None, [submission.notes, image.message]))
+        for match in seen.matches(image.sha256, image.phash):
+            if match.student_key == submission.student_key:
+                flags.add("duplicate_image")
+            else:
+                flags.add("shared_image")
+                # The earlier upload is just as suspect: the office must see both sides.
+                if id(match) in pending:
+                    pending[id(match)].add("shared_image")
+                else:
+                    match.flags = ";".join(ordered({*match.flag_list, "shared_image"}))
+        seen.add(submission, image.sha256, image.phash)
+
+
+class _Seen:
+    """Earlier uploads, searchable by exact content hash and by perceptual-hash distance."""
+
+    def __init__(self) -> None:
+        self.by_sha: dict[str, list[Submission]] = {}
+        self.subs: list[Submission] = []
+        self.hashes: list[int] = []
+        self._array: np.ndarray | None = None
+
+    def add(self, submission: Submission, sha: str | None, phash: str | None) -> None:
+        if sha:
+            self.by_sha.setdefault(sha, []).append(submission)
+        if phash:
+            self.subs.append(submission)
+            self.hashes.append(int(phash, 16))
+            self._array = None
+
+    def matches(self, sha: str, phash: str | None) -> list[Submission]:
+        found = {id(s): s for s in self.by_sha.get(sha, [])}
+        if phash and self.hashes:
+            if self._array is None:
+                self._array = np.array(self.hashes, dtype=np.uint64)
+            distance = np.bitwise_count(self._array ^ np.uint64(int(phash, 16)))
+            for i in np.flatnonzero(distance <= NEAR_DUPLICATE_DISTANCE):
+                found.setdefault(id(self.subs[i]), self.subs[i])
+        return list(found.values())

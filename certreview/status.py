@@ -1,0 +1,74 @@
+"""What the office reads out when a student phones: their record, uploads and decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from certreview.decisions import current_state
+from certreview.models import Standard, Student, Submission
+from certreview.normalise import normalise_id
+from certreview.standards import pick_rule, rules_from_rows
+from certreview.vocabulary import FLAGS, REASONS
+
+
+class UnknownStudent(LookupError):
+    """No roster student and no submission carries this ID."""
+
+
+def student_status(session: Session, student_id: str) -> str:
+    """Return a plain-text account of one student: record, standard, submissions, history."""
+    key = normalise_id(student_id)
+    student = session.get(Student, key)
+    submissions = list(
+        session.scalars(
+            select(Submission)
+            .where(or_(Submission.student_id == key, Submission.student_key == key))
+            .options(selectinload(Submission.decisions), selectinload(Submission.image))
+            .order_by(Submission.submitted_at, Submission.id)
+        )
+    )
+    if student is None and not submissions:
+        raise UnknownStudent(f"no student {key!r} on the roster and no uploads under that ID")
+    lines = []
+    if student is None:
+        lines.append(f"{key} — not on the roster (uploads only)")
+    else:
+        lines.append(f"{student.student_id} {student.name}")
+        lines.append(
+            f"  program {student.program or '-'}, class {student.class_name or '-'}, "
+            f"admitted AY{student.admission_year}, {student.status}"
+            + (f", left AY{student.exit_year}" if student.exit_year else "")
+        )
+        rule = pick_rule(
+            rules_from_rows(session.scalars(select(Standard))),
+            student.admission_year,
+            student.program,
+        )
+        if rule is None:
+            lines.append("  standard: none matches this admission year and program")
+        else:
+            lines.append(
+                f"  standard: {rule.name} — {rule.min_count} certificates, {rule.min_points:g} points"
+                + (", earned during enrollment" if rule.during_enrollment else "")
+            )
+    lines.append(f"  submissions: {len(submissions)}")
+    for sub in submissions:
+        state = current_state(sub.decisions[-1] if sub.decisions else None)
+        lines.append(
+            f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
+            f"({sub.category_text}, exam {sub.exam_year_text}) → {sub.item_code or 'no catalog match'}"
+            f" [{state}]"
+        )
+        for flag in sub.flag_list:
+            lines.append(f"      flag {flag}: {FLAGS[flag]}")
+        if sub.image is not None and sub.image.message:
+            lines.append(f"      image: {sub.image.message}")
+        for d in sub.decisions:
+            reason = f" {d.reason} ({REASONS[d.reason]})" if d.reason else ""
+            note = f" — {d.note}" if d.note else ""
+            item = f" item {d.item_code}" if d.item_code else ""
+            lines.append(
+                f"      {d.decided_at:%Y-%m-%d %H:%M} {d.reviewer}: {d.verdict}{reason}{item}{note}"
+            )
+    return "\n".join(lines)
