@@ -106,6 +106,9 @@ def assess_row(
         if rule is not None and rule.during_enrollment and result.exam_year is not None:
             years = enrollment_years(student.admission_year, student.exit_year, upload_year)
             flag = enrollment_flag(result.exam_year, years)
+            # A year after "now" for a student still enrolled is future_year, not a departure.
+            if flag == "after_enrollment" and student.exit_year is None:
+                flag = None
             if flag:
                 result.flags.add(flag)
                 result.notes.append(f"enrolled AY{years.start}-{years.stop - 1} under {rule.name}")

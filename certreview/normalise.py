@@ -34,10 +34,11 @@ def name_key(value: str | None) -> str:
     """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
+    # Dots first: NFKC would turn the full-width dot U+FF0E into a plain full stop.
+    text = str(value).translate(_MIDDLE_DOTS)
+    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_MIDDLE_DOTS)
     # NFKC maps U+3000 and U+00A0 to a plain space; \s then catches every kind left.
-    text = _WHITESPACE.sub("", text).translate(_MIDDLE_DOTS).translate(_VARIANTS)
-    return text.casefold()
+    return _WHITESPACE.sub("", text).translate(_VARIANTS).casefold()
 
 
 def text_key(value: str | None) -> str:

@@ -14,7 +14,9 @@ from certreview.config import sqlite_url
 from certreview.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-PG_URL = os.environ.get("CERTREVIEW_TEST_PG")  # e.g. postgresql+psycopg://postgres@127.0.0.1/postgres
+PG_URL = os.environ.get(
+    "CERTREVIEW_TEST_PG"
+)  # e.g. postgresql+psycopg://postgres@127.0.0.1/postgres
 
 
 @pytest.fixture(params=["sqlite", "postgres"] if PG_URL else ["sqlite"])

@@ -1,0 +1,396 @@
+"""Inspect uploaded certificate images and PDFs: format, safety limits, thumbnail, perceptual hash."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pillow_heif
+import pypdfium2 as pdfium
+from PIL import Image
+
+# HEIC support is registered here, not at package import, so a script that never touches
+# images does not pay for (or depend on) libheif.
+pillow_heif.register_heif_opener()
+
+MAX_PIXELS = 60_000_000  # a 12 MP phone photo is 12 M; 60 M leaves room for 600 dpi A4 scans
+MAX_BYTES = 30 * 1024 * 1024
+THUMB_SIZE = 320
+PREVIEW_SIZE = 1600
+NEAR_DUPLICATE_DISTANCE = 10  # of 64 bits; measured on re-encoded, resized and cropped copies
+PDF_DPI = 200  # the resolution at which a PDF page counts as pixels against MAX_PIXELS
+
+# Only these decoders may touch student uploads: Pillow also knows formats (EPS calls
+# Ghostscript, for one) that have no business in a certificate intake. The JPEG opener also
+# yields MPO (the multi-picture JPEG of phone cameras).
+ACCEPTED_FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "AVIF", "TIFF", "GIF", "BMP")
+
+FORMAT_LABELS = {
+    "JPEG": "JPEG photo or scan",
+    "MPO": "JPEG photo from a phone camera (MPO)",
+    "PNG": "PNG image",
+    "HEIF": "HEIC photo from an iPhone",
+    "WEBP": "WebP image",
+    "AVIF": "AVIF image",
+    "TIFF": "TIFF scan",
+    "GIF": "GIF image",
+    "BMP": "BMP image",
+    "PDF": "PDF e-certificate",
+}
+
+MSG_EMPTY = "The file is empty (0 bytes) — please upload it again"
+MSG_TRUNCATED = "The file is cut off — please upload it again"
+MSG_DAMAGED = "The file is damaged and cannot be opened — please upload it again"
+MSG_TEXT = (
+    "This is a text file, not a picture of the certificate — "
+    "please upload a photo, scan or PDF of the certificate"
+)
+MSG_UNKNOWN = (
+    "This file is not a picture or PDF we can open — "
+    "please upload a JPEG, PNG, HEIC or PDF copy of the certificate"
+)
+MSG_PDF_PASSWORD = "This PDF is password-protected — please upload an unprotected copy"
+MSG_PDF_DAMAGED = (
+    "This PDF is damaged and cannot be opened — please download it again and re-upload"
+)
+MSG_PDF_EMPTY = "This PDF has no pages — please upload the certificate itself"
+
+UNREADABLE = "unreadable_image"
+TOO_LARGE = "image_too_large"
+
+_ANIMATED = ("GIF", "WEBP", "PNG", "AVIF")
+_ORIENTATION = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_N = 32
+_DCT = np.cos(np.pi * np.outer(np.arange(_N), 2 * np.arange(_N) + 1) / (2 * _N))
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    """What intake learned about one uploaded file."""
+
+    format: str | None
+    width: int | None
+    height: int | None
+    pixels: int | None
+    pages: int
+    phash: str | None
+    flag: str | None  # None, "unreadable_image" or "image_too_large"
+    message: str  # plain words a student can act on
+    thumbnail: bytes | None  # JPEG without any metadata
+
+
+class ImageRefused(ValueError):
+    """Raised when a file cannot be shown; `flag` is the intake flag, str() the plain message."""
+
+    def __init__(
+        self,
+        flag: str,
+        message: str,
+        *,
+        fmt: str | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.flag = flag
+        self.message = message
+        self.format = fmt
+        self.size = size
+
+
+@dataclass
+class _Decoded:
+    image: Image.Image  # RGB, upright, reduced to about the requested box
+    format: str
+    width: int  # full size, upright
+    height: int
+    pages: int
+    animated: bool
+
+
+def format_label(fmt: str) -> str:
+    """Return the plain name of a format as `ImageReport.format` spells it, e.g. "PDF e-certificate"."""
+    return FORMAT_LABELS.get(fmt, f"{fmt} file")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 10 * 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+def oversize_message(n_bytes: int, max_bytes: int = MAX_BYTES) -> str:
+    """Return the student message for a file of `n_bytes` over the `max_bytes` limit."""
+    return (
+        f"The file is {_megabytes(n_bytes)}, over the {_megabytes(max_bytes)} limit — "
+        "please upload a smaller copy (a phone photo or a 300 dpi scan is enough)"
+    )
+
+
+def oversize_report(n_bytes: int, max_bytes: int = MAX_BYTES) -> ImageReport:
+    """Return the report for a file refused by its byte size alone, without reading it."""
+    return ImageReport(
+        None, None, None, None, 0, None, TOO_LARGE, oversize_message(n_bytes, max_bytes), None
+    )
+
+
+def _pixels_message(pixels: int | None, max_pixels: int) -> str:
+    size = f"{pixels / 1e6:.0f} megapixels" if pixels else "too many pixels"
+    return (
+        f"The picture is {size}, over the safety limit of {max_pixels / 1e6:g} megapixels — "
+        "please upload a smaller copy"
+    )
+
+
+def _is_pdf(data: bytes) -> bool:
+    # The PDF header may follow up to 1 KiB of junk; PDF readers accept that, so do we.
+    return b"%PDF-" in data[:1024]
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A cut in the middle of a multi-byte character at the 4 KiB boundary is still text.
+        try:
+            text = head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return printable >= 0.95 * max(1, len(text))
+
+
+def _check_pixels(fmt: str | None, width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageRefused(
+            TOO_LARGE, _pixels_message(width * height, max_pixels), fmt=fmt, size=(width, height)
+        )
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """Return `im` as 8-bit RGB: 16-bit scaled (not clipped), transparency on white, CMYK converted."""
+    if im.mode.startswith("I;16") or im.mode == "I":
+        # 16-bit greys span 0..65535; dividing keeps the picture, clipping would make it white.
+        grey = np.asarray(im, dtype=np.float32) / 257.0
+        return Image.fromarray(np.clip(grey + 0.5, 0, 255).astype(np.uint8)).convert("RGB")
+    if im.mode == "F":
+        values = np.asarray(im, dtype=np.float32)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0
+        return Image.fromarray(scaled.astype(np.uint8)).convert("RGB")
+    if "A" in im.mode or "a" in im.mode or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        page = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        page.alpha_composite(rgba)
+        return page.convert("RGB")
+    return im.convert("RGB")
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(_ORIENTATION, 1)
+    except Exception:
+        return 1  # broken EXIF must not make a readable picture unreadable
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1
+
+
+def _decode_pdf(data: bytes, *, max_pixels: int, box: int, page: int) -> _Decoded:
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
+            raise ImageRefused(UNREADABLE, MSG_PDF_PASSWORD, fmt="PDF") from None
+        raise ImageRefused(UNREADABLE, MSG_PDF_DAMAGED, fmt="PDF") from None
+    try:
+        pages = len(doc)
+        if pages == 0:
+            raise ImageRefused(UNREADABLE, MSG_PDF_EMPTY, fmt="PDF")
+        if not 0 <= page < pages:
+            raise IndexError(f"page {page + 1} asked for, the PDF has {pages}")
+        doc.init_forms()  # e-certificates often print the student's name in a form field
+        pdf_page = doc[page]
+        w_pt, h_pt = pdf_page.get_size()
+        if not (w_pt > 0 and h_pt > 0 and math.isfinite(w_pt * h_pt)):
+            raise ImageRefused(UNREADABLE, MSG_PDF_DAMAGED, fmt="PDF")
+        # The cap applies to the page at PDF_DPI, computed before anything is rendered.
+        width, height = math.ceil(w_pt * PDF_DPI / 72), math.ceil(h_pt * PDF_DPI / 72)
+        _check_pixels("PDF", width, height, max_pixels)
+        scale = min(PDF_DPI / 72, box / max(w_pt, h_pt))
+        rendered = pdf_page.render(scale=scale).to_pil()
+        pdf_page.close()
+        return _Decoded(rendered.convert("RGB"), "PDF", width, height, pages, False)
+    finally:
+        doc.close()
+
+
+def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int = 0) -> _Decoded:
+    """Decode one page of `data` once, reduced towards `box`; raise ImageRefused when it must not be."""
+    if not data:
+        raise ImageRefused(UNREADABLE, MSG_EMPTY)
+    if len(data) > max_bytes:
+        raise ImageRefused(TOO_LARGE, oversize_message(len(data), max_bytes))
+    if _is_pdf(data):
+        return _decode_pdf(data, max_pixels=max_pixels, box=box, page=page)
+    with warnings.catch_warnings():
+        # Pillow warns (rather than fails) between its own limit and twice that; a bomb is a bomb.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(found.group(1)) if found else None
+            raise ImageRefused(TOO_LARGE, _pixels_message(pixels, max_pixels)) from None
+        except Image.UnidentifiedImageError:
+            raise ImageRefused(
+                UNREADABLE, MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
+            ) from None
+        except (OSError, EOFError):
+            raise ImageRefused(UNREADABLE, MSG_TRUNCATED) from None
+        except Exception:
+            raise ImageRefused(UNREADABLE, MSG_DAMAGED) from None
+    with im:
+        fmt = im.format or "image"
+        width, height = im.size
+        _check_pixels(fmt, width, height, max_pixels)
+        pages = 1
+        if fmt == "TIFF":
+            pages = getattr(im, "n_frames", 1)
+            if not 0 <= page < pages:
+                raise IndexError(f"page {page + 1} asked for, the file has {pages}")
+            if page:
+                im.seek(page)
+                width, height = im.size
+                _check_pixels(fmt, width, height, max_pixels)
+        elif page != 0:
+            raise IndexError(f"page {page + 1} asked for, the file has 1")
+        if fmt in ("JPEG", "MPO"):
+            # Reduced-size decoding still reads every compressed byte, so this one decode both
+            # validates the whole file and yields a picture just large enough for `box`.
+            im.draft("RGB", (box, box))
+        try:
+            im.load()
+        except (OSError, EOFError, SyntaxError) as exc:
+            cut = isinstance(exc, EOFError) or "truncated" in str(exc) or "end of" in str(exc)
+            raise ImageRefused(UNREADABLE, MSG_TRUNCATED if cut else MSG_DAMAGED, fmt=fmt) from None
+        orientation = _orientation(im)
+        rgb = _to_rgb(im)
+        # An MPO's second picture is a depth or preview image, not an animation frame.
+        animated = fmt in _ANIMATED and bool(getattr(im, "is_animated", False))
+    if orientation != 1:
+        rgb = rgb.transpose(_TRANSPOSE[orientation])
+        if orientation >= 5:
+            width, height = height, width
+    return _Decoded(rgb, fmt, width, height, pages, animated)
+
+
+def _jpeg(img: Image.Image, quality: int) -> bytes:
+    img.info.clear()  # nothing from the upload (EXIF, GPS, ICC, comments) may leave with it
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _fit(img: Image.Image, side: int) -> Image.Image:
+    img = img.copy() if max(img.size) > side else img
+    img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return img
+
+
+def phash(img: Image.Image) -> str:
+    """Return the 64-bit DCT perceptual hash of `img` as 16 hex digits (as in imagehash.phash)."""
+    small = img.convert("L").resize((_N, _N), Image.Resampling.LANCZOS)
+    coeffs = _DCT @ np.asarray(small, dtype=np.float64) @ _DCT.T
+    low = coeffs[:8, :8].flatten()
+    bits = low > np.median(low)
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+
+
+def phash_distance(a: str, b: str) -> int:
+    """Return how many of the 64 bits differ between two perceptual hashes (0 = same picture)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _accepted_message(decoded: _Decoded) -> str:
+    label = format_label(decoded.format)
+    if decoded.pages > 1:
+        label += f" ({decoded.pages} pages)"
+    elif decoded.animated:
+        label += " (animated; the first frame is shown)"
+    return f"This is a {label} — accepted"
+
+
+def inspect_image(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES
+) -> ImageReport:
+    """Return what `data` is, whether it is acceptable, and its thumbnail and hash; never raise.
+
+    >>> inspect_image(b"").message
+    'The file is empty (0 bytes) — please upload it again'
+    """
+    try:
+        decoded = _decode(data, max_pixels=max_pixels, max_bytes=max_bytes, box=THUMB_SIZE)
+        thumb = _fit(decoded.image, THUMB_SIZE)
+        return ImageReport(
+            format=decoded.format,
+            width=decoded.width,
+            height=decoded.height,
+            pixels=decoded.width * decoded.height,
+            pages=decoded.pages,
+            phash=phash(thumb),
+            flag=None,
+            message=_accepted_message(decoded),
+            thumbnail=_jpeg(thumb, 80),
+        )
+    except ImageRefused as refused:
+        w, h = refused.size or (None, None)
+        pixels = w * h if w is not None and h is not None else None
+        return ImageReport(
+            refused.format, w, h, pixels, 0, None, refused.flag, refused.message, None
+        )
+    except Exception:
+        # Decoders meet hostile bytes here; whatever they throw, the upload is just unreadable.
+        return ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_DAMAGED, None)
+
+
+def render_preview(data: bytes, page: int = 0, max_side: int = PREVIEW_SIZE) -> bytes:
+    """Return a metadata-free JPEG of one page, at most `max_side` pixels on its longer side.
+
+    Raise ImageRefused when the file cannot be shown and IndexError for a page it does not have.
+    """
+    try:
+        decoded = _decode(data, max_pixels=MAX_PIXELS, max_bytes=MAX_BYTES, box=max_side, page=page)
+    except (ImageRefused, IndexError):
+        raise
+    except Exception:
+        raise ImageRefused(UNREADABLE, MSG_DAMAGED) from None
+    return _jpeg(_fit(decoded.image, max_side), 85)
+
+
+def page_count(data: bytes) -> int:
+    """Return how many pages the detail view can show: PDF and TIFF pages, 1 for a picture, 0 if unreadable."""
+    try:
+        if _is_pdf(data):
+            doc = pdfium.PdfDocument(data)
+            try:
+                return len(doc)
+            finally:
+                doc.close()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
+                return getattr(im, "n_frames", 1) if im.format == "TIFF" else 1
+    except Exception:
+        return 0

@@ -1,0 +1,744 @@
+"""The review service: filtered pages of cards, decisions, undo and the detail of one submission.
+
+Plain values in and out (frozen dataclasses), one transaction per call, no widgets: the
+workbench in `certreview.widgets` is a thin skin over this, and a script can use it too.
+
+A view's *status* filter is evaluated as of the latest decision when the view was opened
+(`Filters.as_of`), so approving the cards of "pending" page 1 does not shift page 2 under the
+reviewer's feet; the cards themselves always show the current decision.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from certreview import decisions
+from certreview.decisions import DecisionError, check_verdict
+from certreview.models import CatalogItem, Decision, ImageFile, Round, Standard, Student, Submission
+from certreview.normalise import name_key, normalise_id
+from certreview.standards import Rule, pick_rule, rules_from_rows
+from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
+from certreview.workspace import Workspace
+
+ALL = "all"
+CLEAN = "clean"  # the flag filter's choice for submissions without any flag
+STATUS_CHOICES = (*STATES, ALL)
+VERDICT_OF_STATE = {state: verdict for verdict, state in STATE_OF_VERDICT.items()}
+UNDO_DEPTH = 100  # how many actions "undo last" can walk back in one session
+
+
+class ReviewConflict(DecisionError):
+    """Another reviewer decided the submission after this reviewer loaded it."""
+
+    def __init__(self, pk: int, message: str, newer: DecisionInfo) -> None:
+        self.pk = pk
+        self.newer = newer
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reviewer is looking at; None (or "all") means no restriction."""
+
+    round_id: int | None = None
+    status: str = "pending"
+    flag: str | None = None  # a flag code, or CLEAN for "no flags"
+    category: str | None = None
+    item: str | None = None
+    program: str | None = None
+    class_name: str | None = None
+    cohort: int | None = None
+    search: str = ""
+    as_of: int | None = None  # latest decision id when the view opened; None = now
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a filter with the number of submissions it would show."""
+
+    value: Any
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DecisionInfo:
+    """A decision as the reviewer sees it."""
+
+    id: int
+    verdict: str
+    reason: str | None
+    note: str | None
+    item_code: str | None
+    reviewer: str
+    decided_at: datetime
+    undoes_id: int | None = None
+
+    @property
+    def state(self) -> str:
+        """Return pending / approved / rejected / returned."""
+        return STATE_OF_VERDICT[self.verdict]
+
+    def describe(self) -> str:
+        """Return a one-line account such as 'rejected (illegible) by amy, 05-12 10:42'."""
+        reason = f" ({self.reason})" if self.reason else ""
+        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%m-%d %H:%M}"
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionInfo:
+        """Return the info of a stored decision."""
+        return cls(
+            d.id, d.verdict, d.reason, d.note, d.item_code, d.reviewer, d.decided_at, d.undoes_id
+        )
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything one card of the grid shows, with the latest decision id it was loaded with."""
+
+    pk: int
+    submission_id: str
+    round_name: str
+    student_id_text: str
+    student_name_text: str
+    student_key: str
+    student_id: str | None  # the matched roster student
+    roster_name: str | None
+    category_text: str
+    certificate_name_text: str
+    exam_year_text: str
+    exam_year: int | None
+    item_code: str | None
+    item_name: str | None
+    item_category: str | None
+    item_points: float | None
+    flags: tuple[str, ...]
+    image_sha256: str | None
+    pages: int
+    thumbnail: bytes | None
+    decision: DecisionInfo | None
+
+    @property
+    def state(self) -> str:
+        """Return the current state of the submission."""
+        return "pending" if self.decision is None else self.decision.state
+
+    @property
+    def decision_id(self) -> int | None:
+        """Return the latest decision id seen, for conflict detection."""
+        return None if self.decision is None else self.decision.id
+
+    @property
+    def clean(self) -> bool:
+        """Return True when intake raised no flag."""
+        return not self.flags
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the reviewer is in the current view."""
+
+    decided: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.decided} of {self.total} decided in this view"
+
+
+@dataclass(frozen=True)
+class StudentInfo:
+    """A roster record."""
+
+    student_id: str
+    name: str
+    admission_year: int
+    status: str
+    program: str | None
+    class_name: str | None
+    exit_year: int | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Needs:
+    """Where the student stands against their standard, in plain words."""
+
+    approved: int
+    points: float
+    pending: int
+    missing: tuple[str, ...]
+
+    @property
+    def met(self) -> bool:
+        """Return True when nothing is missing."""
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything the detail view shows about one submission."""
+
+    card: Card
+    student: StudentInfo | None
+    standard: Rule | None
+    others: tuple[Card, ...]
+    flags: tuple[tuple[str, str], ...]
+    history: tuple[DecisionInfo, ...]
+    needs: Needs | None
+    catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
+
+
+class ReviewService:
+    """Read and decide submissions for one reviewer; every method is one transaction."""
+
+    def __init__(self, workspace: Workspace, reviewer: str | None = None) -> None:
+        self.workspace = workspace
+        self.reviewer = (reviewer or "").strip()
+        # Groups of decision ids written by this reviewer here, newest last, for "undo last".
+        self._undo: list[tuple[int, ...]] = []
+
+    # -- reading -------------------------------------------------------------------------
+
+    def rounds(self) -> list[tuple[int, str]]:
+        """Return (id, name) of every round, newest first."""
+        with self.workspace.Session.begin() as s:
+            rows = s.execute(select(Round.id, Round.name).order_by(Round.id.desc())).tuples()
+            return list(rows)
+
+    def default_filters(self) -> Filters:
+        """Return the pending submissions of the newest round, as of now."""
+        rounds = self.rounds()
+        return self.open_view(Filters(round_id=rounds[0][0] if rounds else None))
+
+    def open_view(self, filters: Filters) -> Filters:
+        """Return FILTERS stamped with the latest decision id, fixing the view's membership."""
+        with self.workspace.Session.begin() as s:
+            latest = s.scalar(select(func.max(Decision.id)))
+        return replace(filters, as_of=latest or 0)
+
+    def page(self, filters: Filters, number: int = 0, size: int = 24) -> list[Card]:
+        """Return the cards of page NUMBER (from 0) of the view, thumbnails included."""
+        with self.workspace.Session.begin() as s:
+            where = _conditions(s, filters)
+            ids = (
+                _source(select(Submission.id.label("pk"), Submission.student_key))
+                .where(*where.values())
+                .order_by(Submission.student_key, Submission.id)
+                .offset(max(number, 0) * size)
+                .limit(size)
+                .subquery()
+            )
+            rows = s.execute(
+                _card_select()
+                .join(ids, ids.c.pk == Submission.id)
+                .order_by(Submission.student_key, Submission.id)
+            ).all()
+        return [self._card(row) for row in rows]
+
+    def card(self, pk: int) -> Card:
+        """Return the card of one submission as it stands now."""
+        with self.workspace.Session.begin() as s:
+            row = s.execute(_card_select().where(Submission.id == pk)).one()
+        return self._card(row)
+
+    def progress(self, filters: Filters) -> Progress:
+        """Return how many submissions of the view are decided now (undo to pending counts not)."""
+        with self.workspace.Session.begin() as s:
+            where = _conditions(s, filters)
+            now = _verdict_expr(None)
+            total, decided = s.execute(
+                _source(
+                    select(func.count(), func.coalesce(func.sum(_case(now != "pending")), 0))
+                ).where(*where.values())
+            ).one()
+        return Progress(int(decided), int(total))
+
+    def options(self, filters: Filters) -> dict[str, list[Option]]:
+        """Return the choices of every filter with counts, each under the other filters, now."""
+        filters = replace(filters, as_of=None)
+        with self.workspace.Session.begin() as s:
+            where = _conditions(s, filters)
+
+            def others(dim: str) -> list[ColumnElement[bool]]:
+                return [c for k, c in where.items() if k != dim]
+
+            def grouped(dim: str, *cols: Any) -> list[Any]:
+                stmt = _source(select(*cols, func.count())).where(*others(dim)).group_by(*cols)
+                return list(s.execute(stmt))
+
+            out: dict[str, list[Option]] = {}
+            names = dict(s.execute(select(Round.id, Round.name)).tuples())
+            counts = {r: n for r, n in grouped("round", Submission.round_id)}
+            out["round"] = [Option(None, "All rounds", sum(counts.values()))] + [
+                Option(rid, names[rid], counts.get(rid, 0)) for rid in sorted(names, reverse=True)
+            ]
+            counts = {STATE_OF_VERDICT[v]: n for v, n in grouped("status", _verdict_expr(None))}
+            out["status"] = [Option(st, st, counts.get(st, 0)) for st in STATES] + [
+                Option(ALL, ALL, sum(counts.values()))
+            ]
+            flag_cols = [func.coalesce(func.sum(_case(_has_flag(f))), 0) for f in FLAGS]
+            total, clean, *per_flag = s.execute(
+                _source(
+                    select(
+                        func.count(),
+                        func.coalesce(func.sum(_case(Submission.flags == "")), 0),
+                        *flag_cols,
+                    )
+                ).where(*others("flag"))
+            ).one()
+            out["flag"] = [Option(None, "any", total), Option(CLEAN, "no flags", clean)] + [
+                Option(f, f, n) for f, n in zip(FLAGS, per_flag, strict=True) if n
+            ]
+            out["category"] = _facet(grouped("category", _category_expr()), "All categories")
+            items = grouped("item", Submission.item_code, CatalogItem.name)
+            out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
+                Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
+            ]
+            out["program"] = _facet(grouped("program", Student.program), "All programs")
+            out["class_name"] = _facet(grouped("class_name", Student.class_name), "All classes")
+            out["cohort"] = _facet(grouped("cohort", Student.admission_year), "All cohorts")
+        return out
+
+    def detail(self, pk: int) -> Detail:
+        """Return the detail of one submission: roster, standard, other uploads, history, needs."""
+        with self.workspace.Session.begin() as s:
+            row = s.execute(_card_select().where(Submission.id == pk)).one()
+            card = self._card(row)
+            same = (
+                Submission.student_id == card.student_id
+                if card.student_id
+                else Submission.student_key == card.student_key
+            )
+            others = s.execute(
+                _card_select().where(same, Submission.id != pk).order_by(Submission.id).limit(24)
+            ).all()
+            student = s.get(Student, card.student_id) if card.student_id else None
+            rule = None
+            if student is not None:
+                rules = rules_from_rows(s.scalars(select(Standard)))
+                rule = pick_rule(rules, student.admission_year, student.program)
+            history = s.scalars(
+                select(Decision).where(Decision.submission_pk == pk).order_by(Decision.id)
+            )
+            catalog = s.execute(
+                select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
+            ).all()
+            return Detail(
+                card=card,
+                student=_student_info(student) if student else None,
+                standard=rule,
+                others=tuple(self._card(r) for r in others),
+                flags=tuple((f, FLAGS.get(f, f)) for f in card.flags),
+                history=tuple(DecisionInfo.of(d) for d in history),
+                needs=_needs(s, student, rule) if student is not None and rule else None,
+                catalog=tuple((c, f"{c} {n}") for c, n in catalog),
+            )
+
+    def preview(self, sha256: str, page: int = 0, rotate: int = 0) -> bytes | None:
+        """Return the full-size preview of an image (page of a PDF), turned ROTATE degrees."""
+        try:
+            data = self.workspace.store.preview(sha256, page)
+        except (OSError, ValueError):
+            return None
+        if not data or rotate % 360 == 0:
+            return data
+        from PIL import Image  # only the rare rotated preview needs Pillow here
+
+        with Image.open(io.BytesIO(data)) as im:
+            out = io.BytesIO()
+            # Pillow turns counter-clockwise; the reviewer's "rotate right" is clockwise.
+            im.rotate(-rotate, expand=True).convert("RGB").save(out, "JPEG", quality=90)
+        return out.getvalue()
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def decide(
+        self,
+        pk: int,
+        verdict: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+        item: str | None = None,
+        expected_latest: int | None = None,
+    ) -> DecisionInfo:
+        """Record a decision on submission PK, unless someone decided after EXPECTED_LATEST.
+
+        Raises DecisionError for a broken rule and ReviewConflict (with the newer decision)
+        when another reviewer got there first.
+        """
+        checked = check_verdict(verdict, reason, note, item)
+        reviewer = self._need_reviewer()
+        with self.workspace.Session.begin() as s:
+            submission = s.get(Submission, pk)
+            if submission is None:
+                raise DecisionError(f"no submission #{pk}")
+            try:
+                made = decisions.decide(
+                    s, submission, checked, reviewer, expected_latest=expected_latest
+                )
+            except decisions.DecisionConflict as exc:
+                raise ReviewConflict(pk, str(exc), DecisionInfo.of(exc.newer)) from None
+            info = DecisionInfo.of(made)
+        self._remember((info.id,))
+        return info
+
+    def approve_many(
+        self, expected: dict[int, int | None]
+    ) -> tuple[dict[int, DecisionInfo], dict[int, DecisionInfo]]:
+        """Approve every submission in EXPECTED (pk -> latest decision id seen) in one go.
+
+        Returns (approved, conflicts): conflicting submissions are left as the other
+        reviewer decided them, and their newer decisions are returned so the cards can say so.
+        """
+        reviewer = self._need_reviewer()
+        checked = check_verdict("approve", None, None, None)
+        approved: dict[int, DecisionInfo] = {}
+        conflicts: dict[int, DecisionInfo] = {}
+        with self.workspace.Session.begin() as s:
+            subs = s.scalars(select(Submission).where(Submission.id.in_(list(expected))))
+            for submission in subs:
+                try:
+                    made = decisions.decide(
+                        s,
+                        submission,
+                        checked,
+                        reviewer,
+                        expected_latest=expected[submission.id],
+                    )
+                except decisions.DecisionConflict as exc:
+                    conflicts[submission.id] = DecisionInfo.of(exc.newer)
+                    continue
+                approved[submission.id] = DecisionInfo.of(made)
+        if approved:
+            self._remember(tuple(d.id for d in approved.values()))
+        return approved, conflicts
+
+    def can_undo(self) -> bool:
+        """Return True when this session has a decision left to undo."""
+        return bool(self._undo)
+
+    def undo_last(self) -> dict[int, DecisionInfo]:
+        """Undo this reviewer's last action (one click or one bulk approval); return pk -> state.
+
+        Undo appends restoring decisions; nothing is deleted. Raises DecisionError when there
+        is nothing to undo or someone decided one of those submissions since (nothing changes).
+        """
+        if not self._undo:
+            raise DecisionError("nothing to undo in this session")
+        reviewer = self._need_reviewer()
+        ids = self._undo[-1]
+        restored: dict[int, DecisionInfo] = {}
+        with self.workspace.Session.begin() as s:
+            for decision in s.scalars(select(Decision).where(Decision.id.in_(ids))):
+                made = decisions.undo(s, decision, reviewer)
+                restored[made.submission_pk] = DecisionInfo.of(made)
+        self._undo.pop()
+        return restored
+
+    def _remember(self, ids: tuple[int, ...]) -> None:
+        self._undo.append(ids)
+        del self._undo[:-UNDO_DEPTH]
+
+    def _need_reviewer(self) -> str:
+        if not self.reviewer.strip():
+            raise DecisionError("enter the reviewer's name first")
+        return self.reviewer.strip()
+
+    def _card(self, row: Any) -> Card:
+        sha = row.image_sha256
+        thumb = self.workspace.store.thumbnail(sha) if sha else None
+        decision = (
+            DecisionInfo(
+                row.d_id,
+                row.d_verdict,
+                row.d_reason,
+                row.d_note,
+                row.d_item,
+                row.d_reviewer,
+                row.d_at,
+                row.d_undoes,
+            )
+            if row.d_id is not None
+            else None
+        )
+        return Card(
+            pk=row.id,
+            submission_id=row.submission_id,
+            round_name=row.round_name,
+            student_id_text=row.student_id_text,
+            student_name_text=row.student_name_text,
+            student_key=row.student_key,
+            student_id=row.student_id,
+            roster_name=row.roster_name,
+            category_text=row.category_text,
+            certificate_name_text=row.certificate_name_text,
+            exam_year_text=row.exam_year_text,
+            exam_year=row.exam_year,
+            item_code=row.item_code,
+            item_name=row.item_name,
+            item_category=row.item_category,
+            item_points=row.item_points,
+            flags=tuple(f for f in row.flags.split(";") if f),
+            image_sha256=sha,
+            pages=row.pages or 1,
+            thumbnail=thumb,
+            decision=decision,
+        )
+
+
+# -- SQL building blocks ---------------------------------------------------------------------
+
+
+def _source(stmt: Select[Any]) -> Select[Any]:
+    # Roster and catalog joins are primary-key lookups: cheap, and filters need them.
+    return (
+        stmt.select_from(Submission)
+        .outerjoin(Student, Student.student_id == Submission.student_id)
+        .outerjoin(CatalogItem, CatalogItem.code == Submission.item_code)
+    )
+
+
+def _card_select() -> Select[Any]:
+    latest = (
+        select(func.max(Decision.id))
+        .where(Decision.submission_pk == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
+    return (
+        _source(
+            select(
+                Submission.id,
+                Submission.submission_id,
+                Round.name.label("round_name"),
+                Submission.student_id_text,
+                Submission.student_name_text,
+                Submission.student_key,
+                Submission.student_id,
+                Student.name.label("roster_name"),
+                Submission.category_text,
+                Submission.certificate_name_text,
+                Submission.exam_year_text,
+                Submission.exam_year,
+                Submission.item_code,
+                CatalogItem.name.label("item_name"),
+                CatalogItem.category.label("item_category"),
+                CatalogItem.points.label("item_points"),
+                Submission.flags,
+                Submission.image_sha256,
+                ImageFile.pages,
+                Decision.id.label("d_id"),
+                Decision.verdict.label("d_verdict"),
+                Decision.reason.label("d_reason"),
+                Decision.note.label("d_note"),
+                Decision.item_code.label("d_item"),
+                Decision.reviewer.label("d_reviewer"),
+                Decision.decided_at.label("d_at"),
+                Decision.undoes_id.label("d_undoes"),
+            )
+        )
+        .join(Round, Round.id == Submission.round_id)
+        .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+        .outerjoin(Decision, Decision.id == latest)
+    )
+
+
+def _verdict_expr(as_of: int | None) -> ColumnElement[str]:
+    """Return the latest verdict of each submission (as of a decision id), 'pending' if none."""
+    latest = select(Decision.verdict).where(Decision.submission_pk == Submission.id)
+    if as_of is not None:
+        latest = latest.where(Decision.id <= as_of)
+    sub = latest.order_by(Decision.id.desc()).limit(1).correlate(Submission).scalar_subquery()
+    return func.coalesce(sub, "pending")
+
+
+def _category_expr() -> ColumnElement[str]:
+    # The matched item's category when there is one, else what the student picked.
+    return func.coalesce(CatalogItem.category, Submission.category_text)
+
+
+def _has_flag(flag: str) -> ColumnElement[bool]:
+    padded = literal(";").concat(Submission.flags).concat(";")
+    return padded.contains(f";{flag};", autoescape=True)
+
+
+def _case(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
+    """Return one SQL condition per active filter, keyed by the filter's name."""
+    out: dict[str, ColumnElement[bool]] = {}
+    if f.round_id is not None:
+        out["round"] = Submission.round_id == f.round_id
+    if f.status != ALL:
+        if f.status not in STATES:
+            raise ValueError(f"unknown status {f.status!r}: use one of {', '.join(STATUS_CHOICES)}")
+        out["status"] = _verdict_expr(f.as_of) == VERDICT_OF_STATE[f.status]
+    if f.flag == CLEAN:
+        out["flag"] = Submission.flags == ""
+    elif f.flag:
+        out["flag"] = _has_flag(f.flag)
+    if f.category is not None:
+        out["category"] = _category_expr() == f.category
+    if f.item is not None:
+        out["item"] = Submission.item_code == f.item
+    if f.program is not None:
+        out["program"] = Student.program == f.program
+    if f.class_name is not None:
+        out["class_name"] = Student.class_name == f.class_name
+    if f.cohort is not None:
+        out["cohort"] = Student.admission_year == f.cohort
+    if f.search.strip():
+        out["search"] = _search(s, f.search)
+    return out
+
+
+def _search(s: Session, text: str) -> ColumnElement[bool]:
+    """Return the condition for a student ID (part) or a name, normalised as at intake."""
+    text = text.strip()
+    conditions: list[ColumnElement[bool]] = [Submission.submission_id == text]
+    key = normalise_id(text)
+    if key:
+        conditions.append(Submission.student_key.contains(key, autoescape=True))
+    wanted = name_key(text)
+    if wanted:
+        # Names are stored as typed; compare their keys in Python (a few thousand at most).
+        typed = [
+            n
+            for n in s.scalars(select(Submission.student_name_text).distinct())
+            if wanted in name_key(n)
+        ]
+        roster = [
+            sid
+            for sid, n in s.execute(select(Student.student_id, Student.name))
+            if wanted in name_key(n)
+        ]
+        if typed:
+            conditions.append(Submission.student_name_text.in_(typed))
+        if roster:
+            conditions.append(Submission.student_id.in_(roster))
+    return or_(*conditions) if conditions else false()
+
+
+def _facet(rows: Iterable[Any], all_label: str) -> list[Option]:
+    counts = [(v, n) for v, n in rows]
+    total = sum(n for _, n in counts)
+    present = sorted(((v, n) for v, n in counts if v is not None), key=lambda vn: str(vn[0]))
+    return [Option(None, all_label, total)] + [Option(v, str(v), n) for v, n in present]
+
+
+def _student_info(st: Student) -> StudentInfo:
+    return StudentInfo(
+        st.student_id,
+        st.name,
+        st.admission_year,
+        st.status,
+        st.program,
+        st.class_name,
+        st.exit_year,
+        st.email,
+    )
+
+
+def _needs(s: Session, student: Student, rule: Rule) -> Needs:
+    """Return what STUDENT still needs under RULE, counting approved groups once at best points."""
+    latest = (
+        select(Decision.submission_pk, func.max(Decision.id).label("did"))
+        .join(Submission, Submission.id == Decision.submission_pk)
+        .where(Submission.student_id == student.student_id)
+        .group_by(Decision.submission_pk)
+        .subquery()
+    )
+    rows = s.execute(
+        select(
+            Submission.id,
+            Decision.verdict,
+            CatalogItem.group,
+            CatalogItem.category,
+            CatalogItem.points,
+            Submission.exam_year,
+        )
+        .select_from(Submission)
+        .outerjoin(latest, latest.c.submission_pk == Submission.id)
+        .outerjoin(Decision, Decision.id == latest.c.did)
+        .outerjoin(
+            CatalogItem,
+            CatalogItem.code == func.coalesce(Decision.item_code, Submission.item_code),
+        )
+        .where(Submission.student_id == student.student_id)
+    ).all()
+    return needs_of(
+        [(r.verdict or "pending", r.group, r.category, r.points, r.exam_year) for r in rows],
+        rule,
+        student.admission_year,
+        student.exit_year,
+    )
+
+
+def needs_of(
+    rows: Sequence[tuple[str, str | None, str | None, float | None, int | None]],
+    rule: Rule,
+    admission_year: int,
+    exit_year: int | None,
+) -> Needs:
+    """Return counts and missing words from (verdict, group, category, points, exam year) rows.
+
+    >>> from certreview.standards import Rule
+    >>> needs_of([("approve", "G1", "IT", 2.0, 112)], Rule("s", 110, min_count=2), 110, None)
+    Needs(approved=1, points=2.0, pending=0, missing=('1 more certificate',))
+    """
+    best: dict[str, tuple[float, str | None]] = {}
+    pending = 0
+    for verdict, group, category, points, year in rows:
+        if verdict == "pending":
+            pending += 1
+        if verdict != "approve" or group is None:
+            continue
+        if (
+            rule.during_enrollment
+            and year is not None
+            and (year < admission_year or (exit_year is not None and year > exit_year))
+        ):
+            continue
+        if group not in best or (points or 0) > best[group][0]:
+            best[group] = (points or 0.0, category)
+    count = len(best)
+    total = sum(p for p, _ in best.values())
+    missing: list[str] = []
+    if count < rule.min_count:
+        n = rule.min_count - count
+        missing.append(f"{n} more certificate{'s' if n > 1 else ''}")
+    if total < rule.min_points:
+        missing.append(f"{rule.min_points - total:g} more points")
+    for category, need in rule.min_per_category.items():
+        have = sum(1 for _, c in best.values() if c == category)
+        if have < need:
+            missing.append(f"{need - have} more in {category}")
+    return Needs(count, total, pending, tuple(missing))
+
+
+__all__ = [
+    "ALL",
+    "CLEAN",
+    "STATUS_CHOICES",
+    "Card",
+    "DecisionInfo",
+    "Detail",
+    "Filters",
+    "Needs",
+    "Option",
+    "Progress",
+    "ReviewConflict",
+    "ReviewService",
+    "StudentInfo",
+    "needs_of",
+]

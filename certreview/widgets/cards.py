@@ -1,0 +1,152 @@
+"""One card of the grid: a reusable set of widgets that shows whichever submission it is given."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
+
+import ipywidgets as w
+
+from certreview.review import Card, DecisionInfo
+from certreview.vocabulary import REASONS
+from certreview.widgets import html
+from certreview.widgets.keys import REASON_KEYS
+
+NO_REASON = ""
+BORDER = "1px solid #d0d0d0"
+CURSOR_BORDER = "3px solid #1976d2"
+CONFLICT_BORDER = "3px solid #c62828"
+
+
+@cache
+def placeholder() -> bytes:
+    """Return a grey JPEG shown when a submission has no readable image."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (240, 160), "#eeeeee")
+    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+class CardView:
+    """The widgets of one card; the workbench hands it cards and receives its clicks."""
+
+    def __init__(
+        self,
+        index: int,
+        on_decide: Callable[[CardView, str, str | None], None],
+        on_detail: Callable[[CardView], None],
+        on_resolve: Callable[[CardView, bool], None],
+        on_select: Callable[[CardView], None],
+    ) -> None:
+        self.index = index
+        self.card: Card | None = None
+        # The decision this reviewer tried when a conflict was found, and the newer one.
+        self.attempt: tuple[str, str | None, str | None, str | None] | None = None
+        self.newer: DecisionInfo | None = None
+        self.image = w.Image(
+            format="jpeg", layout=w.Layout(width="100%", height="150px", object_fit="contain")
+        )
+        self.info = w.HTML()
+        self.badges = w.HTML()
+        self.state = w.HTML()
+        self.selected = w.Checkbox(
+            value=False, description="select", indent=False, layout=w.Layout(width="auto")
+        )
+        self.approve = _button("Approve", "success", "Approve (A)")
+        self.reject = _button("Reject", "danger", "Reject with the reason picked (keys 1–8)")
+        self.send_back = _button("Return", "warning", "Return to the student to correct (R)")
+        self.details = _button("Details", "", "Full preview, history and the student (D)")
+        self.reason = w.Dropdown(
+            options=[("reason…", NO_REASON)]
+            + [(f"{k} {code}", code) for k, code in REASON_KEYS.items()],
+            value=NO_REASON,
+            layout=w.Layout(width="auto", flex="1 1 auto"),
+            tooltip="; ".join(f"{c}: {t}" for c, t in REASONS.items()),
+        )
+        self.message = w.HTML()
+        self.keep = _button("Keep theirs", "", "Leave the other reviewer's decision")
+        self.override = _button("Override", "danger", "Record your decision after theirs")
+        self.conflict = w.HBox([self.keep, self.override], layout=w.Layout(display="none"))
+        self.box = w.VBox(
+            [
+                self.image,
+                self.info,
+                self.badges,
+                self.state,
+                w.HBox([self.approve, self.send_back, self.details]),
+                w.HBox([self.reason, self.reject]),
+                w.HBox([self.selected]),
+                self.message,
+                self.conflict,
+            ],
+            layout=w.Layout(border=BORDER, padding="4px", margin="2px", display="none"),
+        )
+        self.approve.on_click(lambda _: on_decide(self, "approve", None))
+        self.send_back.on_click(lambda _: on_decide(self, "return", None))
+        self.reject.on_click(lambda _: on_decide(self, "reject", self.reason.value or None))
+        self.details.on_click(lambda _: on_detail(self))
+        self.keep.on_click(lambda _: on_resolve(self, False))
+        self.override.on_click(lambda _: on_resolve(self, True))
+        self.selected.observe(lambda _: on_select(self), "value")
+
+    def show(self, card: Card | None) -> None:
+        """Show CARD (or hide the card when None), clearing what belonged to the previous one."""
+        self.card = card
+        self.attempt = self.newer = None
+        if card is None:
+            self.box.layout.display = "none"
+            return
+        # Traitlets sends nothing when a value is unchanged, so an equal thumbnail costs nothing.
+        self.image.value = card.thumbnail or placeholder()
+        self.info.value = html.card_info(card)
+        self.badges.value = html.badges(card.flags)
+        self.state.value = html.state_line(card.decision)
+        self.selected.value = False
+        self.reason.value = NO_REASON
+        self.message.value = ""
+        self.conflict.layout.display = "none"
+        self.box.layout.border = BORDER
+        self.box.layout.display = "flex"
+
+    def update(self, decision: DecisionInfo | None) -> None:
+        """Show a new current decision on the same submission."""
+        if self.card is None:
+            return
+        self.card = replace(self.card, decision=decision)
+        self.state.value = html.state_line(decision)
+        self.conflict.layout.display = "none"
+        self.box.layout.border = BORDER
+        self.attempt = self.newer = None
+
+    def say(self, text: str, colour: str = "#c62828") -> None:
+        """Show a short message on the card (escaped)."""
+        self.message.value = (
+            f'<span style="color:{colour};font-size:11px">{html.esc(text)}</span>' if text else ""
+        )
+
+    def show_conflict(
+        self, newer: DecisionInfo, attempt: tuple[str, str | None, str | None, str | None]
+    ) -> None:
+        """Show that someone else decided meanwhile, and offer keep theirs / override."""
+        self.attempt, self.newer = attempt, newer
+        self.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
+        self.override.description = f"Override: {attempt[0]}"
+        self.conflict.layout.display = "flex"
+        self.box.layout.border = CONFLICT_BORDER
+
+    def highlight(self, on: bool) -> None:
+        """Mark the card the keyboard acts on."""
+        if self.newer is not None:
+            return  # a conflict keeps its red frame until it is resolved
+        self.box.layout.border = CURSOR_BORDER if on else BORDER
+
+
+def _button(text: str, style: str, tooltip: str) -> w.Button:
+    return w.Button(
+        description=text, button_style=style, tooltip=tooltip, layout=w.Layout(width="auto")
+    )

@@ -1,0 +1,253 @@
+"""The detail view: full preview, the student's record and standard, other uploads, history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from certreview.review import Detail, DecisionInfo
+from certreview.widgets import html
+from certreview.widgets.cards import NO_REASON, placeholder
+from certreview.widgets.keys import REASON_KEYS
+
+AS_MATCHED = ""
+ZOOMS = {"fit": "100%", "150%": "150%", "200%": "200%", "300%": "300%"}
+OTHERS_SHOWN = 8
+
+
+def image_format(data: bytes) -> str:
+    """Return the Image widget format of encoded bytes (previews may be PNG or JPEG)."""
+    return "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "jpeg"
+
+
+class DetailView:
+    """Everything about one submission, with the same decisions as on a card."""
+
+    def __init__(
+        self,
+        preview: Callable[[str, int, int], bytes | None],
+        on_decide: Callable[[str, str | None, str | None, str | None], None],
+        on_resolve: Callable[[bool], None],
+        on_back: Callable[[], None],
+    ) -> None:
+        self.detail: Detail | None = None
+        self._preview = preview
+        self.rotation = 0
+        self.header = w.HTML()
+        self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.frame = w.Box(
+            [self.image], layout=w.Layout(overflow="auto", max_height="70vh", width="100%")
+        )
+        self.rotate_left = w.Button(description="⟲", tooltip="Rotate left", layout=_auto())
+        self.rotate_right = w.Button(description="⟳", tooltip="Rotate right", layout=_auto())
+        self.zoom = w.ToggleButtons(options=list(ZOOMS), value="fit", style={"button_width": "auto"})
+        self.page = w.BoundedIntText(value=1, min=1, max=1, description="PDF page", layout=_auto())
+        self.roster = w.HTML()
+        self.standard = w.HTML()
+        self.flags = w.HTML()
+        self.history = w.HTML()
+        self.others_label = w.HTML()
+        self.others = [_Mini() for _ in range(OTHERS_SHOWN)]
+        self.item = w.Dropdown(description="as item", layout=w.Layout(width="320px"))
+        self.reason = w.Dropdown(
+            options=[("reason…", NO_REASON)] + [(f"{k} {c}", c) for k, c in REASON_KEYS.items()],
+            value=NO_REASON,
+            layout=_auto(),
+        )
+        self.note = w.Text(placeholder="note (required for 'other')", layout=w.Layout(width="280px"))
+        self.approve = w.Button(description="Approve", button_style="success", layout=_auto())
+        self.reject = w.Button(description="Reject", button_style="danger", layout=_auto())
+        self.send_back = w.Button(description="Return", button_style="warning", layout=_auto())
+        self.back = w.Button(description="← Back to the grid", layout=_auto())
+        self.message = w.HTML()
+        self.keep = w.Button(description="Keep theirs", layout=_auto())
+        self.override = w.Button(description="Override", button_style="danger", layout=_auto())
+        self.conflict = w.HBox([self.keep, self.override], layout=w.Layout(display="none"))
+        self.attempt: tuple[str, str | None, str | None, str | None] | None = None
+        self.newer: DecisionInfo | None = None
+
+        left = w.VBox(
+            [w.HBox([self.rotate_left, self.rotate_right, self.zoom, self.page]), self.frame],
+            layout=w.Layout(width="60%"),
+        )
+        right = w.VBox(
+            [self.roster, self.standard, self.flags, self.history],
+            layout=w.Layout(width="40%", padding="0 0 0 12px"),
+        )
+        self.box = w.VBox(
+            [
+                w.HBox([self.back, self.header]),
+                w.HBox([self.approve, self.item]),
+                w.HBox([self.reject, self.reason, self.note, self.send_back]),
+                self.message,
+                self.conflict,
+                w.HBox([left, right]),
+                self.others_label,
+                w.HBox([m.box for m in self.others], layout=w.Layout(overflow="auto")),
+            ],
+            layout=w.Layout(display="none", border="1px solid #d0d0d0", padding="6px"),
+        )
+        self.rotate_left.on_click(lambda _: self._turn(-90))
+        self.rotate_right.on_click(lambda _: self._turn(90))
+        self.zoom.observe(lambda _: self._zoom(), "value")
+        self.page.observe(lambda _: self._load_preview(), "value")
+        self.approve.on_click(lambda _: on_decide("approve", None, self.note.value, self.item.value))
+        self.reject.on_click(
+            lambda _: on_decide("reject", self.reason.value or None, self.note.value, None)
+        )
+        self.send_back.on_click(
+            lambda _: on_decide("return", self.reason.value or None, self.note.value, None)
+        )
+        self.keep.on_click(lambda _: on_resolve(False))
+        self.override.on_click(lambda _: on_resolve(True))
+        self.back.on_click(lambda _: on_back())
+
+    @property
+    def visible(self) -> bool:
+        """Return True while the detail view is shown."""
+        return self.box.layout.display != "none"
+
+    def show(self, detail: Detail, *, keep_view: bool = False) -> None:
+        """Show DETAIL; KEEP_VIEW keeps rotation, zoom and page (after a decision)."""
+        same = self.detail is not None and self.detail.card.pk == detail.card.pk
+        self.detail = detail
+        card = detail.card
+        self.header.value = (
+            f'<div style="padding-left:12px">{html.card_info(card)}'
+            f"{html.badges(card.flags)}<br>{html.state_line(card.decision)}</div>"
+        )
+        self.item.options = [("as matched", AS_MATCHED), *((label, c) for c, label in detail.catalog)]
+        self.item.value = AS_MATCHED
+        self.message.value = ""
+        self.conflict.layout.display = "none"
+        self.attempt = self.newer = None
+        if not (keep_view and same):
+            self.rotation = 0
+            self.zoom.value = "fit"
+            self.reason.value = NO_REASON
+            self.note.value = ""
+            self.page.max = max(card.pages, 1)
+            self.page.value = 1
+            self.page.layout.display = "flex" if card.pages > 1 else "none"
+            self._load_preview()
+        self.roster.value = _roster(detail)
+        self.standard.value = _standard(detail)
+        self.flags.value = (
+            "<b>Flags</b><ul style='margin:0'>"
+            + "".join(f"<li>{html.badge(f)} {html.esc(text)}</li>" for f, text in detail.flags)
+            + "</ul>"
+            if detail.flags
+            else "<b>Flags</b>: none"
+        )
+        self.history.value = "<b>History</b>" + html.history(detail.history)
+        shown = detail.others[:OTHERS_SHOWN]
+        more = len(detail.others) - len(shown)
+        self.others_label.value = (
+            f"<b>Other submissions of this student</b> ({len(detail.others)})"
+            + (f" — {more} more not shown" if more > 0 else "")
+        )
+        for i, mini in enumerate(self.others):
+            mini.show(shown[i] if i < len(shown) else None)
+        self.box.layout.display = "flex"
+
+    def hide(self) -> None:
+        """Hide the detail view."""
+        self.box.layout.display = "none"
+
+    def say(self, text: str, colour: str = "#c62828") -> None:
+        """Show a short message (escaped)."""
+        self.message.value = f'<span style="color:{colour}">{html.esc(text)}</span>' if text else ""
+
+    def show_conflict(
+        self, newer: DecisionInfo, attempt: tuple[str, str | None, str | None, str | None]
+    ) -> None:
+        """Show that someone else decided meanwhile, and offer keep theirs / override."""
+        self.attempt, self.newer = attempt, newer
+        self.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
+        self.override.description = f"Override: {attempt[0]}"
+        self.conflict.layout.display = "flex"
+
+    def _turn(self, degrees: int) -> None:
+        self.rotation = (self.rotation + degrees) % 360
+        self._load_preview()
+
+    def _zoom(self) -> None:
+        self.image.layout.width = ZOOMS[self.zoom.value]
+
+    def _load_preview(self) -> None:
+        if self.detail is None:
+            return
+        sha = self.detail.card.image_sha256
+        data = self._preview(sha, self.page.value - 1, self.rotation) if sha else None
+        data = data or placeholder()
+        self.image.format = image_format(data)
+        self.image.value = data
+
+
+class _Mini:
+    """A small card of another submission by the same student."""
+
+    def __init__(self) -> None:
+        self.image = w.Image(
+            format="jpeg", layout=w.Layout(width="140px", height="100px", object_fit="contain")
+        )
+        self.text = w.HTML(layout=w.Layout(width="140px"))
+        self.box = w.VBox([self.image, self.text], layout=w.Layout(display="none", margin="2px"))
+
+    def show(self, card: object) -> None:
+        from certreview.review import Card
+
+        if not isinstance(card, Card):
+            self.box.layout.display = "none"
+            return
+        self.image.value = card.thumbnail or placeholder()
+        self.text.value = (
+            f'<div style="font-size:11px;overflow-wrap:anywhere">{html.esc(card.submission_id)}<br>'
+            f"{html.esc(card.certificate_name_text)}<br>{html.esc(card.round_name)} · "
+            f"{html.state_line(card.decision)}</div>"
+        )
+        self.box.layout.display = "flex"
+
+
+def _roster(detail: Detail) -> str:
+    st = detail.student
+    if st is None:
+        return "<b>Roster</b>: <span style='color:#c62828'>no roster student with this ID</span>"
+    return "<b>Roster</b>" + html.table(
+        [
+            ("student ID", st.student_id),
+            ("name", st.name),
+            ("program", st.program or ""),
+            ("class", st.class_name or ""),
+            ("admitted (AY)", st.admission_year),
+            ("status", st.status),
+            ("left (AY)", st.exit_year or ""),
+        ]
+    )
+
+
+def _standard(detail: Detail) -> str:
+    rule = detail.standard
+    if detail.student is None:
+        return ""
+    if rule is None:
+        return "<b>Standard</b>: <span style='color:#c62828'>no standard matches this student</span>"
+    per_cat = ", ".join(f"{k} ≥ {v}" for k, v in rule.min_per_category.items())
+    text = (
+        f"<b>Standard</b>: {html.esc(rule.name)} — at least {rule.min_count} certificates, "
+        f"{rule.min_points:g} points{'; ' + html.esc(per_cat) if per_cat else ''}"
+        f"{'; earned during enrollment' if rule.during_enrollment else ''}"
+    )
+    needs = detail.needs
+    if needs is not None:
+        status = (
+            "<span style='color:#2e7d32'>requirement met</span>"
+            if needs.met
+            else "<span style='color:#c62828'>still needs " + html.esc("; ".join(needs.missing)) + "</span>"
+        )
+        text += (
+            f"<br>Approved {needs.approved} ({needs.points:g} points), {needs.pending} pending — "
+            f"{status}"
+        )
+    return text

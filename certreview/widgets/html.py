@@ -1,0 +1,118 @@
+"""HTML fragments for cards and the detail view; every outside string goes through `esc`."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from certreview.review import Card, DecisionInfo
+from certreview.vocabulary import FLAGS, REASONS
+
+# Red: the certificate cannot count as it stands; amber: look closer; grey: informational.
+SEVERITY = {
+    "unknown_student": "#c62828",
+    "missing_image": "#c62828",
+    "unreadable_image": "#c62828",
+    "unsafe_path": "#c62828",
+    "image_too_large": "#c62828",
+    "before_enrollment": "#c62828",
+    "after_enrollment": "#c62828",
+    "shared_image": "#c62828",
+    "missing_field": "#e65100",
+    "name_mismatch": "#e65100",
+    "unknown_certificate": "#e65100",
+    "duplicate_image": "#e65100",
+    "future_year": "#e65100",
+    "ambiguous_year": "#8d6e00",
+    "late": "#546e7a",
+}
+STATE_COLOURS = {
+    "pending": "#757575",
+    "approved": "#2e7d32",
+    "rejected": "#c62828",
+    "returned": "#ef6c00",
+}
+
+
+def esc(value: object) -> str:
+    """Return VALUE as text that HTML shows literally (None as an empty string)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def badge(flag: str) -> str:
+    """Return one flag as a coloured badge whose tooltip says what it means."""
+    colour = SEVERITY.get(flag, "#546e7a")
+    return (
+        f'<span title="{esc(FLAGS.get(flag, flag))}" style="background:{colour};color:#fff;'
+        f'border-radius:8px;padding:0 6px;margin:1px;font-size:11px;display:inline-block">'
+        f"{esc(flag)}</span>"
+    )
+
+
+def badges(flags: Iterable[str]) -> str:
+    """Return the badges of FLAGS, or a quiet 'no flags' note."""
+    out = "".join(badge(f) for f in flags)
+    return out or '<span style="color:#2e7d32;font-size:11px">no flags</span>'
+
+
+def state_line(decision: DecisionInfo | None) -> str:
+    """Return the current decision as a coloured line with who and when."""
+    if decision is None:
+        return f'<span style="color:{STATE_COLOURS["pending"]}">● pending</span>'
+    colour = STATE_COLOURS[decision.state]
+    note = f" — {esc(decision.note)}" if decision.note else ""
+    return (
+        f'<span style="color:{colour};font-weight:bold">● {esc(decision.state)}</span>'
+        f'<span style="font-size:11px"> {esc(decision.reason or "")} by {esc(decision.reviewer)}'
+        f" {decision.decided_at:%m-%d %H:%M}{note}</span>"
+    )
+
+
+def card_info(card: Card) -> str:
+    """Return the text part of a card: who, what as typed and as matched, and the exam year."""
+    name = esc(card.student_name_text)
+    if card.roster_name is not None and card.roster_name != card.student_name_text:
+        name += f' <span style="color:#757575">(roster: {esc(card.roster_name)})</span>'
+    matched = (
+        f"→ {esc(card.item_code)} {esc(card.item_name)}"
+        if card.item_code
+        else '<span style="color:#e65100">→ no catalog match</span>'
+    )
+    return (
+        '<div style="line-height:1.3;font-size:12px;overflow-wrap:anywhere">'
+        f"<b>{esc(card.student_id_text)}</b> {name}<br>"
+        f"{esc(card.category_text)} / {esc(card.certificate_name_text)}<br>"
+        f'<span style="font-size:11px">{matched}</span><br>'
+        f"exam year {esc(card.exam_year_text)}"
+        f'<span style="color:#757575;font-size:11px"> · {esc(card.submission_id)}</span>'
+        "</div>"
+    )
+
+
+def table(rows: Iterable[tuple[str, object]]) -> str:
+    """Return a two-column table of (label, value), values escaped."""
+    body = "".join(
+        f'<tr><th style="text-align:left;padding-right:8px">{esc(k)}</th><td>{esc(v)}</td></tr>'
+        for k, v in rows
+    )
+    return f'<table style="font-size:12px">{body}</table>'
+
+
+def history(decisions: Iterable[DecisionInfo]) -> str:
+    """Return the decision history, oldest first, as a small table."""
+    rows = "".join(
+        f"<tr><td>#{d.id}</td><td>{d.decided_at:%Y-%m-%d %H:%M}</td><td>{esc(d.reviewer)}</td>"
+        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(d.state)}</td>'
+        f"<td>{esc(d.reason or '')}</td><td>{esc(d.item_code or '')}</td>"
+        f"<td>{esc(d.note or '')}</td></tr>"
+        for d in decisions
+    )
+    if not rows:
+        return "<i>No decision yet.</i>"
+    head = "<tr><th>#</th><th>when</th><th>who</th><th>state</th><th>reason</th><th>item</th><th>note</th></tr>"
+    return f'<table style="font-size:12px">{head}{rows}</table>'
+
+
+def reason_label(code: str) -> str:
+    """Return the plain meaning of a reject reason."""
+    return REASONS.get(code, code)
