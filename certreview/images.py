@@ -74,6 +74,7 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _N = 32
+_HASH_MARGIN = 0.05
 _DCT = np.cos(np.pi * np.outer(np.arange(_N), 2 * np.arange(_N) + 1) / (2 * _N))
 
 
@@ -310,8 +311,13 @@ def _fit(img: Image.Image, side: int) -> Image.Image:
 
 
 def phash(img: Image.Image) -> str:
-    """Return the 64-bit DCT perceptual hash of `img` as 16 hex digits (as in imagehash.phash)."""
-    small = img.convert("L").resize((_N, _N), Image.Resampling.LANCZOS)
+    """Return the 64-bit DCT perceptual hash of the middle 90% of `img` as 16 hex digits."""
+    # The outer margin is where two photos of one certificate differ most (framing, the desk
+    # around it), so it is left out; this keeps 3% crops within NEAR_DUPLICATE_DISTANCE.
+    w, h = img.size
+    mx, my = int(w * _HASH_MARGIN), int(h * _HASH_MARGIN)
+    middle = img.convert("L").crop((mx, my, w - mx, h - my))
+    small = middle.resize((_N, _N), Image.Resampling.LANCZOS)
     coeffs = _DCT @ np.asarray(small, dtype=np.float64) @ _DCT.T
     low = coeffs[:8, :8].flatten()
     bits = low > np.median(low)
@@ -325,11 +331,12 @@ def phash_distance(a: str, b: str) -> int:
 
 def _accepted_message(decoded: _Decoded) -> str:
     label = format_label(decoded.format)
+    article = "an" if label[0] in "AEIOU" else "a"
     if decoded.pages > 1:
         label += f" ({decoded.pages} pages)"
     elif decoded.animated:
         label += " (animated; the first frame is shown)"
-    return f"This is a {label} — accepted"
+    return f"This is {article} {label} — accepted"
 
 
 def inspect_image(
