@@ -1,0 +1,100 @@
+"""The filter bar: one dropdown per filter with counts, and the search box."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import ipywidgets as w
+
+from certreview.review import ALL, Filters, Option
+
+ANY = "*"  # the dropdowns' "all" choice (ipywidgets reads a None value as "nothing selected")
+FIELDS = {
+    "round": "Round",
+    "status": "Status",
+    "flag": "Flag",
+    "category": "Category",
+    "item": "Item",
+    "program": "Program",
+    "class_name": "Class",
+    "cohort": "Cohort",
+}
+_ATTRIBUTE = {"round": "round_id"}
+
+
+class FilterBar:
+    """Dropdowns for every filter; CHANGE is called once per change the reviewer makes."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self._on_change = on_change
+        self._quiet = False
+        self.dropdowns = {
+            name: w.Dropdown(
+                description=label,
+                options=[(f"{ALL}", ALL)] if name == "status" else [("All", ANY)],
+                style={"description_width": "60px"},
+                layout=w.Layout(width="240px"),
+            )
+            for name, label in FIELDS.items()
+        }
+        self.search = w.Text(
+            description="Search",
+            placeholder="student ID or name, then Enter",
+            continuous_update=False,
+            style={"description_width": "60px"},
+            layout=w.Layout(width="300px"),
+        )
+        for dropdown in self.dropdowns.values():
+            dropdown.observe(self._changed, "value")
+        self.search.observe(self._changed, "value")
+        names = list(self.dropdowns)
+        self.box = w.VBox(
+            [
+                w.HBox([self.dropdowns[n] for n in names[:4]]),
+                w.HBox([*(self.dropdowns[n] for n in names[4:]), self.search]),
+            ]
+        )
+
+    def filters(self) -> Filters:
+        """Return the filters the bar shows (not yet stamped as a view)."""
+        values: dict[str, Any] = {
+            _ATTRIBUTE.get(name, name): (None if d.value == ANY else d.value)
+            for name, d in self.dropdowns.items()
+        }
+        values["status"] = values["status"] or ALL
+        return Filters(**values, search=self.search.value)
+
+    def show(self, filters: Filters, options: dict[str, list[Option]]) -> None:
+        """Show OPTIONS with counts and select what FILTERS say, without reporting a change."""
+        with self.quiet():
+            for name, dropdown in self.dropdowns.items():
+                current = getattr(filters, _ATTRIBUTE.get(name, name))
+                current = ANY if current is None else current
+                choices = [(f"{o.label} ({o.count})", ANY if o.value is None else o.value)
+                           for o in options.get(name, [])]
+                # Keep the selected choice even when nothing matches it any more.
+                if current not in [v for _, v in choices]:
+                    choices.append((f"{current} (0)", current))
+                dropdown.options = choices
+                dropdown.value = current
+            self.search.value = filters.search
+
+    def reset(self, filters: Filters) -> Filters:
+        """Return FILTERS with the search box cleared (for a fresh start)."""
+        return replace(filters, search="")
+
+    @contextmanager
+    def quiet(self):  # type: ignore[no-untyped-def]
+        """Silence change reports while the program (not the reviewer) sets values."""
+        self._quiet, before = True, self._quiet
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def _changed(self, _change: object) -> None:
+        if not self._quiet:
+            self._on_change()

@@ -1,0 +1,141 @@
+"""The command line: exit status, one-line errors, and the office's everyday commands."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from certreview.cli import main
+from certreview.config import sqlite_url
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Return a function that runs certreview on a fresh department and returns (code, out, err)."""
+    monkeypatch.setenv("CERTREVIEW_DB", db_url)
+    monkeypatch.setenv("CERTREVIEW_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("CERTREVIEW_DEBUG", raising=False)
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_office_day(cli, tmp_path: Path):
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLES / "images", images)
+    assert cli("init")[0] == 0
+    assert cli("import", "roster", SAMPLES / "roster.csv")[1] == "roster: 4 added\n"
+    assert cli("import", "catalog", SAMPLES / "catalog.csv")[1] == "catalog: 5 added\n"
+    assert cli("import", "standards", SAMPLES / "standards.toml")[1] == "standards: 2 added\n"
+    report = tmp_path / "report.csv"
+    code, out, _ = cli(
+        "import",
+        "submissions",
+        SAMPLES / "submissions.csv",
+        "--images",
+        images,
+        "--round",
+        "AY114",
+        "--report",
+        report,
+    )
+    assert code == 0
+    assert out == (
+        "submissions (AY114): 3 accepted, 2 flagged, 0 skipped\n"
+        "flags: before_enrollment 1, missing_image 1\n"
+    )
+    assert (
+        report.read_text(encoding="utf-8-sig").splitlines()[0]
+        == "row,submission_id,student_id,status,flags"
+    )
+    assert cli("decide", "u0001", "approve", "--reviewer", "lin") == (
+        0,
+        "u0001: approved (decision #1)\n",
+        "",
+    )
+    assert (
+        cli("decide", "u0004", "reject", "--reason", "before_enrollment", "--reviewer", "lin")[0]
+        == 0
+    )
+    code, out, err = cli("status", "b11201002")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "B11201002 李美玲"
+    assert (
+        lines[2]
+        == "  standard: AY111 and later — 2 certificates, 3 points, earned during enrollment"
+    )
+    assert (
+        "  - u0004 2026-04-12 08:30:00: TQC Excel 實用級 (Information, exam 111) → TQC-EXCEL-P [rejected]"
+        in lines
+    )
+    assert (
+        "      flag before_enrollment: The exam year is before the student's admission year."
+        in lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("decide", "nope", "approve", "--reviewer", "lin"),
+            "certreview: no submission 'nope' — check the ID in the intake report\n",
+        ),
+        (
+            ("decide", "nope", "reject", "--reviewer", "lin"),
+            "certreview: reject needs a reason: one of incomplete, not_certificate, before_enrollment, "
+            "not_in_catalog, mismatch, duplicate, illegible, other\n",
+        ),
+        (
+            ("status", "B000"),
+            "certreview: no student 'B000' on the roster and no uploads under that ID\n",
+        ),
+        (("import", "roster", "missing.csv"), "certreview: missing.csv: no such file\n"),
+    ],
+)
+def test_bad_input_gives_one_line(cli, args, message):
+    cli("init")
+    code, out, err = cli(*args)
+    assert (code, out, err) == (1, "", message)
+
+
+def test_commands_before_init_say_what_to_do(cli):
+    code, _, err = cli("status", "B1")
+    assert (code, err) == (
+        1,
+        "certreview: the database has no certreview tables — run `certreview init` first\n",
+    )
+
+
+def test_installed_script_never_prints_a_traceback(tmp_path: Path):
+    bad = tmp_path / "roster.csv"
+    bad.write_bytes(b"")
+    env = {
+        "CERTREVIEW_DB": sqlite_url(tmp_path / "x.sqlite"),
+        "CERTREVIEW_DATA": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    script = Path(sys.executable).with_name("certreview")
+    subprocess.run([script, "init"], env=env, check=True, capture_output=True)
+    done = subprocess.run(
+        [script, "import", "roster", bad], env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "certreview: roster.csv: the file is empty — export it again with a header row\n",
+    )
+    usage = subprocess.run([script, "decide"], env=env, capture_output=True, text=True)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
