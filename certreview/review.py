@@ -11,9 +11,9 @@ reviewer's feet; the cards themselves always show the current decision.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
@@ -21,11 +21,21 @@ from sqlalchemy.orm import Session
 
 from certreview import decisions
 from certreview.decisions import DecisionError, check_verdict
+from certreview.eligibility import (
+    WHY_NOT,
+    StudentFacts,
+    StudentResult,
+    SubmissionFacts,
+    SubmissionResult,
+    evaluate,
+)
+from certreview.images import ImageRefused
 from certreview.models import CatalogItem, Decision, ImageFile, Round, Standard, Student, Submission
 from certreview.normalise import name_key, normalise_id
 from certreview.standards import Rule, pick_rule, rules_from_rows
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
+from certreview.years import academic_year
 
 ALL = "all"
 CLEAN = "clean"  # the flag filter's choice for submissions without any flag
@@ -167,21 +177,6 @@ class StudentInfo:
 
 
 @dataclass(frozen=True)
-class Needs:
-    """Where the student stands against their standard, in plain words."""
-
-    approved: int
-    points: float
-    pending: int
-    missing: tuple[str, ...]
-
-    @property
-    def met(self) -> bool:
-        """Return True when nothing is missing."""
-        return not self.missing
-
-
-@dataclass(frozen=True)
 class Detail:
     """Everything the detail view shows about one submission."""
 
@@ -191,7 +186,8 @@ class Detail:
     others: tuple[Card, ...]
     flags: tuple[tuple[str, str], ...]
     history: tuple[DecisionInfo, ...]
-    needs: Needs | None
+    standing: StudentResult | None  # the student against their standard (what is still needed)
+    counts: str  # whether this submission counts toward the standard, in plain words
     catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
 
 
@@ -320,10 +316,18 @@ class ReviewService:
                 _card_select().where(same, Submission.id != pk).order_by(Submission.id).limit(24)
             ).all()
             student = s.get(Student, card.student_id) if card.student_id else None
-            rule = None
+            rule, standing, counts = None, None, ""
             if student is not None:
                 rules = rules_from_rows(s.scalars(select(Standard)))
                 rule = pick_rule(rules, student.admission_year, student.program)
+                standing, per_submission = _standing(s, student, rules)
+                mine = per_submission.get(card.submission_id)
+                if mine is not None:
+                    counts = (
+                        "counts toward the standard"
+                        if mine.counted
+                        else f"does not count: {WHY_NOT.get(mine.why_not or '', mine.why_not)}"
+                    )
             history = s.scalars(
                 select(Decision).where(Decision.submission_pk == pk).order_by(Decision.id)
             )
@@ -337,7 +341,8 @@ class ReviewService:
                 others=tuple(self._card(r) for r in others),
                 flags=tuple((f, FLAGS.get(f, f)) for f in card.flags),
                 history=tuple(DecisionInfo.of(d) for d in history),
-                needs=_needs(s, student, rule) if student is not None and rule else None,
+                standing=standing,
+                counts=counts,
                 catalog=tuple((c, f"{c} {n}") for c, n in catalog),
             )
 
@@ -345,8 +350,8 @@ class ReviewService:
         """Return the full-size preview of an image (page of a PDF), turned ROTATE degrees."""
         try:
             data = self.workspace.store.preview(sha256, page)
-        except (OSError, ValueError):
-            return None
+        except (OSError, ImageRefused, IndexError):
+            return None  # the detail view shows a placeholder; intake flagged the file already
         if not data or rotate % 360 == 0:
             return data
         from PIL import Image  # only the rare rotated preview needs Pillow here
@@ -649,81 +654,56 @@ def _student_info(st: Student) -> StudentInfo:
     )
 
 
-def _needs(s: Session, student: Student, rule: Rule) -> Needs:
-    """Return what STUDENT still needs under RULE, counting approved groups once at best points."""
+def _standing(
+    s: Session, student: Student, rules: list[Rule]
+) -> tuple[StudentResult, dict[str, SubmissionResult]]:
+    """Return the student's standing and why each of their submissions counts or not."""
+    item = func.coalesce(Decision.item_code, Submission.item_code)
     latest = (
-        select(Decision.submission_pk, func.max(Decision.id).label("did"))
-        .join(Submission, Submission.id == Decision.submission_pk)
-        .where(Submission.student_id == student.student_id)
-        .group_by(Decision.submission_pk)
-        .subquery()
+        select(func.max(Decision.id))
+        .where(Decision.submission_pk == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
     )
     rows = s.execute(
         select(
-            Submission.id,
-            Decision.verdict,
-            CatalogItem.group,
+            Submission.submission_id,
+            func.coalesce(Decision.verdict, "pending"),
+            CatalogItem.code,
             CatalogItem.category,
+            CatalogItem.group,
             CatalogItem.points,
             Submission.exam_year,
         )
         .select_from(Submission)
-        .outerjoin(latest, latest.c.submission_pk == Submission.id)
-        .outerjoin(Decision, Decision.id == latest.c.did)
-        .outerjoin(
-            CatalogItem,
-            CatalogItem.code == func.coalesce(Decision.item_code, Submission.item_code),
-        )
+        .outerjoin(Decision, Decision.id == latest)
+        .outerjoin(CatalogItem, CatalogItem.code == item)
         .where(Submission.student_id == student.student_id)
     ).all()
-    return needs_of(
-        [(r.verdict or "pending", r.group, r.category, r.points, r.exam_year) for r in rows],
-        rule,
+    facts = [
+        SubmissionFacts(
+            sid,
+            student.student_id,
+            STATE_OF_VERDICT.get(verdict, "pending"),
+            code,
+            category,
+            group,
+            float(points or 0.0),
+            year,
+        )
+        for sid, verdict, code, category, group, points, year in rows
+    ]
+    who = StudentFacts(
+        student.student_id,
         student.admission_year,
+        student.program,
         student.exit_year,
+        student.name,
+        student.class_name,
+        student.status,
     )
-
-
-def needs_of(
-    rows: Sequence[tuple[str, str | None, str | None, float | None, int | None]],
-    rule: Rule,
-    admission_year: int,
-    exit_year: int | None,
-) -> Needs:
-    """Return counts and missing words from (verdict, group, category, points, exam year) rows.
-
-    >>> from certreview.standards import Rule
-    >>> needs_of([("approve", "G1", "IT", 2.0, 112)], Rule("s", 110, min_count=2), 110, None)
-    Needs(approved=1, points=2.0, pending=0, missing=('1 more certificate',))
-    """
-    best: dict[str, tuple[float, str | None]] = {}
-    pending = 0
-    for verdict, group, category, points, year in rows:
-        if verdict == "pending":
-            pending += 1
-        if verdict != "approve" or group is None:
-            continue
-        if (
-            rule.during_enrollment
-            and year is not None
-            and (year < admission_year or (exit_year is not None and year > exit_year))
-        ):
-            continue
-        if group not in best or (points or 0) > best[group][0]:
-            best[group] = (points or 0.0, category)
-    count = len(best)
-    total = sum(p for p, _ in best.values())
-    missing: list[str] = []
-    if count < rule.min_count:
-        n = rule.min_count - count
-        missing.append(f"{n} more certificate{'s' if n > 1 else ''}")
-    if total < rule.min_points:
-        missing.append(f"{rule.min_points - total:g} more points")
-    for category, need in rule.min_per_category.items():
-        have = sum(1 for _, c in best.values() if c == category)
-        if have < need:
-            missing.append(f"{need - have} more in {category}")
-    return Needs(count, total, pending, tuple(missing))
+    result = evaluate([who], facts, rules, academic_year(date.today()))
+    return result.students[student.student_id], result.submissions
 
 
 __all__ = [
@@ -734,11 +714,9 @@ __all__ = [
     "DecisionInfo",
     "Detail",
     "Filters",
-    "Needs",
     "Option",
     "Progress",
     "ReviewConflict",
     "ReviewService",
     "StudentInfo",
-    "needs_of",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from certreview.review import Detail, DecisionInfo
+from certreview.review import Card, DecisionInfo, Detail
 from certreview.widgets import html
 from certreview.widgets.cards import NO_REASON, placeholder
 from certreview.widgets.keys import REASON_KEYS
@@ -41,7 +41,9 @@ class DetailView:
         )
         self.rotate_left = w.Button(description="⟲", tooltip="Rotate left", layout=_auto())
         self.rotate_right = w.Button(description="⟳", tooltip="Rotate right", layout=_auto())
-        self.zoom = w.ToggleButtons(options=list(ZOOMS), value="fit", style={"button_width": "auto"})
+        self.zoom = w.ToggleButtons(
+            options=list(ZOOMS), value="fit", style={"button_width": "auto"}
+        )
         self.page = w.BoundedIntText(value=1, min=1, max=1, description="PDF page", layout=_auto())
         self.roster = w.HTML()
         self.standard = w.HTML()
@@ -55,7 +57,9 @@ class DetailView:
             value=NO_REASON,
             layout=_auto(),
         )
-        self.note = w.Text(placeholder="note (required for 'other')", layout=w.Layout(width="280px"))
+        self.note = w.Text(
+            placeholder="note (required for 'other')", layout=w.Layout(width="280px")
+        )
         self.approve = w.Button(description="Approve", button_style="success", layout=_auto())
         self.reject = w.Button(description="Reject", button_style="danger", layout=_auto())
         self.send_back = w.Button(description="Return", button_style="warning", layout=_auto())
@@ -92,7 +96,9 @@ class DetailView:
         self.rotate_right.on_click(lambda _: self._turn(90))
         self.zoom.observe(lambda _: self._zoom(), "value")
         self.page.observe(lambda _: self._load_preview(), "value")
-        self.approve.on_click(lambda _: on_decide("approve", None, self.note.value, self.item.value))
+        self.approve.on_click(
+            lambda _: on_decide("approve", None, self.note.value, self.item.value)
+        )
         self.reject.on_click(
             lambda _: on_decide("reject", self.reason.value or None, self.note.value, None)
         )
@@ -117,7 +123,10 @@ class DetailView:
             f'<div style="padding-left:12px">{html.card_info(card)}'
             f"{html.badges(card.flags)}<br>{html.state_line(card.decision)}</div>"
         )
-        self.item.options = [("as matched", AS_MATCHED), *((label, c) for c, label in detail.catalog)]
+        self.item.options = [
+            ("as matched", AS_MATCHED),
+            *((label, c) for c, label in detail.catalog),
+        ]
         self.item.value = AS_MATCHED
         self.message.value = ""
         self.conflict.layout.display = "none"
@@ -195,10 +204,8 @@ class _Mini:
         self.text = w.HTML(layout=w.Layout(width="140px"))
         self.box = w.VBox([self.image, self.text], layout=w.Layout(display="none", margin="2px"))
 
-    def show(self, card: object) -> None:
-        from certreview.review import Card
-
-        if not isinstance(card, Card):
+    def show(self, card: Card | None) -> None:
+        if card is None:
             self.box.layout.display = "none"
             return
         self.image.value = card.thumbnail or placeholder()
@@ -208,6 +215,10 @@ class _Mini:
             f"{html.state_line(card.decision)}</div>"
         )
         self.box.layout.display = "flex"
+
+
+def _auto() -> w.Layout:
+    return w.Layout(width="auto")
 
 
 def _roster(detail: Detail) -> str:
@@ -232,22 +243,26 @@ def _standard(detail: Detail) -> str:
     if detail.student is None:
         return ""
     if rule is None:
-        return "<b>Standard</b>: <span style='color:#c62828'>no standard matches this student</span>"
+        return (
+            "<b>Standard</b>: <span style='color:#c62828'>no standard matches this student</span>"
+        )
     per_cat = ", ".join(f"{k} ≥ {v}" for k, v in rule.min_per_category.items())
     text = (
         f"<b>Standard</b>: {html.esc(rule.name)} — at least {rule.min_count} certificates, "
         f"{rule.min_points:g} points{'; ' + html.esc(per_cat) if per_cat else ''}"
         f"{'; earned during enrollment' if rule.during_enrollment else ''}"
     )
-    needs = detail.needs
-    if needs is not None:
+    standing = detail.standing
+    if standing is not None:
         status = (
             "<span style='color:#2e7d32'>requirement met</span>"
-            if needs.met
-            else "<span style='color:#c62828'>still needs " + html.esc("; ".join(needs.missing)) + "</span>"
+            if standing.met
+            else f"<span style='color:#c62828'>still {html.esc(standing.missing)}</span>"
         )
         text += (
-            f"<br>Approved {needs.approved} ({needs.points:g} points), {needs.pending} pending — "
-            f"{status}"
+            f"<br>Counting now: {standing.approved} certificates, {standing.points:g} points, "
+            f"{standing.pending} pending — {status}"
         )
+    if detail.counts:
+        text += f"<br>This submission {html.esc(detail.counts)}."
     return text

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import ipywidgets as w
@@ -73,8 +72,10 @@ class FilterBar:
             for name, dropdown in self.dropdowns.items():
                 current = getattr(filters, _ATTRIBUTE.get(name, name))
                 current = ANY if current is None else current
-                choices = [(f"{o.label} ({o.count})", ANY if o.value is None else o.value)
-                           for o in options.get(name, [])]
+                choices = [
+                    (f"{o.label} ({o.count})", ANY if o.value is None else o.value)
+                    for o in options.get(name, [])
+                ]
                 # Keep the selected choice even when nothing matches it any more.
                 if current not in [v for _, v in choices]:
                     choices.append((f"{current} (0)", current))
@@ -82,12 +83,8 @@ class FilterBar:
                 dropdown.value = current
             self.search.value = filters.search
 
-    def reset(self, filters: Filters) -> Filters:
-        """Return FILTERS with the search box cleared (for a fresh start)."""
-        return replace(filters, search="")
-
     @contextmanager
-    def quiet(self):  # type: ignore[no-untyped-def]
+    def quiet(self) -> Iterator[None]:
         """Silence change reports while the program (not the reviewer) sets values."""
         self._quiet, before = True, self._quiet
         try:

@@ -1,0 +1,5 @@
+"""The ipywidgets user interface: the only package that imports ipywidgets and ipyevents."""
+
+from certreview.widgets.workbench import ReviewWorkbench
+
+__all__ = ["ReviewWorkbench"]

@@ -1,0 +1,163 @@
+"""The intake panel: pick the department's files, import them, read the report."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+
+from certreview.imports import import_catalog, import_roster, import_standards
+from certreview.intake import (
+    default_round_name,
+    flag_counts_frame,
+    import_submissions,
+    parse_cutoff,
+)
+from certreview.workspace import Workspace
+
+TABLE_SUFFIXES = {".csv", ".xlsx"}
+NONE = "(choose a file)"
+
+
+def _options(folder: Path, keep: Callable[[Path], bool]) -> list[str]:
+    if not folder.is_dir():
+        return [NONE]
+    return [NONE, *sorted(p.name for p in folder.iterdir() if keep(p))]
+
+
+class IntakePanel(w.VBox):
+    """Import roster, catalog, standards and submissions from one folder, with the report."""
+
+    def __init__(self, ws: Workspace, folder: Path) -> None:
+        self.ws = ws
+        self.folder = Path(folder)
+        self.folder_box = w.Text(
+            value=str(self.folder), description="Folder", layout=w.Layout(width="60%")
+        )
+        self.refresh_button = w.Button(description="Refresh list", icon="refresh")
+        self.roster = w.Dropdown(description="Roster")
+        self.catalog = w.Dropdown(description="Catalog")
+        self.standards = w.Dropdown(description="Standards")
+        self.submissions = w.Dropdown(description="Uploads")
+        self.images = w.Dropdown(description="Images")
+        self.round = w.Text(value=default_round_name(), description="Round")
+        self.cutoff = w.Text(placeholder="YYYY-MM-DD (optional)", description="Cutoff")
+        self.buttons = {
+            kind: w.Button(
+                description=f"Import {kind}",
+                button_style="primary" if kind == "submissions" else "",
+            )
+            for kind in ("roster", "catalog", "standards", "submissions")
+        }
+        self.progress = w.IntProgress(
+            value=0, min=0, max=1, description="Images", layout=w.Layout(visibility="hidden")
+        )
+        self.message = w.HTML()
+        self.report = w.Output()
+        self.refresh_button.on_click(lambda _: self.refresh())
+        for kind, button in self.buttons.items():
+            button.on_click(lambda _, kind=kind: self.run(kind))
+        self.refresh()
+        super().__init__(
+            [
+                w.HBox([self.folder_box, self.refresh_button]),
+                w.HBox([self.roster, self.buttons["roster"]]),
+                w.HBox([self.catalog, self.buttons["catalog"]]),
+                w.HBox([self.standards, self.buttons["standards"]]),
+                w.HBox([self.submissions, self.images]),
+                w.HBox([self.round, self.cutoff, self.buttons["submissions"]]),
+                self.progress,
+                self.message,
+                self.report,
+            ]
+        )
+
+    def refresh(self) -> None:
+        """List the files of the chosen folder in the pickers, guessing each by its name."""
+        self.folder = Path(self.folder_box.value).expanduser()
+        tables = _options(self.folder, lambda p: p.suffix.lower() in TABLE_SUFFIXES)
+        self.roster.options = self.catalog.options = self.submissions.options = tables
+        self.standards.options = _options(self.folder, lambda p: p.suffix.lower() == ".toml")
+        self.images.options = _options(
+            self.folder, lambda p: p.is_dir() or p.suffix.lower() == ".zip"
+        )
+        for picker, word in (
+            (self.roster, "roster"),
+            (self.catalog, "catalog"),
+            (self.standards, "standard"),
+            (self.submissions, "submission"),
+            (self.images, "image"),
+        ):
+            guesses = [o for o in picker.options if word in o.lower()]
+            picker.value = guesses[-1] if guesses else NONE
+
+    def _path(self, picker: w.Dropdown) -> Path:
+        if picker.value in (None, NONE):
+            raise ValueError(f"choose the {picker.description.lower()} file first")
+        return self.folder / picker.value
+
+    def run(self, kind: str) -> None:
+        """Import one kind of file; show one line of result or of what is wrong."""
+        try:
+            if kind == "submissions":
+                self._run_submissions()
+                return
+            action = {
+                "roster": import_roster,
+                "catalog": import_catalog,
+                "standards": import_standards,
+            }[kind]
+            picker = {"roster": self.roster, "catalog": self.catalog, "standards": self.standards}[
+                kind
+            ]
+            with self.ws.Session.begin() as session:
+                result = action(session, self._path(picker))
+            problems = [f"row {line}: {text}" for line, text in result.problems]
+            self._say(result.summary(), [*result.notes, *problems])
+        except Exception as exc:
+            self._say(f"Could not import {kind}: {exc}", error=True)
+
+    def _run_submissions(self) -> None:
+        cutoff = parse_cutoff(self.cutoff.value) if self.cutoff.value.strip() else None
+        self.progress.layout.visibility = "visible"
+
+        def progress(done: int, total: int) -> None:
+            self.progress.max = max(total, 1)
+            self.progress.value = done
+
+        with self.ws.Session.begin() as session:
+            result = import_submissions(
+                session,
+                self.ws.store,
+                self._path(self.submissions),
+                self._path(self.images),
+                round_name=self.round.value.strip() or None,
+                cutoff=cutoff,
+                progress=progress,
+            )
+        report_path = self.folder / f"intake_report_{result.round_name}.csv"
+        result.write_report(report_path)
+        self._say(f"{result.summary()} — report saved as {report_path.name}", result.notes)
+        frame = pd.DataFrame([vars(r) for r in result.rows])
+        self.show_report(frame)
+
+    def show_report(self, frame: pd.DataFrame) -> None:
+        """Show flag counts and the flagged rows of a report frame."""
+        self.report.clear_output()
+        with self.report:
+            from IPython.display import display
+
+            if frame.empty:
+                display(w.HTML("<i>No rows.</i>"))
+                return
+            counts = flag_counts_frame(frame)
+            display(counts[counts["submissions"] > 0].style.hide(axis="index"))
+            display(frame[frame["status"] != "accepted"].style.hide(axis="index"))
+
+    def _say(self, text: str, notes: list[str] | None = None, *, error: bool = False) -> None:
+        colour = "#b00020" if error else "#1b5e20"
+        extra = "".join(f"<br><small>{html.escape(n)}</small>" for n in notes or [])
+        self.message.value = f"<b style='color:{colour}'>{html.escape(text)}</b>{extra}"

@@ -1,0 +1,509 @@
+"""The unified review workbench: filters, a grid of cards, the detail view and the keyboard."""
+
+from __future__ import annotations
+
+import getpass
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as w
+from ipyevents import Event
+
+from certreview.decisions import DecisionError
+from certreview.review import DecisionInfo, Filters, ReviewConflict, ReviewService
+from certreview.widgets import html
+from certreview.widgets.cards import CardView
+from certreview.widgets.detail import AS_MATCHED, DetailView
+from certreview.widgets.filters import FilterBar
+from certreview.widgets.keys import HELP, action_for
+
+PAGE_SIZES = (12, 24, 48, 96)
+Attempt = tuple[str, str | None, str | None, str | None]  # verdict, reason, note, item
+
+
+def default_reviewer() -> str:
+    """Return the operating-system user name, or '' where there is none."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+class ReviewWorkbench(w.VBox):
+    """Review submissions with filters, cards, a detail view and keys, through a ReviewService."""
+
+    def __init__(self, service: ReviewService, *, page_size: int = 24) -> None:
+        self.service = service
+        self.view_filters = Filters()
+        self.page_number = 0
+        self.page_size = page_size
+        self.cursor = 0
+        self.total = 0
+        self.decided = 0
+        self.views: list[CardView] = []
+        self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
+        self._note_for: CardView | None = None
+
+        # Who is reviewing: asked once, before anything else.
+        self.reviewer = w.Text(
+            value=service.reviewer or default_reviewer(),
+            description="Your name",
+            layout=w.Layout(width="320px"),
+        )
+        self.start_button = w.Button(description="Start reviewing", button_style="primary")
+        self.reviewer_bar = w.HBox([self.reviewer, self.start_button])
+        self.who = w.HTML()
+
+        self.filter_bar = FilterBar(self.apply_filters)
+        self.approve_clean = w.Button(description="Approve clean on this page", icon="check")
+        self.approve_selected = w.Button(description="Approve selected (0)", icon="check-square")
+        self.undo_button = w.Button(description="Undo last", icon="undo", disabled=True)
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.size = w.Dropdown(
+            options=list(PAGE_SIZES) if page_size in PAGE_SIZES else [*PAGE_SIZES, page_size],
+            value=page_size,
+            description="Per page",
+            style={"description_width": "60px"},
+            layout=w.Layout(width="150px"),
+        )
+        self.previous_button = w.Button(description="◀ Previous", layout=w.Layout(width="auto"))
+        self.next_button = w.Button(description="Next ▶", layout=w.Layout(width="auto"))
+        self.page_label = w.Label()
+        self.confirm_text = w.HTML()
+        self.confirm_yes = w.Button(description="Yes, approve", button_style="success")
+        self.confirm_no = w.Button(description="Cancel")
+        self.confirm_bar = w.HBox(
+            [self.confirm_text, self.confirm_yes, self.confirm_no],
+            layout=w.Layout(display="none"),
+        )
+        self.note_text = w.Text(placeholder="what is wrong (required for 'other')")
+        self.note_label = w.HTML()
+        self.note_ok = w.Button(description="Reject with this note", button_style="danger")
+        self.note_cancel = w.Button(description="Cancel")
+        self.note_bar = w.HBox(
+            [self.note_label, self.note_text, self.note_ok, self.note_cancel],
+            layout=w.Layout(display="none"),
+        )
+        self.progress_bar = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px"))
+        self.progress_label = w.Label()
+        self.status = w.HTML()
+        self.help = w.HTML(
+            '<details><summary style="cursor:pointer">Keys (point at the cards)</summary>'
+            + html.table(HELP)
+            + "</details>"
+        )
+        self.grid = w.GridBox(
+            layout=w.Layout(
+                grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
+                grid_gap="4px",
+                width="100%",
+            )
+        )
+        self.detail = DetailView(
+            self.service.preview, self._decide_detail, self._resolve_detail, self.close_detail
+        )
+        # Keys go to the workbench while the pointer is over the grid; ipyevents then stops
+        # them reaching JupyterLab (no "a" inserting a cell above, no "r" to raw).
+        self.keyboard = Event(
+            source=self.grid, watched_events=["keydown"], prevent_default_action=True
+        )
+        self.keyboard.on_dom_event(self.handle_key)
+
+        self.main = w.VBox(
+            [
+                self.who,
+                self.filter_bar.box,
+                w.HBox(
+                    [
+                        self.approve_clean,
+                        self.approve_selected,
+                        self.undo_button,
+                        self.refresh_button,
+                        self.size,
+                        self.previous_button,
+                        self.page_label,
+                        self.next_button,
+                    ],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.confirm_bar,
+                self.note_bar,
+                w.HBox([self.progress_bar, self.progress_label]),
+                self.status,
+                self.help,
+                self.grid,
+                self.detail.box,
+            ],
+            layout=w.Layout(display="none"),
+        )
+        super().__init__([self.reviewer_bar, self.main])
+        self.add_class("certreview-workbench")
+
+        self.start_button.on_click(lambda _: self.start())
+        self.reviewer.on_submit(lambda _: self.start())
+        self.approve_clean.on_click(lambda _: self.ask_bulk(clean=True))
+        self.approve_selected.on_click(lambda _: self.ask_bulk(clean=False))
+        self.confirm_yes.on_click(lambda _: self.confirm_bulk())
+        self.confirm_no.on_click(lambda _: self._hide_confirm())
+        self.note_ok.on_click(lambda _: self._reject_with_note())
+        self.note_cancel.on_click(lambda _: self._hide_note())
+        self.undo_button.on_click(lambda _: self.undo())
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.previous_button.on_click(lambda _: self.turn(-1))
+        self.next_button.on_click(lambda _: self.turn(1))
+        self.size.observe(lambda ch: self.set_page_size(ch["new"]), "value")
+        if service.reviewer:
+            self.start()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the reviewer's name and show the pending cards of the newest round."""
+        name = self.reviewer.value.strip()
+        if not name:
+            self.reviewer.placeholder = "type your name first"
+            return
+        self.service.reviewer = name
+        self.who.value = f"Reviewing as <b>{html.esc(name)}</b>"
+        self.reviewer_bar.layout.display = "none"
+        self.main.layout.display = "flex"
+        self.view_filters = self.service.default_filters()
+        self.page_number = 0
+        self.load(counts=True)
+
+    def apply_filters(self) -> None:
+        """Open a new view from the filter bar and show its first page."""
+        self.view_filters = self.service.open_view(self.filter_bar.filters())
+        self.page_number = 0
+        self.load(counts=True)
+
+    def refresh(self) -> None:
+        """Reload the view as it stands now (others' decisions included), on the same page."""
+        self.view_filters = self.service.open_view(self.view_filters)
+        self.load(counts=True)
+
+    def load(self, *, counts: bool = False) -> None:
+        """Show the current page of the view; with COUNTS, refresh the filter counts too."""
+        progress = self.service.progress(self.view_filters)
+        self.total, self.decided = progress.total, progress.decided
+        pages = max(1, math.ceil(self.total / self.page_size))
+        self.page_number = min(max(self.page_number, 0), pages - 1)
+        cards = self.service.page(self.view_filters, self.page_number, self.page_size)
+        self._ensure_views(self.page_size)
+        for i, view in enumerate(self.views):
+            view.show(cards[i] if i < len(cards) else None)
+        self.cursor = 0
+        self._highlight()
+        if counts:
+            self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
+        first = self.page_number * self.page_size
+        self.page_label.value = (
+            f"Page {self.page_number + 1} of {pages} · cards {first + 1 if cards else 0}–"
+            f"{first + len(cards)} of {self.total}"
+        )
+        self.previous_button.disabled = self.page_number == 0
+        self.next_button.disabled = self.page_number >= pages - 1
+        self._hide_confirm()
+        self._hide_note()
+        self._show_progress()
+        self._count_selected()
+        self.say("" if cards else "Nothing to review in this view.", "#555")
+
+    def turn(self, delta: int) -> None:
+        """Go DELTA pages forward (or back) in the same view."""
+        pages = max(1, math.ceil(self.total / self.page_size))
+        target = min(max(self.page_number + delta, 0), pages - 1)
+        if target != self.page_number:
+            self.page_number = target
+            self.load()
+
+    def set_page_size(self, size: int) -> None:
+        """Show SIZE cards per page, keeping the first card of the page in view."""
+        first = self.page_number * self.page_size
+        self.page_size = size
+        self.page_number = first // size
+        self.load()
+
+    def _ensure_views(self, count: int) -> None:
+        # Cards are made once and reused for every page; only a bigger page size adds some.
+        while len(self.views) < count:
+            self.views.append(
+                CardView(
+                    len(self.views),
+                    self.decide_card,
+                    self.open_detail,
+                    self.resolve_conflict,
+                    lambda _v: self._count_selected(),
+                )
+            )
+        shown = self.views[:count]
+        for view in self.views[count:]:
+            view.show(None)
+        if len(self.grid.children) != count:
+            self.grid.children = [v.box for v in shown]
+
+    def visible_cards(self) -> list[CardView]:
+        """Return the card views holding a submission on this page."""
+        return [v for v in self.views[: self.page_size] if v.card is not None]
+
+    # -- deciding ------------------------------------------------------------------------
+
+    def decide_card(
+        self, view: CardView, verdict: str, reason: str | None, note: str | None = None
+    ) -> None:
+        """Decide the submission on VIEW (a card click or a key)."""
+        if view.card is None:
+            return
+        if verdict == "reject" and reason is None:
+            view.say("Pick a reason first (or press 1–8).")
+            return
+        if reason == "other" and not (note or "").strip():
+            self._ask_note(view)
+            return
+        self._apply(view, (verdict, reason, note, None), view.card.decision_id)
+
+    def resolve_conflict(self, view: CardView, override: bool) -> None:
+        """Keep the other reviewer's decision, or record ours after it."""
+        if view.newer is None or view.attempt is None:
+            return
+        if override:
+            self._apply(view, view.attempt, view.newer.id)
+        else:
+            self._set_decision(view.card.pk if view.card else -1, view.newer)
+            self.say("Kept the other reviewer's decision.", "#555")
+
+    def _apply(self, view: CardView, attempt: Attempt, expected: int | None) -> None:
+        assert view.card is not None
+        verdict, reason, note, item = attempt
+        try:
+            info = self.service.decide(
+                view.card.pk,
+                verdict,
+                reason=reason,
+                note=note,
+                item=item,
+                expected_latest=expected,
+            )
+        except ReviewConflict as exc:
+            view.show_conflict(exc.newer, attempt)
+            self.say(str(exc))
+            return
+        except DecisionError as exc:
+            view.say(str(exc))
+            return
+        self._set_decision(view.card.pk, info)
+        self.say(f"{info.state.capitalize()}: {view.card.submission_id}", "#2e7d32")
+
+    def _set_decision(self, pk: int, info: DecisionInfo | None) -> None:
+        """Show a new current decision wherever PK is on screen and move the progress bar."""
+        for view in self.visible_cards():
+            if view.card is not None and view.card.pk == pk:
+                before = view.card.state
+                view.update(info)
+                after = view.card.state
+                self.decided += (after != "pending") - (before != "pending")
+        self._highlight()
+        self._show_progress()
+        self.undo_button.disabled = not self.service.can_undo()
+
+    def ask_bulk(self, *, clean: bool) -> None:
+        """Ask to approve the clean pending cards of this page, or the selected cards."""
+        cards = self.visible_cards()
+        if clean:
+            chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
+            what = "clean pending"
+        else:
+            chosen = [
+                v for v in cards if v.selected.value and v.card and v.card.state != "approved"
+            ]
+            what = "selected"
+        if not chosen:
+            self.say(f"No {what} cards to approve on this page.", "#555")
+            return
+        self._pending = chosen
+        self.confirm_text.value = f"Approve {len(chosen)} {what} card(s) on this page?&nbsp;"
+        self.confirm_yes.description = f"Yes, approve {len(chosen)}"
+        self.confirm_bar.layout.display = "flex"
+
+    def confirm_bulk(self) -> None:
+        """Approve the cards asked about, in one transaction."""
+        chosen = [v for v in self._pending if v.card is not None]
+        self._hide_confirm()
+        expected = {v.card.pk: v.card.decision_id for v in chosen if v.card}
+        try:
+            approved, conflicts = self.service.approve_many(expected)
+        except DecisionError as exc:
+            self.say(str(exc))
+            return
+        for pk, info in approved.items():
+            self._set_decision(pk, info)
+        for view in chosen:
+            if view.card is not None and view.card.pk in conflicts:
+                view.show_conflict(conflicts[view.card.pk], ("approve", None, None, None))
+        for view in chosen:
+            view.selected.value = False
+        extra = (
+            f"; {len(conflicts)} decided meanwhile by others (see red cards)" if conflicts else ""
+        )
+        self.say(f"Approved {len(approved)} card(s){extra}.", "#2e7d32")
+
+    def undo(self) -> None:
+        """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
+        try:
+            restored = self.service.undo_last()
+        except DecisionError as exc:
+            self.say(str(exc))
+            return
+        for pk, info in restored.items():
+            for view in self.visible_cards():
+                if view.card is not None and view.card.pk == pk:
+                    view.update(info)
+        if self.detail.visible and self.detail.detail and self.detail.detail.card.pk in restored:
+            self.detail.show(self.service.detail(self.detail.detail.card.pk), keep_view=True)
+        # The undone cards may be on another page: count again rather than guess.
+        progress = self.service.progress(self.view_filters)
+        self.total, self.decided = progress.total, progress.decided
+        self._highlight()
+        self._show_progress()
+        self.undo_button.disabled = not self.service.can_undo()
+        self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
+
+    def _ask_note(self, view: CardView) -> None:
+        self._note_for = view
+        sid = view.card.submission_id if view.card else ""
+        self.note_label.value = f"Reject {html.esc(sid)} (other): &nbsp;"
+        self.note_text.value = ""
+        self.note_bar.layout.display = "flex"
+        view.say("Type the note above the cards, then 'Reject with this note'.", "#555")
+
+    def _reject_with_note(self) -> None:
+        view = self._note_for
+        if view is None or view.card is None:
+            return
+        note = self.note_text.value.strip()
+        if not note:
+            view.say("The reason 'other' needs a note saying what is wrong.")
+            return
+        self._hide_note()
+        self._apply(view, ("reject", "other", note, None), view.card.decision_id)
+
+    def _hide_note(self) -> None:
+        self._note_for = None
+        self.note_bar.layout.display = "none"
+
+    def _hide_confirm(self) -> None:
+        self._pending = []
+        self.confirm_bar.layout.display = "none"
+
+    # -- detail view ---------------------------------------------------------------------
+
+    def open_detail(self, view: CardView) -> None:
+        """Show the detail view of VIEW's submission in place of the grid."""
+        if view.card is None:
+            return
+        self.cursor = view.index
+        self.detail.show(self.service.detail(view.card.pk))
+        self.grid.layout.display = "none"
+
+    def close_detail(self) -> None:
+        """Go back from the detail view to the grid."""
+        self.detail.hide()
+        self.grid.layout.display = "grid"
+        self._highlight()
+
+    def _decide_detail(
+        self, verdict: str, reason: str | None, note: str | None, item: str | None
+    ) -> None:
+        detail = self.detail.detail
+        if detail is None:
+            return
+        self._apply_detail((verdict, reason, note, item or None), detail.card.decision_id)
+
+    def _resolve_detail(self, override: bool) -> None:
+        detail, newer, attempt = self.detail.detail, self.detail.newer, self.detail.attempt
+        if detail is None or newer is None or attempt is None:
+            return
+        if override:
+            self._apply_detail(attempt, newer.id)
+        else:
+            self._set_decision(detail.card.pk, newer)
+            self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
+
+    def _apply_detail(self, attempt: Attempt, expected: int | None) -> None:
+        detail = self.detail.detail
+        assert detail is not None
+        verdict, reason, note, item = attempt
+        try:
+            info = self.service.decide(
+                detail.card.pk,
+                verdict,
+                reason=reason,
+                note=note,
+                item=None if item == AS_MATCHED else item,
+                expected_latest=expected,
+            )
+        except ReviewConflict as exc:
+            self.detail.show_conflict(exc.newer, attempt)
+            return
+        except DecisionError as exc:
+            self.detail.say(str(exc))
+            return
+        self._set_decision(detail.card.pk, info)
+        self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
+        self.detail.say(f"{info.state.capitalize()}: {detail.card.submission_id}", "#2e7d32")
+
+    # -- keyboard ------------------------------------------------------------------------
+
+    def handle_key(self, event: Mapping[str, Any]) -> None:
+        """Act on one ipyevents key event (see keys.HELP)."""
+        found = action_for(event)
+        cards = self.visible_cards()
+        if found is None or not cards or self.detail.visible:
+            return
+        action, reason = found
+        self.cursor = min(self.cursor, len(cards) - 1)
+        view = cards[self.cursor]
+        if action in ("approve", "reject", "return"):
+            state = view.card.decision_id if view.card else None
+            self.decide_card(view, action, reason)
+            moved = view.card is not None and view.card.decision_id != state
+            if moved and view.newer is None and self.cursor < len(cards) - 1:
+                self.cursor += 1
+        elif action == "next":
+            if self.cursor < len(cards) - 1:
+                self.cursor += 1
+            elif self.page_number * self.page_size + len(cards) < self.total:
+                self.turn(1)
+        elif action == "previous":
+            self.cursor = max(self.cursor - 1, 0)
+        elif action == "next_page":
+            self.turn(1)
+        elif action == "previous_page":
+            self.turn(-1)
+        elif action == "undo":
+            self.undo()
+        elif action == "detail":
+            self.open_detail(view)
+        elif action == "select":
+            view.selected.value = not view.selected.value
+        self._highlight()
+
+    def _highlight(self) -> None:
+        for view in self.visible_cards():
+            view.highlight(view.index == self.cursor)
+
+    # -- small things --------------------------------------------------------------------
+
+    def _show_progress(self) -> None:
+        self.progress_bar.max = max(self.total, 1)
+        self.progress_bar.value = min(self.decided, self.total)
+        self.progress_label.value = f"{self.decided} of {self.total} decided in this view"
+
+    def _count_selected(self) -> None:
+        n = sum(1 for v in self.visible_cards() if v.selected.value)
+        self.approve_selected.description = f"Approve selected ({n})"
+
+    def say(self, text: str, colour: str = "#c62828") -> None:
+        """Show a one-line message above the grid (escaped)."""
+        self.status.value = f'<span style="color:{colour}">{html.esc(text)}</span>' if text else ""
