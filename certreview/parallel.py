@@ -1,0 +1,130 @@
+"""Inspect many uploads on all cores with bounded memory and a progress bar."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
+from pathlib import Path
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from certreview.images import (
+    MAX_BYTES,
+    MAX_PIXELS,
+    MSG_DAMAGED,
+    UNREADABLE,
+    ImageReport,
+    inspect_image,
+    oversize_report,
+)
+
+K = TypeVar("K")
+Source = bytes | str | os.PathLike[str]
+Progress = Callable[[int, int | None], None]
+
+IN_PROCESS_BELOW = 8  # below this many files a pool's start-up costs more than it saves
+IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep every core busy, little enough to hold
+
+_PRELOAD = ["certreview.parallel"]
+
+
+def default_workers() -> int:
+    """Return the number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def inspect_source(
+    source: Source, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES
+) -> ImageReport:
+    """Return the report for bytes, or for a file path read here (so workers read, not the parent)."""
+    if isinstance(source, bytes):
+        return inspect_image(source, max_pixels=max_pixels, max_bytes=max_bytes)
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return oversize_report(size, max_bytes)  # refused without reading it
+        data = path.read_bytes()
+    except OSError:
+        return ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_DAMAGED, None)
+    return inspect_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork() from a process with threads (a Jupyter kernel has several) can deadlock; a
+    # forkserver that has already imported Pillow, libheif and pdfium starts workers fast.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_PRELOAD)
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def inspect_many(
+    items: Iterable[tuple[K, Source]],
+    workers: int | None = None,
+    progress: Progress | None = None,
+    *,
+    total: int | None = None,
+    show_bar: bool | None = None,
+    max_pixels: int = MAX_PIXELS,
+    max_bytes: int = MAX_BYTES,
+) -> Iterator[tuple[K, ImageReport]]:
+    """Yield `(key, report)` for each `(key, bytes or path)` in input order, using all cores.
+
+    At most IN_FLIGHT_PER_WORKER items per worker are in flight, so memory stays flat however
+    many files there are; pass paths (e.g. `ImageStore.original_path`) so workers read the
+    bytes themselves. `progress(done, total)` is called after each file (a notebook can drive
+    a widget with it); the tqdm bar shows when stderr is a terminal, or as `show_bar` says.
+
+    >>> for sha, report in inspect_many((s, store.original_path(s)) for s in shas):  # doctest: +SKIP
+    ...     store.save_thumbnail(sha, report.thumbnail)
+    """
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    it = iter(items)
+    head = list(islice(it, IN_PROCESS_BELOW))
+    n_workers = max(1, workers if workers is not None else default_workers())
+    if show_bar is None:
+        show_bar = sys.stderr.isatty()
+    bar = tqdm(total=total, disable=not show_bar, unit="file", desc="Checking images", leave=False)
+    done = 0
+
+    def finished(key: K, report: ImageReport) -> tuple[K, ImageReport]:
+        nonlocal done
+        done += 1
+        bar.update()
+        if progress is not None:
+            progress(done, total)
+        return key, report
+
+    try:
+        if n_workers == 1 or len(head) < IN_PROCESS_BELOW:
+            for key, source in chain(head, it):
+                yield finished(key, inspect_source(source, max_pixels, max_bytes))
+            return
+        pool = ProcessPoolExecutor(n_workers, mp_context=_context())
+        window: deque[tuple[K, Future[ImageReport]]] = deque()
+        try:
+            for key, source in chain(head, it):
+                window.append((key, pool.submit(inspect_source, source, max_pixels, max_bytes)))
+                if len(window) >= n_workers * IN_FLIGHT_PER_WORKER:
+                    key0, future = window.popleft()
+                    yield finished(key0, future.result())
+            while window:
+                key0, future = window.popleft()
+                yield finished(key0, future.result())
+        finally:
+            # A consumer that stops early must not wait for the queued rest.
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        bar.close()
