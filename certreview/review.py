@@ -163,6 +163,14 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Undone:
+    """What an undo restored (pk -> the restoring decision) and what it had to leave alone."""
+
+    restored: dict[int, DecisionInfo]
+    refused: dict[int, str]
+
+
+@dataclass(frozen=True)
 class StudentInfo:
     """A roster record."""
 
@@ -205,8 +213,8 @@ class ReviewService:
     def rounds(self) -> list[tuple[int, str]]:
         """Return (id, name) of every round, newest first."""
         with self.workspace.Session.begin() as s:
-            rows = s.execute(select(Round.id, Round.name).order_by(Round.id.desc())).tuples()
-            return list(rows)
+            rows = s.execute(select(Round.id, Round.name).order_by(Round.id.desc()))
+            return [(rid, name) for rid, name in rows]
 
     def default_filters(self) -> Filters:
         """Return the pending submissions of the newest round, as of now."""
@@ -270,7 +278,7 @@ class ReviewService:
                 return list(s.execute(stmt))
 
             out: dict[str, list[Option]] = {}
-            names = dict(s.execute(select(Round.id, Round.name)).tuples())
+            names = {rid: name for rid, name in s.execute(select(Round.id, Round.name))}
             counts = {r: n for r, n in grouped("round", Submission.round_id)}
             out["round"] = [Option(None, "All rounds", sum(counts.values()))] + [
                 Option(rid, names[rid], counts.get(rid, 0)) for rid in sorted(names, reverse=True)
@@ -372,11 +380,12 @@ class ReviewService:
         reason: str | None = None,
         note: str | None = None,
         item: str | None = None,
-        expected_latest: int | None = None,
+        expected_latest: int | bool | None = False,
     ) -> DecisionInfo:
         """Record a decision on submission PK, unless someone decided after EXPECTED_LATEST.
 
-        Raises DecisionError for a broken rule and ReviewConflict (with the newer decision)
+        EXPECTED_LATEST is the latest decision id the reviewer saw (None: undecided); the
+        default False records the decision without checking, as the command line does. Raises DecisionError for a broken rule and ReviewConflict (with the newer decision)
         when another reviewer got there first.
         """
         checked = check_verdict(verdict, reason, note, item)
@@ -430,23 +439,28 @@ class ReviewService:
         """Return True when this session has a decision left to undo."""
         return bool(self._undo)
 
-    def undo_last(self) -> dict[int, DecisionInfo]:
-        """Undo this reviewer's last action (one click or one bulk approval); return pk -> state.
+    def undo_last(self) -> Undone:
+        """Undo this reviewer's last action (one click or one bulk approval).
 
-        Undo appends restoring decisions; nothing is deleted. Raises DecisionError when there
-        is nothing to undo or someone decided one of those submissions since (nothing changes).
+        Undo appends restoring decisions; nothing is deleted. A submission someone decided
+        since (or that was changed again) is left alone and reported in `refused`. Raises
+        DecisionError when there is nothing left to undo.
         """
         if not self._undo:
             raise DecisionError("nothing to undo in this session")
         reviewer = self._need_reviewer()
-        ids = self._undo[-1]
+        ids = self._undo.pop()
         restored: dict[int, DecisionInfo] = {}
+        refused: dict[int, str] = {}
         with self.workspace.Session.begin() as s:
             for decision in s.scalars(select(Decision).where(Decision.id.in_(ids))):
-                made = decisions.undo(s, decision, reviewer)
+                try:
+                    made = decisions.undo(s, decision, reviewer)
+                except DecisionError as exc:  # checked before anything is written
+                    refused[decision.submission_pk] = str(exc)
+                    continue
                 restored[made.submission_pk] = DecisionInfo.of(made)
-        self._undo.pop()
-        return restored
+        return Undone(restored, refused)
 
     def _remember(self, ids: tuple[int, ...]) -> None:
         self._undo.append(ids)
@@ -719,4 +733,5 @@ __all__ = [
     "ReviewConflict",
     "ReviewService",
     "StudentInfo",
+    "Undone",
 ]
