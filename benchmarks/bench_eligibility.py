@@ -24,10 +24,23 @@ from certreview.standards import Rule
 
 CURRENT_YEAR = 114
 RULES = [
-    Rule("AY111+ Evening", 111, programs=("Evening",), during_enrollment=True, min_count=2,
-         min_points=3, min_per_category={"Information": 1}),
-    Rule("AY111+ Day", 111, during_enrollment=True, min_count=3, min_points=5,
-         min_per_category={"Information": 1, "Language": 1}),
+    Rule(
+        "AY111+ Evening",
+        111,
+        programs=("Evening",),
+        during_enrollment=True,
+        min_count=2,
+        min_points=3,
+        min_per_category={"Information": 1},
+    ),
+    Rule(
+        "AY111+ Day",
+        111,
+        during_enrollment=True,
+        min_count=3,
+        min_points=5,
+        min_per_category={"Information": 1, "Language": 1},
+    ),
     Rule("AY108-110", 108, 110, min_count=2, min_points=3),
 ]
 CATALOG = pd.DataFrame(
@@ -116,51 +129,104 @@ def sqlite_end_to_end(students: pd.DataFrame, submissions: pd.DataFrame, runs: i
 
     from certreview.decisions import latest_decision_ids
     from certreview.exports import eligibility_frame
-    from certreview.imports import import_standards  # noqa: F401  (keeps the schema warm)
     from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
     from certreview.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace.open(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", Path(tmp), create=True)
         now = datetime(2026, 5, 20, 10, 0)
-        verdict = {"approved": "approve", "rejected": "reject", "returned": "return",
-                   "pending": "pending"}
+        verdict = {
+            "approved": "approve",
+            "rejected": "reject",
+            "returned": "return",
+            "pending": "pending",
+        }
         with ws.Session.begin() as s:
             s.execute(insert(Round), [{"id": 1, "name": "bench", "created_at": now}])
-            s.execute(insert(Standard), [
-                {"position": i, "name": r.name, "admission_from": r.admission_from,
-                 "admission_to": r.admission_to,
-                 "programs": list(r.programs) if r.programs else None,
-                 "during_enrollment": r.during_enrollment, "min_count": r.min_count,
-                 "min_points": r.min_points, "min_per_category": r.min_per_category}
-                for i, r in enumerate(RULES)
-            ])
-            s.execute(insert(CatalogItem), [
-                {"code": c.item_code, "category": c.category, "name": c.item_code,
-                 "level": None, "points": c.points, "group": c.group}
-                for c in CATALOG.itertuples()
-            ])
-            s.execute(insert(Student), [
-                {"student_id": r.student_id, "name": r.name, "admission_year": r.admission_year,
-                 "status": r.status, "program": r.program, "class_name": r.class_name,
-                 "exit_year": None if pd.isna(r.exit_year) else int(r.exit_year)}
-                for r in students.itertuples()
-            ])
-            s.execute(insert(Submission), [
-                {"id": i + 1, "submission_id": r.submission_id, "round_id": 1, "row": i + 2,
-                 "imported_at": now, "submitted_at_text": "", "student_id_text": r.student_id,
-                 "student_name_text": "", "category_text": r.category,
-                 "certificate_name_text": "", "exam_year_text": str(r.exam_year),
-                 "image_text": "", "student_key": r.student_id, "student_id": r.student_id,
-                 "exam_year": int(r.exam_year), "item_code": r.item_code, "flags": ""}
-                for i, r in enumerate(submissions.itertuples())
-            ])
-            s.execute(insert(Decision), [
-                {"submission_pk": i + 1, "verdict": verdict[r.state],
-                 "reason": "other" if r.state == "rejected" else None, "reviewer": "bench",
-                 "decided_at": now}
-                for i, r in enumerate(submissions.itertuples())
-            ])
+            s.execute(
+                insert(Standard),
+                [
+                    {
+                        "position": i,
+                        "name": r.name,
+                        "admission_from": r.admission_from,
+                        "admission_to": r.admission_to,
+                        "programs": list(r.programs) if r.programs else None,
+                        "during_enrollment": r.during_enrollment,
+                        "min_count": r.min_count,
+                        "min_points": r.min_points,
+                        "min_per_category": r.min_per_category,
+                    }
+                    for i, r in enumerate(RULES)
+                ],
+            )
+            s.execute(
+                insert(CatalogItem),
+                [
+                    {
+                        "code": c.item_code,
+                        "category": c.category,
+                        "name": c.item_code,
+                        "level": None,
+                        "points": c.points,
+                        "group": c.group,
+                    }
+                    for c in CATALOG.itertuples()
+                ],
+            )
+            s.execute(
+                insert(Student),
+                [
+                    {
+                        "student_id": r.student_id,
+                        "name": r.name,
+                        "admission_year": r.admission_year,
+                        "status": r.status,
+                        "program": r.program,
+                        "class_name": r.class_name,
+                        "exit_year": None if pd.isna(r.exit_year) else int(r.exit_year),
+                    }
+                    for r in students.itertuples()
+                ],
+            )
+            s.execute(
+                insert(Submission),
+                [
+                    {
+                        "id": i + 1,
+                        "submission_id": r.submission_id,
+                        "round_id": 1,
+                        "row": i + 2,
+                        "imported_at": now,
+                        "submitted_at_text": "",
+                        "student_id_text": r.student_id,
+                        "student_name_text": "",
+                        "category_text": r.category,
+                        "certificate_name_text": "",
+                        "exam_year_text": str(r.exam_year),
+                        "image_text": "",
+                        "student_key": r.student_id,
+                        "student_id": r.student_id,
+                        "exam_year": int(r.exam_year),
+                        "item_code": r.item_code,
+                        "flags": "",
+                    }
+                    for i, r in enumerate(submissions.itertuples())
+                ],
+            )
+            s.execute(
+                insert(Decision),
+                [
+                    {
+                        "submission_pk": i + 1,
+                        "verdict": verdict[r.state],
+                        "reason": "other" if r.state == "rejected" else None,
+                        "reviewer": "bench",
+                        "decided_at": now,
+                    }
+                    for i, r in enumerate(submissions.itertuples())
+                ],
+            )
 
         def export_frame() -> object:
             with ws.Session() as s:

@@ -230,9 +230,7 @@ def evaluate_frames(
     category_short = {}
     for category, minimum in rule_arrays["per_category"].items():
         have = np.bincount(position[counted][categories == category], minlength=n_students)
-        category_short[category] = np.where(
-            has_rule, np.maximum(minimum[rule_safe] - have, 0), 0
-        )
+        category_short[category] = np.where(has_rule, np.maximum(minimum[rule_safe] - have, 0), 0)
     met = has_rule & (count_short == 0) & (points_short <= 1e-9)
     for short in category_short.values():
         met &= short == 0
@@ -241,7 +239,7 @@ def evaluate_frames(
     per_student = pd.DataFrame(
         {
             "student_id": students["student_id"].to_numpy(),
-            "standard": names[rule_of],
+            "standard": pd.Series(names[rule_of], dtype=object),
             "approved": count,
             "points": total,
             "pending": pending,
@@ -253,7 +251,8 @@ def evaluate_frames(
         {
             "submission_id": submissions["submission_id"].to_numpy(),
             "counted": pd.isna(why),
-            "why_not": why,
+            # Object dtype keeps None for "counts" (a str column would turn it into NaN).
+            "why_not": pd.Series(why, dtype=object),
         }
     )
     return per_student, per_submission

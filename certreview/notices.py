@@ -22,6 +22,9 @@ PLACEHOLDERS = (
     "certificate",
     "item",
     "points",
+    "points_en",
+    "not_counted_zh",
+    "not_counted_en",
     "reason_zh",
     "reason_en",
     "fix_zh",
@@ -30,6 +33,8 @@ PLACEHOLDERS = (
     "note_en",
     "decided_at",
 )
+# Tables of wording by language and key, e.g. [reasons.zh].
+WORDINGS = ("reasons", "fix", "not_counted")
 Templates = dict[str, Any]
 
 
@@ -57,11 +62,10 @@ def load_templates(source: str | os.PathLike[str] | Mapping[str, Any] | None = N
             raise TemplateError(f"no templates file {path}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise TemplateError(f"{path} is not valid UTF-8 TOML ({exc})") from None
-    unknown = sorted(set(custom) - {*STATES, "reasons", "fix"})
+    unknown = sorted(set(custom) - {*STATES, *WORDINGS})
     if unknown:
         raise TemplateError(
-            f"unknown template tables {', '.join(unknown)}: use approved, rejected, returned, "
-            "reasons and fix"
+            f"unknown template tables {', '.join(unknown)}: use " + ", ".join([*STATES, *WORDINGS])
         )
     for key, table in custom.items():
         if not isinstance(table, Mapping):
@@ -85,7 +89,9 @@ def check_templates(templates: Templates) -> None:
             try:
                 fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
             except ValueError as exc:
-                raise TemplateError(f"[{state}] {part}: {exc} (write {{{{ for a brace})") from None
+                raise TemplateError(
+                    f"[{state}] {part}: {exc} (write {{{{ and }}}} for a literal brace)"
+                ) from None
             unknown = sorted(fields - set(PLACEHOLDERS))
             if unknown:
                 raise TemplateError(
@@ -97,11 +103,14 @@ def check_templates(templates: Templates) -> None:
 def render_notice(templates: Templates, state: str, values: Mapping[str, Any]) -> tuple[str, str]:
     """Return (subject, message) for a STATE notice: Traditional Chinese, then English.
 
-    VALUES holds the placeholders plus `reason` and `note`; the reason and fix wording in both
-    languages come from the templates.
+    VALUES holds the placeholders plus `reason`, `note` and `not_counted` (a key of
+    eligibility.WHY_NOT for an approved certificate that does not count); the wording of each
+    in both languages comes from the templates.
     """
     reason = values.get("reason") or ""
     note = (values.get("note") or "").strip()
+    not_counted = values.get("not_counted") or ""
+    points = values.get("points")
     filled = {p: "" for p in PLACEHOLDERS} | {
         k: "" if v is None else str(v) for k, v in values.items() if k in PLACEHOLDERS
     }
@@ -112,12 +121,23 @@ def render_notice(templates: Templates, state: str, values: Mapping[str, Any]) -
         "fix_en": templates["fix"]["en"].get(reason, ""),
         "note_zh": f"備註：{note}" if note else "",
         "note_en": f"Note: {note}" if note else "",
+        "not_counted_zh": templates["not_counted"]["zh"].get(not_counted, ""),
+        "not_counted_en": templates["not_counted"]["en"].get(not_counted, ""),
+        "points_en": _points_en(points),
     }
     if state == "returned" and not reason:
         filled["reason_zh"], filled["reason_en"] = "請見備註。", "See the note."
     table = templates[state]
     message = table["zh"].format_map(filled) + "\n\n" + table["en"].format_map(filled)
     return _tidy(table["subject"].format_map(filled)), _tidy(message)
+
+
+def _points_en(points: object) -> str:
+    """Return "1 point" / "2.5 points" (or nothing without points)."""
+    if points is None or points == "":
+        return ""
+    number = float(points)  # type: ignore[arg-type]
+    return f"{number:g} point{'' if number == 1 else 's'}"
 
 
 def _tidy(text: str) -> str:
