@@ -62,6 +62,15 @@ MSG_PDF_EMPTY = "This PDF has no pages — please upload the certificate itself"
 UNREADABLE = "unreadable_image"
 TOO_LARGE = "image_too_large"
 
+_SIGNATURES = (
+    b"\xff\xd8\xff",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\x00",
+    b"MM\x00*",
+    b"BM",
+)
 _ANIMATED = ("GIF", "WEBP", "PNG", "AVIF")
 _ORIENTATION = 0x0112
 _TRANSPOSE = {
@@ -146,7 +155,12 @@ def oversize_report(n_bytes: int, max_bytes: int = MAX_BYTES) -> ImageReport:
 
 
 def _pixels_message(pixels: int | None, max_pixels: int) -> str:
-    size = f"{pixels / 1e6:.0f} megapixels" if pixels else "too many pixels"
+    if pixels:
+        size = (
+            f"{pixels / 1e6:.0f} megapixels" if pixels >= 10e6 else f"{pixels / 1e6:.1f} megapixels"
+        )
+    else:
+        size = "too many pixels"
     return (
         f"The picture is {size}, over the safety limit of {max_pixels / 1e6:g} megapixels — "
         "please upload a smaller copy"
@@ -172,6 +186,41 @@ def _looks_like_text(data: bytes) -> bool:
             return False
     printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
     return printable >= 0.95 * max(1, len(text))
+
+
+def _bmff_cut_off(data: bytes) -> bool | None:
+    """Return whether an ISO media file (HEIC, AVIF) ends inside a box; None if it is not one."""
+    if data[4:8] != b"ftyp":
+        return None
+    i = 0
+    while i + 8 <= len(data):
+        size = int.from_bytes(data[i : i + 4], "big")
+        if size == 1 and i + 16 <= len(data):
+            size = int.from_bytes(data[i + 8 : i + 16], "big")
+        elif size == 0:
+            return False  # the last box runs to the end of the file by definition
+        if size < 8:
+            return False  # damaged rather than cut off
+        i += size
+    return i != len(data)
+
+
+def _ends_early(data: bytes) -> bool:
+    """Return whether the file stops before its format's end marker (to say "cut off", not "damaged")."""
+    if data[:4] == b"RIFF":
+        return int.from_bytes(data[4:8], "little") + 8 > len(data)
+    if data.startswith(b"\x89PNG"):
+        return b"IEND" not in data[-12:]
+    if data.startswith(b"\xff\xd8"):
+        return b"\xff\xd9" not in data[-64:]  # some cameras append a little after the end
+    if data.startswith(b"GIF8"):
+        return not data.endswith(b";")
+    return bool(_bmff_cut_off(data))
+
+
+def _pdf_cut_off(data: bytes) -> bool:
+    # Every complete PDF ends with %%EOF (writers may add a few bytes after it).
+    return b"%%EOF" not in data[-2048:]
 
 
 def _check_pixels(fmt: str | None, width: int, height: int, max_pixels: int) -> None:
@@ -214,6 +263,8 @@ def _decode_pdf(data: bytes, *, max_pixels: int, box: int, page: int) -> _Decode
     except pdfium.PdfiumError as exc:
         if getattr(exc, "err_code", None) == pdfium.raw.FPDF_ERR_PASSWORD:
             raise ImageRefused(UNREADABLE, MSG_PDF_PASSWORD, fmt="PDF") from None
+        if _pdf_cut_off(data):
+            raise ImageRefused(UNREADABLE, MSG_TRUNCATED, fmt="PDF") from None
         raise ImageRefused(UNREADABLE, MSG_PDF_DAMAGED, fmt="PDF") from None
     try:
         pages = len(doc)
@@ -237,6 +288,22 @@ def _decode_pdf(data: bytes, *, max_pixels: int, box: int, page: int) -> _Decode
         doc.close()
 
 
+def _has_image_signature(data: bytes) -> bool:
+    # Starts like an accepted format but no decoder would take it: damaged, not "some other file".
+    return data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _open_failure(data: bytes, exc: Exception) -> str:
+    """Return the message for bytes no accepted decoder would open."""
+    cut_off = _bmff_cut_off(data)
+    if cut_off is not None:  # HEIC or AVIF: the container tells a cut from other damage
+        return MSG_TRUNCATED if cut_off else MSG_DAMAGED
+    if _has_image_signature(data):
+        cut = isinstance(exc, EOFError) or "truncated" in str(exc) or _ends_early(data)
+        return MSG_TRUNCATED if cut else MSG_DAMAGED
+    return MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
+
+
 def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int = 0) -> _Decoded:
     """Decode one page of `data` once, reduced towards `box`; raise ImageRefused when it must not be."""
     if not data:
@@ -254,14 +321,8 @@ def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int
             found = re.search(r"\((\d+) pixels\)", str(exc))
             pixels = int(found.group(1)) if found else None
             raise ImageRefused(TOO_LARGE, _pixels_message(pixels, max_pixels)) from None
-        except Image.UnidentifiedImageError:
-            raise ImageRefused(
-                UNREADABLE, MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
-            ) from None
-        except (OSError, EOFError):
-            raise ImageRefused(UNREADABLE, MSG_TRUNCATED) from None
-        except Exception:
-            raise ImageRefused(UNREADABLE, MSG_DAMAGED) from None
+        except Exception as exc:
+            raise ImageRefused(UNREADABLE, _open_failure(data, exc)) from None
     with im:
         fmt = im.format or "image"
         width, height = im.size
@@ -283,8 +344,8 @@ def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int
             im.draft("RGB", (box, box))
         try:
             im.load()
-        except (OSError, EOFError, SyntaxError) as exc:
-            cut = isinstance(exc, EOFError) or "truncated" in str(exc) or "end of" in str(exc)
+        except Exception as exc:
+            cut = isinstance(exc, EOFError) or "truncated" in str(exc) or _ends_early(data)
             raise ImageRefused(UNREADABLE, MSG_TRUNCATED if cut else MSG_DAMAGED, fmt=fmt) from None
         orientation = _orientation(im)
         rgb = _to_rgb(im)
