@@ -1,0 +1,306 @@
+"""Exports: exact CSV text, XLSX read back with openpyxl, audit reasons, notices, the export log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from reporting_department import standard_department
+from sqlalchemy import select
+
+from certreview.exports import audit_frames, export, notices_frame, write_table
+from certreview.models import ExportLog
+from certreview.notices import TemplateError, load_templates
+from certreview.tablefile import neutralise
+from certreview.workspace import Workspace
+
+YEAR = 114
+ELIGIBILITY_CSV = (
+    "\ufeffstudent_id,name,program,class_name,admission_year,standard,approved,points,pending,met,missing\r\n"
+    "0912345678,郭峯堃,Day,資三甲,111,AY111+ Day,2,4,0,yes,\r\n"
+    "B10500005,陳大文,Day,'-,105,,0,0,0,no,no course standard applies to this admission year and program\r\n"
+    "B10900004,王小明,Day,資畢,109,AY108-110,1,3,0,yes,\r\n"
+    'B11100002,"\'=HYPERLINK(""x"")",Day,資三甲,111,AY111+ Day,0,0,0,no,'
+    '"needs 2 more certificates, including 1 in Information; 3 more points"\r\n'
+    "B11100003,林雅婷,Evening,進資三甲,111,AY111+ Evening,0,0,1,no,needs 1 more certificate; 1 more point\r\n"
+)
+
+
+@pytest.fixture
+def department(workspace: Workspace) -> Workspace:
+    """Return the workspace with the standard decided department of reporting_department."""
+    with workspace.Session.begin() as s:
+        standard_department(s)
+    return workspace
+
+
+def test_eligibility_csv_text_is_exact(department: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "eligibility.csv"
+    with department.Session.begin() as s:
+        assert export(s, "eligibility", out, "office-lin", current_year=YEAR) == 5
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.read_bytes().decode("utf-8") == ELIGIBILITY_CSV
+    back = pd.read_csv(out, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert back.loc[0, ["student_id", "name"]].tolist() == ["0912345678", "郭峯堃"]
+
+
+def test_eligibility_xlsx_reads_back_as_text_without_formulas(
+    department: Workspace, tmp_path: Path
+) -> None:
+    out = tmp_path / "eligibility.xlsx"
+    with department.Session.begin() as s:
+        export(s, "eligibility", out, "office-lin", current_year=YEAR)
+    sheet = openpyxl.load_workbook(out)["eligibility"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "student_id",
+        "name",
+        "program",
+        "class_name",
+        "admission_year",
+        "standard",
+        "approved",
+        "points",
+        "pending",
+        "met",
+        "missing",
+    )
+    assert rows[1] == (
+        "0912345678",
+        "郭峯堃",
+        "Day",
+        "資三甲",
+        111,
+        "AY111+ Day",
+        2,
+        4,
+        0,
+        "yes",
+        None,
+    )
+    assert rows[4][1] == '\'=HYPERLINK("x")'
+    assert rows[2][3] == "'-"
+    id_cell = sheet["A2"]
+    assert (id_cell.data_type, id_cell.number_format) == ("s", "@")
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:K6"
+    assert sheet["A1"].font.bold
+    assert sheet.column_dimensions["K"].width > sheet.column_dimensions["C"].width
+
+
+def test_audit_rows_say_what_counted_and_why_not(department: Workspace) -> None:
+    with department.Session() as s:
+        audit = audit_frames(s, current_year=YEAR)
+    rows = audit["submissions"][["submission_id", "student_id", "decision", "counted", "why_not"]]
+    assert rows.values.tolist() == [
+        [
+            "u01",
+            "0912345678",
+            "approved",
+            "no",
+            "another certificate of the same group counts (same or higher points) — counted: u02",
+        ],
+        ["u02", "0912345678", "approved", "yes", ""],
+        ["u03", "0912345678", "approved", "yes", ""],
+        [
+            "u04",
+            "B11100002",
+            "returned",
+            "no",
+            "returned to the student to correct: The image cannot be read clearly.",
+        ],
+        [
+            "u05",
+            "B11100002",
+            "approved",
+            "no",
+            "earned before admission (the standard counts only certificates earned during "
+            "enrollment) — exam AY110, enrolled AY111–114",
+        ],
+        [
+            "u06",
+            "B11100003",
+            "rejected",
+            "no",
+            "rejected: The image is not a copy of the certificate (receipt, transcript, ticket).",
+        ],
+        ["u07", "B11100003", "pending", "no", "not decided yet"],
+        ["u08", "B10900004", "approved", "yes", ""],
+        ["u09", "B10500005", "approved", "no", "no course standard applies to the student"],
+        ["u10", "B99999999", "rejected", "no", "the student ID is not on the roster"],
+    ]
+    u08 = audit["submissions"].iloc[7]
+    assert (u08["item_code"], u08["points"], u08["reviewer"], u08["note"]) == (
+        "CCNA",
+        3.0,
+        "office-chen",
+        "re-checked",
+    )
+    assert str(u08["decided_at"]) == "2025-05-20 09:08:00"
+    summary = audit["summary"][["standard", "students", "met", "not_met"]]
+    assert summary.values.tolist() == [
+        ["AY111+ Evening", 1, 0, 1],
+        ["AY111+ Day", 2, 1, 1],
+        ["AY108-110", 1, 1, 0],
+        ["(no standard applies)", 1, 0, 1],
+        ["all students", 5, 2, 3],
+    ]
+
+
+def test_audit_as_xlsx_has_two_sheets_and_as_csv_two_files(
+    department: Workspace, tmp_path: Path
+) -> None:
+    with department.Session.begin() as s:
+        assert export(s, "audit", tmp_path / "audit.xlsx", "office-lin", current_year=YEAR) == 10
+        assert export(s, "audit", tmp_path / "audit.csv", "office-lin", current_year=YEAR) == 10
+    book = openpyxl.load_workbook(tmp_path / "audit.xlsx")
+    assert book.sheetnames == ["summary", "submissions"]
+    assert book["submissions"].max_row == 11
+    assert sorted(p.name for p in tmp_path.glob("audit*.csv")) == ["audit.csv", "audit_summary.csv"]
+    assert (tmp_path / "audit.csv").read_text("utf-8-sig").startswith("submission_id,round,")
+
+
+def test_each_export_writes_a_log_row(department: Workspace, tmp_path: Path) -> None:
+    with department.Session.begin() as s:
+        export(s, "notices", tmp_path / "notices.xlsx", "office-chen", current_year=YEAR)
+        export(s, "eligibility", tmp_path / "e.csv", "office-lin", current_year=YEAR, cohort=111)
+    with department.Session() as s:
+        logs = s.scalars(select(ExportLog).order_by(ExportLog.id)).all()
+    assert [(log.kind, log.rows, log.exported_by, Path(log.path).name) for log in logs] == [
+        ("notices", 9, "office-chen", "notices.xlsx"),
+        ("eligibility", 3, "office-lin", "e.csv"),
+    ]
+    assert logs[1].details["cohort"] == 111
+    assert logs[1].details["academic_year"] == YEAR
+    assert logs[1].details["sheets"] == {"eligibility": 3}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "message"),
+    [
+        (
+            "eligibility",
+            "out.txt",
+            "cannot write 'out.txt': give a file name ending in .csv or .xlsx",
+        ),
+        ("eligibility", "out", "cannot write 'out': give a file name ending in .csv or .xlsx"),
+        (
+            "registrar",
+            "out.csv",
+            "unknown export 'registrar': use one of eligibility, audit, notices",
+        ),
+    ],
+)
+def test_bad_export_requests_say_why(
+    department: Workspace, tmp_path: Path, kind: str, name: str, message: str
+) -> None:
+    with department.Session.begin() as s, pytest.raises(ValueError) as caught:
+        export(s, kind, tmp_path / name, "office-lin")
+    assert str(caught.value) == message
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+886912345678", "'+886912345678"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("０９１２", "０９１２"),
+        ("郭峯堃", "郭峯堃"),
+        (-2, -2),
+        (None, None),
+    ],
+)
+def test_formula_like_text_is_neutralised(value: object, safe: object) -> None:
+    assert neutralise(value) == safe
+
+
+def test_write_table_keeps_ids_and_names_in_both_formats(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "student_id": ["0912345678", "=cmd|'/C calc'!A0"],
+            "name": ["郭峯堃", "瓦旦·達道"],
+            "points": [1.5, 2.0],
+        }
+    )
+    write_table(frame, tmp_path / "t.csv")
+    write_table({"students": frame}, tmp_path / "t.xlsx")
+    assert (tmp_path / "t.csv").read_bytes().decode("utf-8-sig") == (
+        "student_id,name,points\r\n0912345678,郭峯堃,1.5\r\n'=cmd|'/C calc'!A0,瓦旦·達道,2.0\r\n"
+    )
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["students"]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("0912345678", "郭峯堃", 1.5),
+        ("'=cmd|'/C calc'!A0", "瓦旦·達道", 2),
+    ]
+
+
+def test_notice_messages_in_chinese_and_english(department: Workspace) -> None:
+    with department.Session() as s:
+        notices = notices_frame(s, current_year=YEAR).set_index("submission_id")
+    assert notices.loc["u06", ["email", "decision", "reason"]].tolist() == [
+        "lin@example.edu",
+        "rejected",
+        "not_certificate",
+    ]
+    assert notices.loc["u06", "subject"] == "證照審核未通過 / Certificate not accepted: GEPT 中級"
+    assert notices.loc["u06", "message"] == (
+        "林雅婷 同學您好：\n\n"
+        "您上傳的證照「GEPT 中級」（編號 u06）未通過審核。\n"
+        "原因：上傳的不是證照影本（例如繳費收據、成績單或准考證）。\n"
+        "請上傳證照本身的影本，不要上傳收據、成績單或准考證。\n"
+        "備註：payment receipt\n"
+        "如有疑問請洽系辦公室。\n\n"
+        "Dear 林雅婷,\n\n"
+        'your certificate "GEPT 中級" (upload u06) was not accepted.\n'
+        "Reason: The image is not a copy of the certificate (receipt, transcript, ticket).\n"
+        "Upload a copy of the certificate itself, not a receipt, transcript or admission ticket.\n"
+        "Note: payment receipt\n"
+        "If you have questions, please contact the department office."
+    )
+    returned = notices.loc["u04", "message"]
+    assert "請修正：請上傳清晰、完整、未裁切的影像（建議掃描檔或 PDF）。" in returned
+    assert "What to fix: Upload a clear, complete, uncropped image" in returned
+    before = notices.loc["u05", "message"]
+    assert "此證照在入學前取得" in before and "It was earned before admission" in before
+    assert "u07" not in notices.index  # pending: nothing to tell yet
+
+
+def test_notice_templates_from_a_user_file(department: Workspace, tmp_path: Path) -> None:
+    custom = tmp_path / "notices.toml"
+    custom.write_text(
+        '[approved]\nsubject = "OK {certificate}"\nzh = "{name}：通過"\nen = "{name}: approved"\n'
+        '[reasons.zh]\nillegible = "看不清楚"\n',
+        encoding="utf-8",
+    )
+    with department.Session() as s:
+        notices = notices_frame(s, custom, current_year=YEAR).set_index("submission_id")
+    assert notices.loc["u02", ["subject", "message"]].tolist() == [
+        "OK TQC Word 進階級",
+        "郭峯堃：通過\n\n郭峯堃: approved",
+    ]
+    assert "原因：看不清楚" in notices.loc["u04", "message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[approved]\nzh = "{grade}"\n', "[approved] zh uses {grade}, which is not a placeholder"),
+        ('[approval]\nzh = "x"\n', "unknown template tables approval"),
+        ('[approved]\nzh = "{name"\n', "[approved] zh:"),
+        ("[approved\n", "is not valid UTF-8 TOML"),
+    ],
+)
+def test_bad_templates_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
+    custom = tmp_path / "notices.toml"
+    custom.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError, match=message.replace("[", r"\[").replace("{", r"\{")):
+        load_templates(custom)
