@@ -42,7 +42,7 @@ HELP: tuple[tuple[str, str], ...] = (
 def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:
     """Return (action, reason) for an ipyevents key event, or None when the key means nothing.
 
-    >>> action_for({"type": "keydown", "key": "3"})
+    >>> action_for({"type": "keydown", "key": "2"})
     ('reject', 'not_certificate')
     >>> action_for({"type": "keydown", "key": "a", "ctrlKey": True}) is None
     True

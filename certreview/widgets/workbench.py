@@ -141,7 +141,6 @@ class ReviewWorkbench(w.VBox):
         self.add_class("certreview-workbench")
 
         self.start_button.on_click(lambda _: self.start())
-        self.reviewer.on_submit(lambda _: self.start())
         self.approve_clean.on_click(lambda _: self.ask_bulk(clean=True))
         self.approve_selected.on_click(lambda _: self.ask_bulk(clean=False))
         self.confirm_yes.on_click(lambda _: self.confirm_bulk())
@@ -351,10 +350,11 @@ class ReviewWorkbench(w.VBox):
     def undo(self) -> None:
         """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
         try:
-            restored = self.service.undo_last()
+            undone = self.service.undo_last()
         except DecisionError as exc:
             self.say(str(exc))
             return
+        restored = undone.restored
         for pk, info in restored.items():
             for view in self.visible_cards():
                 if view.card is not None and view.card.pk == pk:
@@ -367,7 +367,10 @@ class ReviewWorkbench(w.VBox):
         self._highlight()
         self._show_progress()
         self.undo_button.disabled = not self.service.can_undo()
-        self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
+        if undone.refused:
+            self.say("Not undone: " + "; ".join(undone.refused.values()))
+        else:
+            self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
 
     def _ask_note(self, view: CardView) -> None:
         self._note_for = view

@@ -1,0 +1,337 @@
+"""The workbench driven through its buttons, dropdowns and key events against a real database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from builders import add_image, add_submission, department
+from sqlalchemy import select
+
+from certreview.models import Decision
+from certreview.review import ReviewService
+from certreview.widgets import ReviewWorkbench
+from certreview.widgets.cards import CONFLICT_BORDER, CURSOR_BORDER
+from certreview.workspace import Workspace
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def bench(workspace: Workspace) -> ReviewWorkbench:
+    department(workspace, 30)
+    return ReviewWorkbench(ReviewService(workspace, "amy"))
+
+
+def key(name: str, **extra: Any) -> dict[str, Any]:
+    """Return an ipyevents keydown event as the browser sends it."""
+    return {"type": "keydown", "key": name, "code": name, "repeat": False, **extra}
+
+
+def decisions(ws: Workspace) -> list[tuple[int, str, str | None, str | None, str]]:
+    with ws.Session.begin() as s:
+        rows = s.scalars(select(Decision).order_by(Decision.id))
+        return [(d.submission_pk, d.verdict, d.reason, d.note, d.reviewer) for d in rows]
+
+
+def shown(bench: ReviewWorkbench) -> list[str]:
+    return [v.card.submission_id for v in bench.visible_cards() if v.card]
+
+
+def test_the_reviewer_is_asked_once(workspace: Workspace) -> None:
+    department(workspace, 3)
+    service = ReviewService(workspace)
+    bench = ReviewWorkbench(service)
+    assert bench.reviewer_bar.layout.display != "none" and bench.main.layout.display == "none"
+    bench.reviewer.value = "  "
+    bench.start_button.click()
+    assert bench.main.layout.display == "none" and service.reviewer == ""
+    bench.reviewer.value = "office-lin"
+    bench.start_button.click()
+    assert service.reviewer == "office-lin" and bench.reviewer_bar.layout.display == "none"
+    assert len(shown(bench)) == 3 and "office-lin" in bench.who.value
+    bench.views[0].approve.click()
+    assert decisions(workspace)[0][-1] == "office-lin"
+
+
+def test_approve_click_writes_and_shows_at_once(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    view = bench.views[2]
+    assert bench.progress_label.value == "0 of 30 decided in this view"
+    view.approve.click()
+    assert decisions(workspace) == [(view.card.pk, "approve", None, None, "amy")]
+    assert "approved" in view.state.value and view.card.state == "approved"
+    assert bench.progress_label.value == "1 of 30 decided in this view"
+    assert bench.progress_bar.value == 1 and bench.progress_bar.max == 30
+    assert not bench.undo_button.disabled
+
+
+def test_reject_needs_a_reason_from_the_picker(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    view = bench.views[0]
+    view.reject.click()
+    assert "Pick a reason" in view.message.value and decisions(workspace) == []
+    view.reason.value = "illegible"
+    view.reject.click()
+    assert decisions(workspace) == [(view.card.pk, "reject", "illegible", None, "amy")]
+    assert "rejected" in view.state.value and "illegible" in view.state.value
+
+
+def test_reject_other_asks_for_a_note(bench: ReviewWorkbench, workspace: Workspace) -> None:
+    view = bench.views[1]
+    view.reason.value = "other"
+    view.reject.click()
+    assert bench.note_bar.layout.display == "flex" and decisions(workspace) == []
+    bench.note_ok.click()
+    assert "needs a note" in view.message.value and decisions(workspace) == []
+    bench.note_text.value = "the seal is cut off"
+    bench.note_ok.click()
+    assert decisions(workspace) == [(view.card.pk, "reject", "other", "the seal is cut off", "amy")]
+    assert bench.note_bar.layout.display == "none"
+
+
+def test_return(bench: ReviewWorkbench, workspace: Workspace) -> None:
+    view = bench.views[3]
+    view.send_back.click()
+    assert decisions(workspace) == [(view.card.pk, "return", None, None, "amy")]
+    assert "returned" in view.state.value
+
+
+def test_keyboard_decides_and_moves(bench: ReviewWorkbench, workspace: Workspace) -> None:
+    cards = [v.card.pk for v in bench.visible_cards()]
+    assert bench.views[0].box.layout.border == CURSOR_BORDER
+    bench.handle_key(key("a"))  # approve card 0, move to card 1
+    bench.handle_key(key("2"))  # reject card 1: not_certificate
+    bench.handle_key(key("R"))  # return card 2 (Caps Lock is fine)
+    bench.handle_key(key("a", repeat=True))  # a held key does nothing
+    bench.handle_key(key("a", ctrlKey=True))  # nor a shortcut
+    bench.handle_key({"type": "keyup", "key": "a"})
+    assert decisions(workspace) == [
+        (cards[0], "approve", None, None, "amy"),
+        (cards[1], "reject", "not_certificate", None, "amy"),
+        (cards[2], "return", None, None, "amy"),
+    ]
+    assert bench.cursor == 3 and bench.views[3].box.layout.border == CURSOR_BORDER
+    bench.handle_key(key("ArrowLeft"))
+    bench.handle_key(key("k"))
+    assert bench.cursor == 1
+    bench.handle_key(key("x"))
+    assert (
+        bench.views[1].selected.value
+        and bench.approve_selected.description == "Approve selected (1)"
+    )
+    bench.handle_key(key("u"))  # undo the return of card 2
+    assert decisions(workspace)[-1][:2] == (cards[2], "pending")
+    assert bench.progress_label.value == "2 of 30 decided in this view"
+    bench.handle_key(key("8"))  # other: the note bar opens instead of deciding
+    assert bench.note_bar.layout.display == "flex" and len(decisions(workspace)) == 4
+    bench.handle_key(key("n"))
+    assert bench.page_number == 1 and bench.cursor == 0
+    bench.handle_key(key("PageUp"))
+    assert bench.page_number == 0
+    bench.handle_key(key("Enter"))
+    assert bench.detail.visible and bench.detail.detail.card.pk == cards[0]
+    bench.handle_key(key("a"))  # keys do nothing while the grid is hidden
+    assert len(decisions(workspace)) == 4
+
+
+def test_next_card_at_the_end_of_a_page_turns_it(bench: ReviewWorkbench) -> None:
+    bench.size.value = 12
+    bench.cursor = 11
+    bench.handle_key(key("ArrowRight"))
+    assert bench.page_number == 1 and bench.cursor == 0
+
+
+def test_a_newer_decision_by_someone_else_is_shown_not_overwritten(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    bob = ReviewService(workspace, "bob")
+    view = bench.views[0]
+    pk = view.card.pk
+    bob.decide(pk, "reject", reason="mismatch")
+    view.approve.click()
+    assert view.conflict.layout.display == "flex" and view.box.layout.border == CONFLICT_BORDER
+    assert "bob" in view.message.value and "rejected (mismatch)" in view.message.value
+    assert decisions(workspace) == [(pk, "reject", "mismatch", None, "bob")]
+    view.keep.click()
+    assert view.conflict.layout.display == "none" and "bob" in view.state.value
+    assert bench.progress_label.value == "1 of 30 decided in this view"
+
+    bob.decide(pk, "return", reason="incomplete")
+    view.approve.click()
+    assert view.override.description == "Override: approve"
+    view.override.click()
+    assert decisions(workspace)[-1] == (pk, "approve", None, None, "amy")
+    assert view.conflict.layout.display == "none" and "approved" in view.state.value
+
+
+def test_approve_all_clean_on_the_page_with_confirmation(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    clean = [v.card.pk for v in bench.visible_cards() if v.card.clean]
+    assert len(clean) == 12  # of the first 24, flagged ones stay for a closer look
+    bench.approve_clean.click()
+    assert bench.confirm_bar.layout.display == "flex" and "12 clean" in bench.confirm_text.value
+    bench.confirm_no.click()
+    assert bench.confirm_bar.layout.display == "none" and decisions(workspace) == []
+    bench.approve_clean.click()
+    bench.confirm_yes.click()
+    assert sorted(d[0] for d in decisions(workspace)) == sorted(clean)
+    assert bench.progress_label.value == "12 of 30 decided in this view"
+    bench.undo_button.click()  # one undo takes back the whole bulk approval
+    assert bench.progress_label.value == "0 of 30 decided in this view"
+    assert all(v.card.state == "pending" for v in bench.visible_cards())
+
+
+def test_approve_selected_reports_conflicts_on_their_cards(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    views = bench.visible_cards()[:3]
+    for v in views:
+        v.selected.value = True
+    assert bench.approve_selected.description == "Approve selected (3)"
+    ReviewService(workspace, "bob").decide(views[1].card.pk, "reject", reason="duplicate")
+    bench.approve_selected.click()
+    bench.confirm_yes.click()
+    assert views[0].card.state == views[2].card.state == "approved"
+    assert views[1].conflict.layout.display == "flex" and "bob" in views[1].message.value
+    assert "1 decided meanwhile" in bench.status.value
+    assert not any(v.selected.value for v in views)
+
+
+def test_filters_change_the_grid_at_once_with_counts(bench: ReviewWorkbench) -> None:
+    flag = bench.filter_bar.dropdowns["flag"]
+    labels = [label for label, _ in flag.options]
+    assert labels[:3] == ["any (30)", "no flags (15)", "name_mismatch (5)"]
+    flag.value = "late"
+    assert len(shown(bench)) == 5 and all("late" in v.card.flags for v in bench.visible_cards())
+    assert bench.progress_label.value == "0 of 5 decided in this view"
+    program = bench.filter_bar.dropdowns["program"]
+    assert [label for label, _ in program.options] == [
+        "All programs (5)",
+        "Evening (5)",
+    ]
+    bench.filter_bar.dropdowns["flag"].value = "*"
+    bench.filter_bar.search.value = "王 峰"
+    assert len(shown(bench)) == 10
+    assert all(v.card.student_id == "B11100003" for v in bench.visible_cards())
+    bench.filter_bar.search.value = "nobody"
+    assert shown(bench) == [] and "Nothing to review" in bench.status.value
+
+
+def test_a_selected_choice_stays_when_its_count_drops_to_zero(bench: ReviewWorkbench) -> None:
+    bench.filter_bar.dropdowns["program"].value = "Day"
+    bench.filter_bar.search.value = "王峯"  # an Evening student
+    assert bench.filter_bar.dropdowns["program"].value == "Day"
+    assert ("Day (0)", "Day") in bench.filter_bar.dropdowns["program"].options
+    assert shown(bench) == []
+
+
+def test_paging_reuses_the_card_widgets(bench: ReviewWorkbench) -> None:
+    widgets_before = [id(v.box) for v in bench.views]
+    first = shown(bench)
+    assert bench.page_label.value == "Page 1 of 2 · cards 1–24 of 30"
+    bench.next_button.click()
+    assert bench.page_label.value == "Page 2 of 2 · cards 25–30 of 30"
+    assert len(shown(bench)) == 6 and not set(shown(bench)) & set(first)
+    assert [id(v.box) for v in bench.views] == widgets_before
+    assert bench.views[6].box.layout.display == "none" and bench.next_button.disabled
+    bench.previous_button.click()
+    assert shown(bench) == first
+    bench.size.value = 12
+    assert len(shown(bench)) == 12 and len(bench.grid.children) == 12
+    bench.size.value = 48
+    assert len(shown(bench)) == 30 and len(bench.views) == 48
+
+
+def test_decided_cards_stay_on_their_page_until_the_view_is_refreshed(
+    bench: ReviewWorkbench,
+) -> None:
+    first = shown(bench)
+    bench.approve_clean.click()
+    bench.confirm_yes.click()
+    bench.next_button.click()
+    bench.previous_button.click()
+    assert shown(bench) == first  # the pending view keeps its membership
+    bench.refresh_button.click()
+    assert bench.progress_label.value == "0 of 18 decided in this view"
+
+
+def test_detail_view_decides_and_goes_back(bench: ReviewWorkbench, workspace: Workspace) -> None:
+    view = next(v for v in bench.visible_cards() if "unknown_certificate" in v.card.flags)
+    view.details.click()
+    detail = bench.detail
+    assert detail.visible and bench.grid.layout.display == "none"
+    assert "B1120000" in detail.roster.value or "B1110000" in detail.roster.value
+    assert "AY111+" in detail.standard.value and "still needs" in detail.standard.value
+    assert "matches no catalog item" in detail.flags.value
+    assert "No decision yet" in detail.history.value
+    assert sum(m.box.layout.display == "flex" for m in detail.others) == 8
+    before = detail.image.value
+    detail.rotate_right.click()
+    assert detail.image.value != before and detail.rotation == 90
+    detail.zoom.value = "200%"
+    assert detail.image.layout.width == "200%"
+    detail.item.value = "TOEIC-650"
+    detail.approve.click()
+    assert decisions(workspace)[-1] == (view.card.pk, "approve", None, None, "amy")
+    with workspace.Session.begin() as s:
+        assert s.scalars(select(Decision.item_code)).one() == "TOEIC-650"
+    assert "approved" in view.state.value and "approve" in detail.history.value
+    assert detail.rotation == 90  # the reviewer's view is kept after deciding
+    detail.reason.value = "other"
+    detail.reject.click()
+    assert "needs a note" in detail.message.value
+    detail.note.value = "wrong person"
+    detail.reject.click()
+    assert decisions(workspace)[-1][1:4] == ("reject", "other", "wrong person")
+    detail.back.click()
+    assert not detail.visible and bench.grid.layout.display == "grid"
+
+
+def test_detail_shows_a_conflict_with_keep_and_override(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    view = bench.views[0]
+    view.details.click()
+    ReviewService(workspace, "bob").decide(view.card.pk, "approve")
+    bench.detail.send_back.click()
+    assert bench.detail.conflict.layout.display == "flex" and "bob" in bench.detail.message.value
+    bench.detail.override.click()
+    assert decisions(workspace)[-1][1:] == ("return", None, None, "amy")
+    assert "returned" in view.state.value
+
+
+def test_student_text_is_shown_as_text(bench: ReviewWorkbench, workspace: Workspace) -> None:
+    with workspace.Session.begin() as s:
+        sha = add_image(workspace, s, "white")
+    add_submission(
+        workspace,
+        submission_id="S-XSS",
+        student_id_text=XSS,
+        student_name_text=XSS,
+        certificate_name_text=f"<script>alert(1)</script>{XSS}",
+        category_text='"><b>bold</b>',
+        exam_year_text=XSS,
+        student_id=None,
+        student_key="<IMG",
+        image_sha256=sha,
+    )
+    add_submission(workspace, submission_id="S-XSS2", student_id=None, student_key="<IMG")
+    bench.filter_bar.search.value = "S-XSS"
+    (view,) = bench.visible_cards()
+    for value in (view.info.value, view.badges.value, view.state.value):
+        assert "<img" not in value and "<script" not in value and "<b>bold" not in value
+    assert "&lt;img src=x onerror=alert(1)&gt;" in view.info.value
+    view.reason.value = "other"
+    view.reject.click()
+    assert "<img" not in bench.note_label.value
+    bench.note_text.value = XSS
+    bench.note_ok.click()
+    assert "&lt;img" in view.state.value and "<img" not in view.state.value
+    view.details.click()
+    for part in (bench.detail.header, bench.detail.history, bench.detail.others[0].text):
+        assert "<img" not in part.value and "<script" not in part.value
+    assert "&lt;img" in bench.detail.history.value
