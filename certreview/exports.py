@@ -101,10 +101,10 @@ def eligibility_frame(
     per_student, _ = evaluate_frames(
         facts.students, facts.submissions, load_rules(session), current_year or this_year()
     )
-    return _eligibility_table(facts, per_student)
+    return eligibility_table(facts, per_student)
 
 
-def _eligibility_table(facts: Facts, per_student: pd.DataFrame) -> pd.DataFrame:
+def eligibility_table(facts: Facts, per_student: pd.DataFrame) -> pd.DataFrame:
     """Return the contract's eligibility columns from loaded facts and the engine's results."""
     students = facts.students
     out = pd.DataFrame(
@@ -135,7 +135,7 @@ def audit_frames(session: Session, current_year: int | None = None) -> dict[str,
     rules = load_rules(session)
     facts = load_facts(session)
     per_student, per_submission = evaluate_frames(facts.students, facts.submissions, rules, year)
-    eligibility = _eligibility_table(facts, per_student)
+    eligibility = eligibility_table(facts, per_student)
     return {
         "summary": _summary(rules, eligibility, year),
         "submissions": _audit_rows(facts, per_submission, year),
