@@ -69,10 +69,16 @@ def clean_relative(relative: str) -> str:
     return "/".join(parts)
 
 
+def _human(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size:
+            return f"{n / size:.0f} {unit}"
+    return f"{n} bytes"
+
+
 def _too_large(relative: str, size: int, max_bytes: int) -> ImageTooLarge:
-    mb = 1024 * 1024
     return ImageTooLarge(
-        f"The image “{relative}” is {size / mb:.0f} MB, over the {max_bytes / mb:.0f} MB limit — it was not read"
+        f"The image “{relative}” is {_human(size)}, over the {_human(max_bytes)} limit — it was not read"
     )
 
 
@@ -247,8 +253,8 @@ class ZipSource(ImageSource):
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             raise UnsafeArchive(
-                f"“{name}” unpacks to {total / 1024**3:.0f} GB, over the limit of "
-                f"{MAX_TOTAL_BYTES / 1024**3:.0f} GB — it was not opened"
+                f"“{name}” unpacks to {_human(total)}, over the limit of "
+                f"{_human(MAX_TOTAL_BYTES)} — it was not opened"
             )
         for info in infos:
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(

@@ -1,0 +1,139 @@
+"""The image store (originals, cached thumbnails and previews) and parallel inspection."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from certreview import synthetic
+from certreview.images import ImageRefused, inspect_image
+from certreview.imagestore import ImageStore
+from certreview.parallel import IN_PROCESS_BELOW, inspect_many
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ImageStore:
+    return ImageStore(tmp_path / "images")
+
+
+@pytest.fixture(scope="module")
+def jpeg() -> bytes:
+    return synthetic.sample("jpeg")
+
+
+def test_put_keeps_the_original_once(store: ImageStore, jpeg: bytes) -> None:
+    sha = store.put(jpeg)
+    assert sha == hashlib.sha256(jpeg).hexdigest()
+    path = store.original_path(sha)
+    assert path == store.root / "originals" / sha[:2] / sha
+    assert store.read_original(sha) == jpeg
+    stamp = path.stat().st_mtime_ns
+    assert store.put(jpeg) == sha
+    assert path.stat().st_mtime_ns == stamp  # not rewritten
+    assert [p.name for p in path.parent.iterdir()] == [sha]  # no temporary files left
+    assert store.has(sha)
+
+
+def test_hash_must_be_a_hash(store: ImageStore) -> None:
+    with pytest.raises(ValueError):
+        store.original_path("../../etc/passwd")
+    with pytest.raises(ValueError):
+        store.thumbnail_path("AB" * 32)
+
+
+def test_deleted_thumbnail_is_regenerated(store: ImageStore, jpeg: bytes) -> None:
+    sha = store.put(jpeg)
+    report = inspect_image(jpeg)
+    assert report.thumbnail is not None
+    store.save_thumbnail(sha, report.thumbnail)
+    assert store.thumbnail(sha) == report.thumbnail
+    store.thumbnail_path(sha).unlink()
+    assert store.thumbnail(sha) == report.thumbnail
+    assert store.thumbnail_path(sha).read_bytes() == report.thumbnail
+
+
+def test_thumbnail_of_unreadable_or_unknown_original_is_none(store: ImageStore) -> None:
+    sha = store.put(b"not an image")
+    assert store.thumbnail(sha) is None
+    assert not store.thumbnail_path(sha).exists()
+    assert store.thumbnail("0" * 64) is None
+
+
+def test_preview_is_made_on_first_view_and_cached(store: ImageStore) -> None:
+    sha = store.put(synthetic.sample("pdf"))
+    assert not store.preview_path(sha, 1).exists()
+    page2 = store.preview(sha, page=1)
+    assert Image.open(io.BytesIO(page2)).format == "JPEG"
+    assert store.preview_path(sha, 1).read_bytes() == page2
+    store.preview_path(sha, 1).unlink()
+    assert store.preview(sha, page=1) == page2
+    with pytest.raises(IndexError):
+        store.preview(sha, page=5)
+
+
+def test_preview_of_unreadable_original_raises(store: ImageStore) -> None:
+    sha = store.put(synthetic.sample("pdf_encrypted"))
+    with pytest.raises(ImageRefused):
+        store.preview(sha)
+    with pytest.raises(FileNotFoundError):
+        store.preview("0" * 64)
+
+
+def test_originals_are_never_changed_by_viewing(store: ImageStore) -> None:
+    photo = synthetic.phone_photo(seed=3, megapixels=0.3)
+    sha = store.put(photo)
+    store.thumbnail(sha)
+    store.preview(sha)
+    assert store.read_original(sha) == photo  # GPS and all: the evidence is kept as uploaded
+
+
+# --- parallel inspection ---
+
+KINDS = [
+    "jpeg",
+    "png",
+    "pdf",
+    "text",
+    "heic",
+    "empty",
+    "webp",
+    "truncated_jpeg",
+    "gif_animated",
+    "bmp",
+]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_inspect_many_in_order_from_paths_and_bytes(store: ImageStore, workers: int) -> None:
+    datas = {kind: synthetic.sample(kind, size=(300, 200)) for kind in KINDS}
+    shas = {kind: store.put(data) for kind, data in datas.items()}
+    items = [(kind, store.original_path(sha)) for kind, sha in shas.items()]
+    items += [(f"{kind}-bytes", datas[kind]) for kind in KINDS[:3]]
+    calls: list[tuple[int, int | None]] = []
+    results = list(inspect_many(items, workers=workers, progress=lambda d, t: calls.append((d, t))))
+    assert [key for key, _ in results] == [key for key, _ in items]
+    assert calls == [(i, len(items)) for i in range(1, len(items) + 1)]
+    by_key = dict(results)
+    for kind in KINDS:
+        assert by_key[kind] == inspect_image(datas[kind])
+    assert by_key["jpeg-bytes"] == by_key["jpeg"]
+
+
+def test_inspect_many_from_a_generator_without_length(store: ImageStore) -> None:
+    data = synthetic.sample("jpeg", size=(200, 150))
+    results = list(inspect_many(((i, data) for i in range(IN_PROCESS_BELOW - 1)), progress=None))
+    assert [key for key, _ in results] == list(range(IN_PROCESS_BELOW - 1))
+    assert all(report.flag is None for _, report in results)
+
+
+def test_inspect_many_refuses_oversize_paths_without_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.jpg"
+    path.write_bytes(b"\xff\xd8" + b"\x00" * 2000)
+    [(_, report)] = inspect_many([("big", path)], max_bytes=1000)
+    assert report.flag == "image_too_large"
+    [(_, missing)] = inspect_many([("gone", tmp_path / "gone.jpg")])
+    assert missing.flag == "unreadable_image"
