@@ -1,0 +1,154 @@
+"""The eligibility panel: choose cohort and program, see who meets their standard, export."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from pathlib import Path
+
+import ipywidgets as w
+import pandas as pd
+from sqlalchemy import select
+
+from certreview.exports import KINDS, eligibility_frame, export, this_year
+from certreview.models import Student
+from certreview.workspace import Workspace
+
+# Enough rows to scroll through a cohort; the export always has every row.
+SHOWN_ROWS = 500
+MET_COLOURS = {"yes": "#e8f5e9", "no": "#ffebee"}
+
+
+class EligibilityPanel(w.VBox):
+    """Filter the eligibility table by cohort and program, highlight met / not met, export it."""
+
+    def __init__(self, ws: Workspace, current_year: int | None = None) -> None:
+        self.ws = ws
+        self.frame = pd.DataFrame()
+        cohorts, programs = self._choices()
+        self.cohort = w.Dropdown(
+            options=[("All cohorts", None), *((f"AY{c}", c) for c in cohorts)],
+            description="Cohort",
+        )
+        self.program = w.Dropdown(
+            options=[("All programs", None), *((p, p) for p in programs)], description="Program"
+        )
+        self.year = w.BoundedIntText(
+            value=current_year or this_year(),
+            min=60,
+            max=200,
+            description="As of AY",
+            tooltip="Academic year that closes the enrollment window of students still enrolled",
+            layout=w.Layout(width="160px"),
+        )
+        self.only_not_met = w.Checkbox(value=False, description="Only students not meeting it")
+        self.summary = w.HTML()
+        self.table = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
+        self.kind = w.Dropdown(options=list(KINDS), value="eligibility", description="Export")
+        self.format = w.ToggleButtons(options=["xlsx", "csv"], value="xlsx")
+        self.exported_by = w.Text(placeholder="your name", description="Exported by")
+        self.export_button = w.Button(description="Export", button_style="primary", icon="download")
+        self.message = w.HTML()
+        for control in (self.cohort, self.program, self.year, self.only_not_met):
+            control.observe(lambda _: self.refresh(), names="value")
+        self.export_button.on_click(lambda _: self.export_now())
+        super().__init__(
+            [
+                w.HBox([self.cohort, self.program, self.year, self.only_not_met]),
+                self.summary,
+                self.table,
+                w.HBox([self.kind, self.format, self.exported_by, self.export_button]),
+                self.message,
+            ]
+        )
+        self.refresh()
+
+    def _choices(self) -> tuple[list[int], list[str]]:
+        """Return the cohorts and programs on the roster, for the pickers."""
+        with self.ws.Session() as s:
+            cohorts = s.scalars(select(Student.admission_year).distinct()).all()
+            programs = s.scalars(select(Student.program).distinct()).all()
+        return sorted(cohorts), sorted(p for p in programs if p)
+
+    def refresh(self) -> None:
+        """Reload the table for the chosen cohort, program and year."""
+        with self.ws.Session() as s:
+            self.frame = eligibility_frame(
+                s, self.year.value, cohort=self.cohort.value, program=self.program.value
+            )
+        met = int((self.frame["met"] == "yes").sum())
+        total = len(self.frame)
+        none = int((self.frame["standard"] == "").sum())
+        rate = f" ({met / total:.0%})" if total else ""
+        self.summary.value = (
+            f"<b>{met} of {total}</b> students meet their standard{rate}"
+            + (f"; <b>{none}</b> fall under no standard" if none else "")
+            + "."
+        )
+        shown = self.frame[self.frame["met"] == "no"] if self.only_not_met.value else self.frame
+        self.table.value = table_html(shown)
+
+    def export_now(self) -> Path | None:
+        """Write the chosen export to the data folder's exports/, log it, and say where."""
+        who = self.exported_by.value.strip()
+        if not who:
+            self.message.value = _say("Type your name in “Exported by” first.", "#c62828")
+            return None
+        folder = self.ws.settings.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        parts = [self.kind.value]
+        if self.kind.value == "eligibility":
+            parts += [
+                f"AY{self.cohort.value}" if self.cohort.value else "all",
+                self.program.value or "all",
+            ]
+        path = folder / f"{'_'.join(parts)}_{datetime.now():%Y%m%d-%H%M%S}.{self.format.value}"
+        try:
+            with self.ws.Session.begin() as s:
+                rows = export(
+                    s,
+                    self.kind.value,
+                    path,
+                    who,
+                    current_year=self.year.value,
+                    cohort=self.cohort.value if self.kind.value == "eligibility" else None,
+                    program=self.program.value if self.kind.value == "eligibility" else None,
+                )
+        except (OSError, ValueError) as exc:
+            self.message.value = _say(f"Not exported: {exc}", "#c62828")
+            return None
+        self.message.value = _say(f"Wrote {rows} rows to {path}", "#2e7d32")
+        return path
+
+
+def table_html(frame: pd.DataFrame, limit: int = SHOWN_ROWS) -> str:
+    """Return FRAME as an HTML table with met rows green and not-met rows red."""
+    if frame.empty:
+        return "<i>No students match.</i>"
+    head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.head(limit).itertuples(index=False):
+        colour = MET_COLOURS.get(record.met, "")
+        cells = "".join(f"<td>{html.escape(_text(v))}</td>" for v in record)
+        rows.append(f"<tr style='background:{colour}'>{cells}</tr>")
+    more = (
+        f"<p><i>Showing {limit} of {len(frame)} rows; the export has them all.</i></p>"
+        if len(frame) > limit
+        else ""
+    )
+    return (
+        "<table style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    )
+
+
+def _text(value: object) -> str:
+    """Return a cell as text: whole numbers without .0, missing as blank."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def _say(text: str, colour: str) -> str:
+    """Return a one-line coloured message."""
+    return f"<span style='color:{colour}'>{html.escape(text)}</span>"
