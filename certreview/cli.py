@@ -197,32 +197,20 @@ def _import(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
 
 
 def _import_submissions(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
-    from tqdm import tqdm
-
     from certreview.intake import import_submissions, parse_cutoff
 
     cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
-    bar = tqdm(total=0, unit="image", desc="checking images", disable=None, leave=False)
-
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        with ws.Session.begin() as session:
-            result = import_submissions(
-                session,
-                ws.store,
-                args.file,
-                args.images,
-                round_name=args.round,
-                cutoff=cutoff,
-                workers=args.workers,
-                progress=progress,
-            )
-    finally:
-        bar.close()
+    # The image checks show their own progress bar on a terminal (tqdm, in certreview.parallel).
+    with ws.Session.begin() as session:
+        result = import_submissions(
+            session,
+            ws.store,
+            args.file,
+            args.images,
+            round_name=args.round,
+            cutoff=cutoff,
+            workers=args.workers,
+        )
     if args.report:
         result.write_report(args.report)
     for note in result.notes:

@@ -10,7 +10,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from certreview.models import (
     Student,
     Submission,
 )
+from certreview.neardup import same_picture, thumbnail_array
 from certreview.normalise import is_blank
 from certreview.parallel import inspect_many
 from certreview.sources import (
@@ -38,7 +38,6 @@ from certreview.sources import (
 )
 from certreview.standards import rules_from_rows
 from certreview.tables import read_table
-from certreview.vocabulary import FLAGS
 from certreview.years import academic_year, parse_datetime
 
 OPTIONAL_FIELDS = ("exam_date", "certificate_no", "issuer")
@@ -176,7 +175,7 @@ def import_submissions(
             new.append((line, submission, flags))
 
     _inspect_new_images(session, store, {s.image_sha256 for _, s, _ in new}, workers, progress)
-    _flag_images(session, new)
+    _flag_images(session, store, new)
     for line, submission, flags in new:
         submission.flags = ";".join(ordered(flags))
         session.add(submission)
@@ -260,30 +259,32 @@ def _inspect_new_images(
     session.flush()
 
 
-def _flag_images(session: Session, new: list[tuple[int, Submission, set[str]]]) -> None:
-    """Add image flags: unreadable or too large, and duplicates of earlier uploads."""
+def _flag_images(
+    session: Session, store: ImageStore, new: list[tuple[int, Submission, set[str]]]
+) -> None:
+    """Add image flags: unreadable or too large, and copies of earlier uploads."""
     shas = {s.image_sha256 for _, s, _ in new if s.image_sha256}
     files = {
         f.sha256: f for f in session.scalars(select(ImageFile).where(ImageFile.sha256.in_(shas)))
     }
     earlier = session.execute(
-        select(Submission, ImageFile.phash)
+        select(Submission, ImageFile)
         .join(ImageFile, Submission.image_sha256 == ImageFile.sha256)
         .order_by(Submission.id)
     ).all()
     pending = {id(s): flags for _, s, flags in new}
-    seen = _Seen()
-    for old, phash in earlier:
-        seen.add(old, old.image_sha256, phash)
+    seen = _Seen(store)
+    for old, image in earlier:
+        seen.add(old, image)
     for _, submission, flags in new:
         image = files.get(submission.image_sha256 or "")
         if image is None:
             continue
         if image.flag:
             flags.add(image.flag)
-        if image.message and image.flag:
-            submission.notes = "\n".join(filter(None, [submission.notes, image.message]))
-        for match in seen.matches(image.sha256, image.phash):
+            if image.message:
+                submission.notes = "\n".join(filter(None, [submission.notes, image.message]))
+        for match in seen.matches(image):
             if match.student_key == submission.student_key:
                 flags.add("duplicate_image")
             else:
@@ -293,59 +294,51 @@ def _flag_images(session: Session, new: list[tuple[int, Submission, set[str]]]) 
                     pending[id(match)].add("shared_image")
                 else:
                     match.flags = ";".join(ordered({*match.flag_list, "shared_image"}))
-        seen.add(submission, image.sha256, image.phash)
+        seen.add(submission, image)
 
 
 class _Seen:
-    """Earlier uploads, searchable by exact content hash and by perceptual-hash distance."""
+    """Earlier uploads, searchable by content hash and by perceptual hash, checked by eye."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: ImageStore) -> None:
+        self.store = store
         self.by_sha: dict[str, list[Submission]] = {}
-        self.subs: list[Submission] = []
+        self.entries: list[tuple[Submission, ImageFile]] = []
         self.hashes: list[int] = []
         self._array: np.ndarray | None = None
+        self._thumbs: dict[str, np.ndarray | None] = {}
 
-    def add(self, submission: Submission, sha: str | None, phash: str | None) -> None:
-        if sha:
-            self.by_sha.setdefault(sha, []).append(submission)
-        if phash:
-            self.subs.append(submission)
-            self.hashes.append(int(phash, 16))
+    def add(self, submission: Submission, image: ImageFile) -> None:
+        self.by_sha.setdefault(image.sha256, []).append(submission)
+        if image.phash:
+            self.entries.append((submission, image))
+            self.hashes.append(int(image.phash, 16))
             self._array = None
 
-    def matches(self, sha: str, phash: str | None) -> list[Submission]:
-        found = {id(s): s for s in self.by_sha.get(sha, [])}
-        if phash and self.hashes:
+    def matches(self, image: ImageFile) -> list[Submission]:
+        """Return earlier submissions of the same file or, after a pixel check, the same picture."""
+        found = {id(s): s for s in self.by_sha.get(image.sha256, [])}
+        if image.phash and self.hashes:
             if self._array is None:
                 self._array = np.array(self.hashes, dtype=np.uint64)
-            distance = np.bitwise_count(self._array ^ np.uint64(int(phash, 16)))
+            distance = np.bitwise_count(self._array ^ np.uint64(int(image.phash, 16)))
             for i in np.flatnonzero(distance <= NEAR_DUPLICATE_DISTANCE):
-                found.setdefault(id(self.subs[i]), self.subs[i])
+                other, other_image = self.entries[i]
+                if id(other) not in found and self._same_picture(image, other_image):
+                    found[id(other)] = other
         return list(found.values())
 
+    def _same_picture(self, a: ImageFile, b: ImageFile) -> bool:
+        if a.sha256 == b.sha256:
+            return True
+        ta, tb = self._thumb(a.sha256), self._thumb(b.sha256)
+        if ta is None or tb is None or not (a.width and a.height and b.width and b.height):
+            return True  # nothing to compare: the perceptual hash decides
+        verdict = same_picture(ta, (a.width, a.height), tb, (b.width, b.height))
+        return True if verdict is None else verdict
 
-def report_frame(session: Session, round_name: str | None = None) -> pd.DataFrame:
-    """Return the stored submissions as intake-report rows (one round, or all), newest import last."""
-    query = select(
-        Submission.row,
-        Submission.submission_id,
-        Submission.student_key.label("student_id"),
-        Submission.flags,
-        Round.name.label("round"),
-    ).join(Round, Submission.round_id == Round.id)
-    if round_name:
-        query = query.where(Round.name == round_name)
-    frame = pd.DataFrame(
-        session.execute(query.order_by(Submission.id)).all(),
-        columns=["row", "submission_id", "student_id", "flags", "round"],
-    )
-    frame.insert(3, "status", frame["flags"].map(lambda f: "flagged" if f else "accepted"))
-    return frame
-
-
-def flag_counts_frame(report: pd.DataFrame) -> pd.DataFrame:
-    """Return how many submissions of a report frame carry each flag, in the contract's order."""
-    exploded = report["flags"].str.split(";").explode()
-    counts = exploded[exploded.astype(bool) & exploded.notna()].value_counts()
-    rows = [(flag, int(counts.get(flag, 0)), FLAGS[flag]) for flag in FLAGS]
-    return pd.DataFrame(rows, columns=["flag", "submissions", "meaning"])
+    def _thumb(self, sha: str) -> np.ndarray | None:
+        if sha not in self._thumbs:
+            jpeg = self.store.thumbnail(sha)
+            self._thumbs[sha] = thumbnail_array(jpeg) if jpeg else None
+        return self._thumbs[sha]

@@ -33,7 +33,7 @@ def read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()
     if not path.is_file():
         raise TableError(f"{path}: no such file")
     data = path.read_bytes()
-    if not data.strip():
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise TableError(f"{path.name}: the file is empty — export it again with a header row")
     if data[:4] == b"PK\x03\x04":
         grid, notes = _xlsx_grid(path, data), []
