@@ -207,7 +207,7 @@ def trends_chart(trends: pd.DataFrame) -> Figure:
         bottom = bottom + trends[state].to_numpy()
     ax.set_ylabel("submissions")
     ax.set_title("Submissions by review round")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
     return fig
 
 
