@@ -97,7 +97,7 @@ def eligibility_frame(
     CURRENT_YEAR (default: today's academic year) closes the enrollment window of students
     still enrolled.
     """
-    facts = load_facts(session, cohort=cohort, program=program, roster_only=True)
+    facts = load_facts(session, cohort=cohort, program=program, details=False)
     per_student, _ = evaluate_frames(
         facts.students, facts.submissions, load_rules(session), current_year or this_year()
     )

@@ -30,12 +30,12 @@ DETAIL_COLUMNS = [
     "certificate_name_text",
     "exam_year_text",
     "flags",
-    "item_name",
     "verdict",
     "reason",
     "note",
     "reviewer",
     "decided_at",
+    "item_name",
 ]
 
 
@@ -57,12 +57,13 @@ def load_facts(
     *,
     cohort: int | None = None,
     program: str | None = None,
-    roster_only: bool = False,
+    details: bool = True,
 ) -> Facts:
     """Return the students (filtered by COHORT / PROGRAM) and their submissions.
 
-    Without a filter and ROSTER_ONLY, submissions under IDs on no roster are kept too (the
-    audit shows them); their student_id is None.
+    Without a filter, submissions under IDs on no roster are kept too (the audit shows them);
+    their student_id is None. DETAILS adds the DETAIL_COLUMNS the audit,
+    the notices and the statistics read (the eligibility table needs none of them).
     """
     students_query = select(
         Student.student_id,
@@ -79,66 +80,81 @@ def load_facts(
     if program is not None:
         students_query = students_query.where(Student.program == program)
     students = _frame(session, students_query, [*STUDENT_COLUMNS, "email"])
+    students["exit_year"] = students["exit_year"].astype("Int64")
 
-    query = _submissions_query()
-    if cohort is not None or program is not None or roster_only:
+    query = _submissions_query(details)
+    if cohort is not None or program is not None:
         query = query.join(Student, Student.student_id == Submission.student_id)
         if cohort is not None:
             query = query.where(Student.admission_year == cohort)
         if program is not None:
             query = query.where(Student.program == program)
-    submissions = _frame(session, query, [*SUBMISSION_COLUMNS, *DETAIL_COLUMNS])
-    submissions["points"] = submissions["points"].astype("float64")
+    columns = ["submission_id", "student_id", "state", "item_code", "exam_year"]
+    queried = [c for c in DETAIL_COLUMNS if c != "item_name"] if details else []
+    submissions = _frame(session, query, columns + queried)
+    submissions["state"] = submissions["state"].map(STATE_OF_VERDICT).fillna("pending")
     submissions["exam_year"] = submissions["exam_year"].astype("Int64")
-    students["exit_year"] = students["exit_year"].astype("Int64")
-    return Facts(students, submissions)
+
+    # The catalog is small: attach category, group and points in memory, not by a SQL join on
+    # an expression (the item an approve set, else the intake match), which SQLite cannot index.
+    catalog = _frame(
+        session,
+        select(
+            CatalogItem.code, CatalogItem.category, CatalogItem.group, CatalogItem.points
+        ).add_columns(CatalogItem.name),
+        ["code", "category", "group", "points", "item_name"],
+    ).set_index("code")
+    known = submissions["item_code"].isin(catalog.index)
+    submissions["item_code"] = submissions["item_code"].where(known, None)
+    found = catalog.reindex(submissions["item_code"])
+    submissions["category"] = found["category"].to_numpy()
+    submissions["group"] = found["group"].to_numpy()
+    submissions["points"] = found["points"].fillna(0.0).to_numpy(dtype="float64")
+    if details:
+        submissions["item_name"] = found["item_name"].to_numpy()
+    order = [*SUBMISSION_COLUMNS, *(DETAIL_COLUMNS if details else [])]
+    return Facts(students, submissions[order])
 
 
-def _submissions_query() -> Select:
-    """Return every submission with its latest decision and effective catalog item."""
+def _submissions_query(details: bool) -> Select:
+    """Return every submission with its latest verdict and effective catalog item code."""
     latest = latest_decision_ids().subquery("latest")
-    item_code = func.coalesce(Decision.item_code, Submission.item_code)
-    state = func.coalesce(Decision.verdict, "pending")
-    return (
+    query = (
         select(
             Submission.submission_id,
             Submission.student_id,
-            state,
-            CatalogItem.code,
-            CatalogItem.category,
-            CatalogItem.group,
-            func.coalesce(CatalogItem.points, 0.0),
-            Submission.exam_year,
-            Submission.id,
-            Round.name,
-            Round.id,
-            Submission.submitted_at,
-            Submission.student_id_text,
-            Submission.student_name_text,
-            Submission.category_text,
-            Submission.certificate_name_text,
-            Submission.exam_year_text,
-            Submission.flags,
-            CatalogItem.name,
             Decision.verdict,
-            Decision.reason,
-            Decision.note,
-            Decision.reviewer,
-            Decision.decided_at,
+            func.coalesce(Decision.item_code, Submission.item_code),
+            Submission.exam_year,
         )
-        .join(Round, Round.id == Submission.round_id)
         .outerjoin(latest, latest.c.submission_pk == Submission.id)
         .outerjoin(Decision, Decision.id == latest.c.decision_id)
-        .outerjoin(CatalogItem, CatalogItem.code == item_code)
         .order_by(Submission.id)
     )
+    if not details:
+        return query
+    return query.add_columns(
+        Submission.id,
+        Round.name,
+        Round.id,
+        Submission.submitted_at,
+        Submission.student_id_text,
+        Submission.student_name_text,
+        Submission.category_text,
+        Submission.certificate_name_text,
+        Submission.exam_year_text,
+        Submission.flags,
+        Decision.verdict,
+        Decision.reason,
+        Decision.note,
+        Decision.reviewer,
+        Decision.decided_at,
+    ).join(Round, Round.id == Submission.round_id)
 
 
 def _frame(session: Session, query: Select, columns: list[str]) -> pd.DataFrame:
     """Return the rows of QUERY as a DataFrame with COLUMNS (text stays text, IDs too)."""
-    rows = session.execute(query).all()
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    if "state" in frame:
-        # The latest verdict word says the state; "pending" is what an undo of a first decision writes.
-        frame["state"] = frame["state"].map(STATE_OF_VERDICT).fillna("pending")
-    return frame
+    # Core rows turned column-wise: much faster than the ORM or from_records on Row objects.
+    rows = session.connection().execute(query).fetchall()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: list(col) for name, col in zip(columns, values, strict=True)})
