@@ -86,6 +86,7 @@ class CardView:
             ],
             layout=w.Layout(border=BORDER, padding="4px", margin="2px", display="none"),
         )
+        self.box.add_class("certreview-card")
         self.approve.on_click(lambda _: on_decide(self, "approve", None))
         self.send_back.on_click(lambda _: on_decide(self, "return", None))
         self.reject.on_click(lambda _: on_decide(self, "reject", self.reason.value or None))

@@ -84,7 +84,8 @@ def card_info(card: Card) -> str:
         f"{esc(card.category_text)} / {esc(card.certificate_name_text)}<br>"
         f'<span style="font-size:11px">{matched}</span><br>'
         f"exam year {esc(card.exam_year_text)}"
-        f'<span style="color:#757575;font-size:11px"> · {esc(card.submission_id)}</span>'
+        ' · <span class="cr-sid" style="color:#757575;font-size:11px">'
+        f"{esc(card.submission_id)}</span>"
         "</div>"
     )
 

@@ -56,10 +56,16 @@ class ReviewWorkbench(w.VBox):
         self.who = w.HTML()
 
         self.filter_bar = FilterBar(self.apply_filters)
-        self.approve_clean = w.Button(description="Approve clean on this page", icon="check")
-        self.approve_selected = w.Button(description="Approve selected (0)", icon="check-square")
-        self.undo_button = w.Button(description="Undo last", icon="undo", disabled=True)
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.approve_clean = w.Button(
+            description="Approve clean on this page", icon="check", layout=_auto()
+        )
+        self.approve_selected = w.Button(
+            description="Approve selected (0)", icon="check-square", layout=_auto()
+        )
+        self.undo_button = w.Button(
+            description="Undo last", icon="undo", disabled=True, layout=_auto()
+        )
+        self.refresh_button = w.Button(description="Refresh", icon="refresh", layout=_auto())
         self.size = w.Dropdown(
             options=list(PAGE_SIZES) if page_size in PAGE_SIZES else [*PAGE_SIZES, page_size],
             value=page_size,
@@ -260,7 +266,13 @@ class ReviewWorkbench(w.VBox):
         if reason == "other" and not (note or "").strip():
             self._ask_note(view)
             return
-        self._apply(view, (verdict, reason, note, None), view.card.decision_id)
+        self.cursor = view.index
+        before = view.card.decision_id
+        self._apply(view, (verdict, reason, note, None), before)
+        # Decided: the next card becomes the one the keys act on, as in a paper pile.
+        if view.card.decision_id != before and self.cursor < len(self.visible_cards()) - 1:
+            self.cursor += 1
+        self._highlight()
 
     def resolve_conflict(self, view: CardView, override: bool) -> None:
         """Keep the other reviewer's decision, or record ours after it."""
@@ -389,7 +401,7 @@ class ReviewWorkbench(w.VBox):
             view.say("The reason 'other' needs a note saying what is wrong.")
             return
         self._hide_note()
-        self._apply(view, ("reject", "other", note, None), view.card.decision_id)
+        self.decide_card(view, "reject", "other", note)
 
     def _hide_note(self) -> None:
         self._note_for = None
@@ -468,11 +480,7 @@ class ReviewWorkbench(w.VBox):
         self.cursor = min(self.cursor, len(cards) - 1)
         view = cards[self.cursor]
         if action in ("approve", "reject", "return"):
-            state = view.card.decision_id if view.card else None
             self.decide_card(view, action, reason)
-            moved = view.card is not None and view.card.decision_id != state
-            if moved and view.newer is None and self.cursor < len(cards) - 1:
-                self.cursor += 1
         elif action == "next":
             if self.cursor < len(cards) - 1:
                 self.cursor += 1
@@ -510,3 +518,7 @@ class ReviewWorkbench(w.VBox):
     def say(self, text: str, colour: str = "#c62828") -> None:
         """Show a one-line message above the grid (escaped)."""
         self.status.value = f'<span style="color:{colour}">{html.esc(text)}</span>' if text else ""
+
+
+def _auto() -> w.Layout:
+    return w.Layout(width="auto")

@@ -1,0 +1,193 @@
+"""End to end: JupyterLab on loopback, the review notebook in headless Chromium, decisions in the DB."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from certreview.models import Decision, Submission
+from certreview.workspace import Workspace
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "02_unified_review.ipynb"
+ARTIFACTS = ROOT / "test-artifacts"
+REVIEWER = "browser-reviewer"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Return the data directory of a small demo department."""
+    from certreview.demo import build_demo
+
+    data = tmp_path_factory.mktemp("department")
+    ws = Workspace.open(None, data, create=True)
+    try:
+        build_demo(ws, seed=1, students=30, submissions=60)
+    finally:
+        ws.close()
+    yield data
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, department: Path) -> Iterator[str]:
+    """Start JupyterLab on 127.0.0.1 with a token over a copy of the notebook; yield its URL."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    port, token = free_port(), secrets.token_hex(16)
+    runtime = tmp_path_factory.mktemp("jupyter")
+    env = {
+        **os.environ,
+        "CERTREVIEW_DATA": str(department),
+        "CERTREVIEW_DB": f"sqlite:///{department / 'certreview.sqlite'}",
+        # Keep the lab's state (workspaces, runtime files) out of the user's home.
+        "JUPYTER_RUNTIME_DIR": str(runtime / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(runtime / "workspaces"),
+        "JUPYTERLAB_SETTINGS_DIR": str(runtime / "settings"),
+    }
+    settings = runtime / "settings" / "@jupyterlab"
+    for extension, values in {
+        "notebook-extension/tracker": '{"autoStartDefaultKernel": true}',
+        "apputils-extension/notification": '{"fetchNews": "false", "checkForUpdates": false}',
+    }.items():
+        path = settings / f"{extension}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(values, encoding="utf-8")
+    log = (runtime / "lab.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+            # No calls out: no news, no update check, no PyPI extension manager.
+            "--LabApp.news_url=", "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail("JupyterLab did not start:\n" + (runtime / "lab.log").read_text())
+                time.sleep(0.5)
+        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={token}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_review_in_the_browser(lab: str, department: Path) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        try:
+            page.goto(lab)
+            page.locator(".jp-Notebook").wait_for(timeout=60_000)
+            kernel = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+            with contextlib.suppress(PlaywrightTimeout):  # settings may ask for the kernel
+                kernel.click(timeout=5_000)
+            expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=60_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            bench = page.locator(".certreview-workbench")
+            bench.wait_for(timeout=60_000)  # the widget manager (jupyterlab_widgets) rendered it
+            bench.locator("input").first.fill(REVIEWER)
+            bench.get_by_role("button", name="Start reviewing").click()
+            cards = page.locator(".certreview-card:visible")
+            expect(cards.first).to_be_visible(timeout=30_000)
+            ids = [cards.nth(i).locator(".cr-sid").inner_text() for i in range(3)]
+            cells = page.locator(".jp-Notebook .jp-Cell").count()
+
+            # 1. Approve by clicking; the highlight moves to the next card.
+            cards.nth(0).get_by_role("button", name="Approve").click()
+            expect(cards.nth(0)).to_contain_text("approved", timeout=10_000)
+
+            # 2. Approve by keyboard: point at the cards, press A (ipyevents).
+            cards.nth(1).hover()
+            page.keyboard.press("a")
+            expect(cards.nth(1)).to_contain_text("approved", timeout=10_000)
+
+            # 3. Reject with a reason picked on the card.
+            cards.nth(2).locator("select").select_option(label="7 illegible")
+            cards.nth(2).get_by_role("button", name="Reject").click()
+            expect(cards.nth(2)).to_contain_text("rejected", timeout=10_000)
+            expect(bench).to_contain_text(" decided in this view")
+
+            # The A key went to the workbench, not to JupyterLab ("insert a cell above").
+            assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+            bench.screenshot(path=str(ARTIFACTS / "workbench.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "workbench-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    ws = Workspace.open(f"sqlite:///{department / 'certreview.sqlite'}", department)
+    try:
+        with ws.Session.begin() as s:
+            rows = s.execute(
+                select(Submission.submission_id, Decision.verdict, Decision.reason)
+                .join(Decision, Decision.submission_pk == Submission.id)
+                .where(Decision.reviewer == REVIEWER)
+                .order_by(Decision.id)
+            ).all()
+    finally:
+        ws.close()
+    assert [tuple(r) for r in rows] == [
+        (ids[0], "approve", None),
+        (ids[1], "approve", None),
+        (ids[2], "reject", "illegible"),
+    ]
