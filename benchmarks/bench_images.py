@@ -47,7 +47,9 @@ def write_photos(folder: Path, count: int, distinct: int) -> list[Path]:
     return paths
 
 
-def intake(paths: list[Path], store: ImageStore, *, by_path: bool = True) -> int:
+def intake(
+    paths: list[Path], store: ImageStore, *, by_path: bool = True, workers: int | None = None
+) -> int:
     """Run the image part of an import over `paths`; return how many were accepted."""
 
     def stored():
@@ -57,7 +59,7 @@ def intake(paths: list[Path], store: ImageStore, *, by_path: bool = True) -> int
             yield sha, (store.original_path(sha) if by_path else data)
 
     accepted = 0
-    for sha, report in inspect_many(stored(), total=len(paths), show_bar=False):
+    for sha, report in inspect_many(stored(), workers, total=len(paths), show_bar=False):
         if report.thumbnail is not None:
             store.save_thumbnail(sha, report.thumbnail)
             accepted += 1
@@ -150,6 +152,7 @@ def main() -> None:
     parser.add_argument(
         "--compare-bytes", action="store_true", help="also time passing bytes to workers"
     )
+    parser.add_argument("--workers", type=int, help="worker processes for the timed intake")
     parser.add_argument("--measure", nargs=2, metavar=("FOLDER", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -173,7 +176,7 @@ def main() -> None:
         for _ in range(2):
             with tempfile.TemporaryDirectory() as store_dir:
                 start = time.perf_counter()
-                intake(paths[:timed], ImageStore(Path(store_dir)))
+                intake(paths[:timed], ImageStore(Path(store_dir)), workers=args.workers)
                 intake_runs.append(time.perf_counter() - start)
             start = time.perf_counter()
             pyvips_thumbnails(paths[:timed])
