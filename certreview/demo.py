@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -24,6 +26,7 @@ from certreview.decisions import check_verdict, decide
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions, parse_cutoff
 from certreview.models import Submission
+from certreview.parallel import _context
 from certreview.synthetic import certificate_image, encode
 from certreview.workspace import Workspace
 from certreview.years import ROC_OFFSET
@@ -117,7 +120,7 @@ def build_demo(
 
     lines = []
     shares = [0.45, 0.55]
-    made: dict[str, list[bytes]] = {}
+    made: dict[str, list[Picture]] = {}
     for (name, start, cutoff), share in zip(ROUNDS, shares, strict=True):
         count = round(submissions * share)
         rows, images = make_submissions(rng, roster, catalog, name, start, count, made)
@@ -197,15 +200,15 @@ def make_submissions(
     round_name: str,
     start: date,
     count: int,
-    made: dict[str, list[bytes]],
-) -> tuple[list[dict[str, str]], dict[str, bytes]]:
-    """Return COUNT export rows of one round and the image files they name."""
+    made: dict[str, list[Picture]],
+) -> tuple[list[dict[str, str]], dict[str, Picture]]:
+    """Return COUNT export rows of one round and the pictures of the files they name."""
     upload_year = start.year - ROC_OFFSET - 1  # Feb-May belongs to the AY that began last Aug
     active = [
         s for s in roster if s.admission_year <= upload_year and (s.exit_year or 999) >= upload_year
     ]
     rows: list[dict[str, str]] = []
-    images: dict[str, bytes] = {}
+    images: dict[str, Picture] = {}
     kinds, weights = zip(*IMAGE_KINDS, strict=True)
     for n in range(count):
         student = rng.choice(active)
@@ -245,13 +248,13 @@ def make_submissions(
         exam_text, exam_date = _exam_year_text(rng, exam_year)
         kind = rng.choices(kinds, weights)[0]
         filename = f"{student.student_id}_{sid}{EXTENSIONS.get(kind, '.jpg')}"
-        image_bytes = _image(rng, kind, item, student, sid, made)
+        picture = _picture(rng, kind, item, student, sid, made)
         if rng.random() < 0.005:
             filename = f"missing_{sid}.jpg"  # named in the export, never uploaded
         elif rng.random() < 0.002:
             filename = f"../../{sid}.jpg"  # a hostile path
         else:
-            images[filename] = image_bytes
+            images[filename] = picture
         row = {
             "submission_id": sid,
             "submitted_at": submitted.strftime("%Y-%m-%d %H:%M:%S"),
@@ -289,33 +292,56 @@ def _exam_year_text(rng: random.Random, year: int) -> tuple[str, str]:
     return str(day.year), ""  # Gregorian alone: ambiguous
 
 
-def _image(
+@dataclass(frozen=True)
+class Picture:
+    """What one uploaded file shows and how it was saved; rendered later, in parallel."""
+
+    title: str
+    name: str
+    number: str
+    seed: int
+    kind: str
+
+
+def _picture(
     rng: random.Random,
     kind: str,
     item: dict[str, str],
     student: DemoStudent,
     sid: str,
-    made: dict[str, list[bytes]],
-) -> bytes:
+    made: dict[str, list[Picture]],
+) -> Picture:
     earlier = made.get(student.student_id, [])
     if earlier and rng.random() < 0.03:
         return rng.choice(earlier)  # uploaded the same file again
     if made and rng.random() < 0.01:
-        other = rng.choice(list(made))
-        return rng.choice(made[other])  # a classmate's certificate
-    picture = certificate_image(
-        item["name"].encode("ascii", "ignore").decode() or item["code"],
-        student.student_id,
-        f"No. {sid}",
-        seed=rng.randrange(1 << 30),
-        size=(960, 680),
+        return rng.choice(made[rng.choice(list(made))])  # a classmate's certificate
+    title = item["name"].encode("ascii", "ignore").decode().strip() or item["code"]
+    picture = Picture(title, student.student_id, f"No. {sid}", rng.randrange(1 << 30), kind)
+    made.setdefault(student.student_id, []).append(picture)
+    return picture
+
+
+def render(picture: Picture) -> bytes:
+    """Return the file bytes of one demo picture."""
+    # HEIC encoding is the slow one: phone-sized is enough for the demo.
+    size = (720, 510) if picture.kind.startswith("heic") else (960, 680)
+    image = certificate_image(
+        picture.title, picture.name, picture.number, seed=picture.seed, size=size
     )
-    data = encode(picture, kind)
-    made.setdefault(student.student_id, []).append(data)
-    return data
+    return encode(image, picture.kind)
 
 
-def _write_images(folder: Path, round_name: str, images: dict[str, bytes]) -> Path:
+def render_all(pictures: dict[str, Picture]) -> dict[str, bytes]:
+    """Render every picture once (a re-upload shares its file), on all cores."""
+    distinct = list(dict.fromkeys(pictures.values()))
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=_context()) as pool:
+        rendered = dict(zip(distinct, pool.map(render, distinct, chunksize=8), strict=True))
+    return {name: rendered[p] for name, p in pictures.items()}
+
+
+def _write_images(folder: Path, round_name: str, pictures: dict[str, Picture]) -> Path:
+    images = render_all(pictures)
     # The first round arrives as a folder, the second as the platform's ZIP download.
     if round_name == ROUNDS[0][0]:
         target = folder / f"images_{round_name}"

@@ -187,7 +187,8 @@ def _heic(img: Image.Image) -> bytes:
     import pillow_heif  # imported here so that importing this module registers nothing
 
     buf = io.BytesIO()
-    pillow_heif.from_pillow(img).save(buf, quality=80)
+    # The "ultrafast" preset: three times quicker to encode and still a real HEVC stream.
+    pillow_heif.from_pillow(img).save(buf, quality=80, enc_params={"preset": "ultrafast"})
     return buf.getvalue()
 
 

@@ -33,11 +33,15 @@ class Workspace:
         """Open the department at DB / DATA; with CREATE, apply migrations first."""
         settings = load_settings(db, data)
         engine = make_engine(settings.db_url)
-        if create:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            upgrade(engine)
-        else:
-            check_schema(engine)
+        try:
+            if create:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                upgrade(engine)
+            else:
+                check_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(settings, engine, make_sessionmaker(engine), ImageStore(settings.store_dir))
 
     def close(self) -> None:
