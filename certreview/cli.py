@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("kind", choices=("eligibility", "audit", "notices"))
     e.add_argument("out", type=Path, metavar="OUT.csv|OUT.xlsx")
     e.add_argument("--by", metavar="NAME", help="who exports (default: the OS user)")
+    e.add_argument(
+        "--year", type=int, metavar="AY", help="the current academic year (default: today's)"
+    )
+    e.add_argument("--cohort", type=int, metavar="AY", help="only students admitted in this year")
+    e.add_argument("--program", metavar="NAME", help="only students of this program")
+    e.add_argument(
+        "--templates", type=Path, metavar="FILE.toml", help="notice templates (default: built in)"
+    )
 
     s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
     s.add_argument("student_id", metavar="STUDENT_ID")
@@ -240,8 +248,19 @@ def _export(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
     from certreview.exports import export
 
     with ws.Session.begin() as session:
-        rows = export(session, args.kind, args.out, args.by or getpass.getuser())
+        rows = export(
+            session,
+            args.kind,
+            args.out,
+            args.by or getpass.getuser(),
+            current_year=args.year,
+            cohort=args.cohort,
+            program=args.program,
+            templates=args.templates,
+        )
     print(f"{args.kind}: {rows} rows written to {args.out}")
+    if args.kind == "audit" and args.out.suffix.lower() == ".csv":
+        print(f"audit summary written to {args.out.with_name(args.out.stem + '_summary.csv')}")
     return 0
 
 
