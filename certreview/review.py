@@ -287,27 +287,48 @@ class ReviewService:
             out["status"] = [Option(st, st, counts.get(st, 0)) for st in STATES] + [
                 Option(ALL, ALL, sum(counts.values()))
             ]
-            flag_cols = [func.coalesce(func.sum(_case(_has_flag(f))), 0) for f in FLAGS]
-            total, clean, *per_flag = s.execute(
-                _source(
-                    select(
-                        func.count(),
-                        func.coalesce(func.sum(_case(Submission.flags == "")), 0),
-                        *flag_cols,
-                    )
-                ).where(*others("flag"))
-            ).one()
+            # Flag combinations are few (not one per submission): count them, split in Python.
+            per_flag: dict[str, int] = dict.fromkeys(FLAGS, 0)
+            total = clean = 0
+            for flags, n in grouped("flag", Submission.flags):
+                total += n
+                clean += n if not flags else 0
+                for f in flags.split(";"):
+                    if f:
+                        per_flag[f] = per_flag.get(f, 0) + n
             out["flag"] = [Option(None, "any", total), Option(CLEAN, "no flags", clean)] + [
-                Option(f, f, n) for f, n in zip(FLAGS, per_flag, strict=True) if n
+                Option(f, f, n) for f, n in per_flag.items() if n
             ]
             out["category"] = _facet(grouped("category", _category_expr()), "All categories")
             items = grouped("item", Submission.item_code, CatalogItem.name)
             out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
                 Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
             ]
-            out["program"] = _facet(grouped("program", Student.program), "All programs")
-            out["class_name"] = _facet(grouped("class_name", Student.class_name), "All classes")
-            out["cohort"] = _facet(grouped("cohort", Student.admission_year), "All cohorts")
+            roster = {
+                "program": (Student.program, "All programs"),
+                "class_name": (Student.class_name, "All classes"),
+                "cohort": (Student.admission_year, "All cohorts"),
+            }
+            # Roster filters not in use share one WHERE: one query grouped by all of them
+            # (as many groups as classes) serves them together.
+            idle = [d for d in roster if d not in where]
+            if idle:
+                columns = [roster[d][0] for d in idle]
+                combos = list(
+                    s.execute(
+                        _source(select(*columns, func.count()))
+                        .where(*where.values())
+                        .group_by(*columns)
+                    )
+                )
+                for i, dim in enumerate(idle):
+                    counts: dict[Any, int] = {}
+                    for row in combos:
+                        counts[row[i]] = counts.get(row[i], 0) + row[-1]
+                    out[dim] = _facet(counts.items(), roster[dim][1])
+            for dim in roster:
+                if dim in where:
+                    out[dim] = _facet(grouped(dim, roster[dim][0]), roster[dim][1])
         return out
 
     def detail(self, pk: int) -> Detail:

@@ -111,7 +111,7 @@ class CardView:
         self.reason.value = NO_REASON
         self.message.value = ""
         self.conflict.layout.display = "none"
-        self.box.layout.border = BORDER
+        self._frame(BORDER)
         self.box.layout.display = "flex"
 
     def update(self, decision: DecisionInfo | None) -> None:
@@ -120,8 +120,9 @@ class CardView:
             return
         self.card = replace(self.card, decision=decision)
         self.state.value = html.state_line(decision)
-        self.conflict.layout.display = "none"
-        self.box.layout.border = BORDER
+        if self.newer is not None:  # a resolved conflict loses its red frame
+            self.conflict.layout.display = "none"
+            self._frame(BORDER)
         self.attempt = self.newer = None
 
     def say(self, text: str, colour: str = "#c62828") -> None:
@@ -138,13 +139,18 @@ class CardView:
         self.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
         self.override.description = f"Override: {attempt[0]}"
         self.conflict.layout.display = "flex"
-        self.box.layout.border = CONFLICT_BORDER
+        self._frame(CONFLICT_BORDER)
+
+    def _frame(self, border: str) -> None:
+        # `border` sets four traits; held together they reach the browser as one message.
+        with self.box.layout.hold_sync():
+            self.box.layout.border = border
 
     def highlight(self, on: bool) -> None:
         """Mark the card the keyboard acts on."""
         if self.newer is not None:
             return  # a conflict keeps its red frame until it is resolved
-        self.box.layout.border = CURSOR_BORDER if on else BORDER
+        self._frame(CURSOR_BORDER if on else BORDER)
 
 
 def _button(text: str, style: str, tooltip: str) -> w.Button:
