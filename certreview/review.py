@@ -16,7 +16,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from certreview import decisions
@@ -597,7 +607,8 @@ def _verdict_expr(as_of: int | None) -> ColumnElement[str]:
     if as_of is not None:
         latest = latest.where(Decision.id <= as_of)
     sub = latest.order_by(Decision.id.desc()).limit(1).correlate(Submission).scalar_subquery()
-    return func.coalesce(sub, "pending")
+    # A literal, not a bound parameter: PostgreSQL must see the same text in GROUP BY.
+    return func.coalesce(sub, literal_column("'pending'"))
 
 
 def _category_expr() -> ColumnElement[str]:
