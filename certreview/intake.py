@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,7 @@ from certreview.sources import (
 )
 from certreview.standards import rules_from_rows
 from certreview.tables import read_table
+from certreview.vocabulary import FLAGS
 from certreview.years import academic_year, parse_datetime
 
 OPTIONAL_FIELDS = ("exam_date", "certificate_no", "issuer")
@@ -342,3 +344,30 @@ class _Seen:
             jpeg = self.store.thumbnail(sha)
             self._thumbs[sha] = thumbnail_array(jpeg) if jpeg else None
         return self._thumbs[sha]
+
+
+def report_frame(session: Session, round_name: str | None = None) -> pd.DataFrame:
+    """Return the stored submissions as intake-report rows (one round, or all), newest import last."""
+    query = select(
+        Submission.row,
+        Submission.submission_id,
+        Submission.student_key.label("student_id"),
+        Submission.flags,
+        Round.name.label("round"),
+    ).join(Round, Submission.round_id == Round.id)
+    if round_name:
+        query = query.where(Round.name == round_name)
+    frame = pd.DataFrame(
+        session.execute(query.order_by(Submission.id)).all(),
+        columns=["row", "submission_id", "student_id", "flags", "round"],
+    )
+    frame.insert(3, "status", frame["flags"].map(lambda f: "flagged" if f else "accepted"))
+    return frame
+
+
+def flag_counts_frame(report: pd.DataFrame) -> pd.DataFrame:
+    """Return how many submissions of a report frame carry each flag, in the contract's order."""
+    exploded = report["flags"].str.split(";").explode()
+    counts = exploded[exploded.astype(bool) & exploded.notna()].value_counts()
+    rows = [(flag, int(counts.get(flag, 0)), FLAGS[flag]) for flag in FLAGS]
+    return pd.DataFrame(rows, columns=["flag", "submissions", "meaning"])
