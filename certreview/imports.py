@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from certreview.models import CatalogItem, ImportLog, Standard, Student
 from certreview.normalise import is_blank, normalise_id
 from certreview.standards import StandardsError, parse_standards
 from certreview.tables import Table, TableError, read_table
+
+_Row = TypeVar("_Row", Student, CatalogItem, Standard)
 
 ROSTER_REQUIRED = ("student_id", "name", "admission_year", "status")
 ROSTER_OPTIONAL = ("program", "class_name", "exit_year", "email")
@@ -59,17 +62,8 @@ def import_roster(session: Session, path: Path) -> ImportResult:
             result.problems.append((line, str(exc)))
             result.count("skipped")
             continue
-        student = existing.get(values["student_id"])
-        if student is None:
-            student = existing[values["student_id"]] = Student(**values)
-            session.add(student)
-            result.count("added")
-        elif any(getattr(student, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(student, key, value)
-            result.count("updated")
-        else:
-            result.count("unchanged")
+        key = str(values["student_id"])
+        existing[key] = _upsert(session, result, existing.get(key), Student, values)
     _log(session, result, path)
     return result
 
@@ -126,17 +120,9 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
             "group": row["group"].strip() or code,  # an empty group: the item is its own group
             "aliases": "|".join(split_aliases(row["aliases"])) or None,
         }
-        item = existing.get(code)
-        if item is None:
-            existing[code] = CatalogItem(code=code, **values)
-            session.add(existing[code])
-            result.count("added")
-        elif any(getattr(item, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(item, key, value)
-            result.count("updated")
-        else:
-            result.count("unchanged")
+        existing[code] = _upsert(
+            session, result, existing.get(code), CatalogItem, {"code": code, **values}
+        )
     _log(session, result, path)
     return result
 
@@ -168,21 +154,35 @@ def import_standards(session: Session, path: Path) -> ImportResult:
             "min_points": rule.min_points,
             "min_per_category": dict(rule.min_per_category),
         }
-        standard = existing.pop(rule.name, None)
-        if standard is None:
-            session.add(Standard(name=rule.name, **values))
-            result.count("added")
-        elif any(getattr(standard, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(standard, key, value)
-            result.count("updated")
-        else:
-            result.count("unchanged")
+        _upsert(
+            session, result, existing.pop(rule.name, None), Standard, {"name": rule.name, **values}
+        )
     for gone in existing.values():
         session.delete(gone)  # standards are configuration, not student data
         result.count("removed")
     _log(session, result, path)
     return result
+
+
+def _upsert(
+    session: Session,
+    result: ImportResult,
+    row: _Row | None,
+    model: type[_Row],
+    values: dict[str, Any],
+) -> _Row:
+    """Add a new row, or update ROW in place when any value changed; count which it was."""
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        result.count("added")
+    elif any(getattr(row, k) != v for k, v in values.items()):
+        for key, value in values.items():
+            setattr(row, key, value)
+        result.count("updated")
+    else:
+        result.count("unchanged")
+    return row
 
 
 def _log(session: Session, result: ImportResult, path: Path) -> None:
