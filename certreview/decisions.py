@@ -132,19 +132,14 @@ def undo(
 ) -> Decision:
     """Append a decision that restores what stood before DECISION, and return it.
 
-    Only the latest decision on a submission can be undone; nothing is deleted.
+    DECISION must still stand: be the latest decision, or the one a later undo restored
+    (so a reviewer can step back through their own actions). Nothing is deleted.
     """
-    latest = current_decision(session, decision.submission)
-    if latest is None or latest.id != decision.id:
+    if not _stands(session, decision):
         raise DecisionError(
             f"{decision.submission.submission_id} has a newer decision than the one to undo"
         )
-    before = session.scalars(
-        select(Decision)
-        .where(Decision.submission_pk == decision.submission_pk, Decision.id < decision.id)
-        .order_by(Decision.id.desc())
-        .limit(1)
-    ).first()
+    before = _before(session, decision)
     restored = Decision(
         submission=decision.submission,
         verdict=before.verdict if before else "pending",
@@ -158,6 +153,29 @@ def undo(
     session.add(restored)
     session.flush()
     return restored
+
+
+def _before(session: Session, decision: Decision) -> Decision | None:
+    return session.scalars(
+        select(Decision)
+        .where(Decision.submission_pk == decision.submission_pk, Decision.id < decision.id)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _stands(session: Session, decision: Decision) -> bool:
+    latest = current_decision(session, decision.submission)
+    if latest is None:
+        return False
+    if latest.id == decision.id:
+        return True
+    if latest.undoes_id is None:
+        return False
+    # The latest is an undo: DECISION stands when it was what that undo brought back.
+    undone = session.get(Decision, latest.undoes_id)
+    restored = _before(session, undone) if undone is not None else None
+    return restored is not None and restored.id == decision.id
 
 
 def history(session: Session, submission: Submission) -> list[Decision]:

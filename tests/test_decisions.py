@@ -149,6 +149,18 @@ def test_undo_appends_a_restoring_decision(submission):
             undo(s, first, "lin")
 
 
+def test_a_reviewer_steps_back_through_their_actions(submission):
+    with submission.Session.begin() as s:
+        sub = find_submission(s, "u1")
+        reject = decide(s, sub, Verdict("reject", "illegible"), "lin", now=T1)
+        approve = decide(s, sub, Verdict("approve"), "lin", now=T2)
+        assert current_state(undo(s, approve, "lin", now=T3)) == "rejected"
+        assert current_state(undo(s, reject, "lin", now=T3)) == "pending"
+        assert [d.verdict for d in history(s, sub)] == ["reject", "approve", "reject", "pending"]
+        with pytest.raises(DecisionError, match="has a newer decision than the one to undo"):
+            undo(s, approve, "lin")
+
+
 def test_undo_of_a_first_decision_returns_to_pending(submission):
     with submission.Session.begin() as s:
         sub = find_submission(s, "u1")
