@@ -58,3 +58,10 @@ def test_readme_starts_with_the_two_commands():
         ["make", "lab"],
         ["make", "test"],
     ]
+
+
+def test_every_review_key_is_in_the_readme():
+    from certreview.widgets.keys import HELP
+
+    for key, action in HELP:
+        assert f"| {key} | {action} |" in README
