@@ -7,16 +7,26 @@ item: the item an approve set, else the item matched at intake.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from certreview.decisions import latest_decision_ids
-from certreview.eligibility import STUDENT_COLUMNS, SUBMISSION_COLUMNS
+from certreview.eligibility import (
+    STUDENT_COLUMNS,
+    SUBMISSION_COLUMNS,
+    StudentFacts,
+    StudentResult,
+    SubmissionFacts,
+    SubmissionResult,
+    evaluate,
+)
 from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
 from certreview.standards import Rule, rules_from_rows
 from certreview.vocabulary import STATE_OF_VERDICT
+from certreview.years import academic_year
 
 # Extra per-submission columns the audit, the notices and the statistics read.
 DETAIL_COLUMNS = [
@@ -158,3 +168,55 @@ def _frame(session: Session, query: Select, columns: list[str]) -> pd.DataFrame:
     rows = session.connection().execute(query).fetchall()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     return pd.DataFrame({name: list(col) for name, col in zip(columns, values, strict=True)})
+
+
+def student_standing(
+    s: Session, student: Student, rules: list[Rule], current_year: int | None = None
+) -> tuple[StudentResult, dict[str, SubmissionResult]]:
+    """Return one student's standing and why each of their submissions counts or not."""
+    item = func.coalesce(Decision.item_code, Submission.item_code)
+    latest = (
+        select(func.max(Decision.id))
+        .where(Decision.submission_pk == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
+    rows = s.execute(
+        select(
+            Submission.submission_id,
+            func.coalesce(Decision.verdict, "pending"),
+            CatalogItem.code,
+            CatalogItem.category,
+            CatalogItem.group,
+            CatalogItem.points,
+            Submission.exam_year,
+        )
+        .select_from(Submission)
+        .outerjoin(Decision, Decision.id == latest)
+        .outerjoin(CatalogItem, CatalogItem.code == item)
+        .where(Submission.student_id == student.student_id)
+    ).all()
+    facts = [
+        SubmissionFacts(
+            sid,
+            student.student_id,
+            STATE_OF_VERDICT.get(verdict, "pending"),
+            code,
+            category,
+            group,
+            float(points or 0.0),
+            year,
+        )
+        for sid, verdict, code, category, group, points, year in rows
+    ]
+    who = StudentFacts(
+        student.student_id,
+        student.admission_year,
+        student.program,
+        student.exit_year,
+        student.name,
+        student.class_name,
+        student.status,
+    )
+    result = evaluate([who], facts, rules, current_year or academic_year(date.today()))
+    return result.students[student.student_id], result.submissions

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,19 +33,15 @@ from certreview import decisions
 from certreview.decisions import DecisionError, check_verdict
 from certreview.eligibility import (
     WHY_NOT,
-    StudentFacts,
     StudentResult,
-    SubmissionFacts,
-    SubmissionResult,
-    evaluate,
 )
+from certreview.facts import student_standing
 from certreview.images import ImageRefused
 from certreview.models import CatalogItem, Decision, ImageFile, Round, Standard, Student, Submission
 from certreview.normalise import name_key, normalise_id
 from certreview.standards import Rule, pick_rule, rules_from_rows
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
-from certreview.years import academic_year
 
 ALL = "all"
 CLEAN = "clean"  # the flag filter's choice for submissions without any flag
@@ -359,7 +355,7 @@ class ReviewService:
             if student is not None:
                 rules = rules_from_rows(s.scalars(select(Standard)))
                 rule = pick_rule(rules, student.admission_year, student.program)
-                standing, per_submission = _standing(s, student, rules)
+                standing, per_submission = student_standing(s, student, rules)
                 mine = per_submission.get(card.submission_id)
                 if mine is not None:
                     counts = (
@@ -698,58 +694,6 @@ def _student_info(st: Student) -> StudentInfo:
         st.exit_year,
         st.email,
     )
-
-
-def _standing(
-    s: Session, student: Student, rules: list[Rule]
-) -> tuple[StudentResult, dict[str, SubmissionResult]]:
-    """Return the student's standing and why each of their submissions counts or not."""
-    item = func.coalesce(Decision.item_code, Submission.item_code)
-    latest = (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
-    rows = s.execute(
-        select(
-            Submission.submission_id,
-            func.coalesce(Decision.verdict, "pending"),
-            CatalogItem.code,
-            CatalogItem.category,
-            CatalogItem.group,
-            CatalogItem.points,
-            Submission.exam_year,
-        )
-        .select_from(Submission)
-        .outerjoin(Decision, Decision.id == latest)
-        .outerjoin(CatalogItem, CatalogItem.code == item)
-        .where(Submission.student_id == student.student_id)
-    ).all()
-    facts = [
-        SubmissionFacts(
-            sid,
-            student.student_id,
-            STATE_OF_VERDICT.get(verdict, "pending"),
-            code,
-            category,
-            group,
-            float(points or 0.0),
-            year,
-        )
-        for sid, verdict, code, category, group, points, year in rows
-    ]
-    who = StudentFacts(
-        student.student_id,
-        student.admission_year,
-        student.program,
-        student.exit_year,
-        student.name,
-        student.class_name,
-        student.status,
-    )
-    result = evaluate([who], facts, rules, academic_year(date.today()))
-    return result.students[student.student_id], result.submissions
 
 
 __all__ = [

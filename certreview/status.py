@@ -6,6 +6,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from certreview.decisions import current_state
+from certreview.eligibility import WHY_NOT, SubmissionResult
+from certreview.facts import student_standing
 from certreview.models import Standard, Student, Submission
 from certreview.normalise import normalise_id
 from certreview.standards import pick_rule, rules_from_rows
@@ -40,11 +42,9 @@ def student_status(session: Session, student_id: str) -> str:
             f"admitted AY{student.admission_year}, {student.status}"
             + (f", left AY{student.exit_year}" if student.exit_year else "")
         )
-        rule = pick_rule(
-            rules_from_rows(session.scalars(select(Standard))),
-            student.admission_year,
-            student.program,
-        )
+        rules = rules_from_rows(session.scalars(select(Standard)))
+        rule = pick_rule(rules, student.admission_year, student.program)
+        standing, counts = student_standing(session, student, rules)
         if rule is None:
             lines.append("  standard: none matches this admission year and program")
         else:
@@ -52,17 +52,22 @@ def student_status(session: Session, student_id: str) -> str:
                 f"  standard: {rule.name} — {rule.min_count} certificates, {rule.min_points:g} points"
                 + (", earned during enrollment" if rule.during_enrollment else "")
             )
+        lines.append(
+            f"  now: {standing.approved} counted, {standing.points:g} points, "
+            f"{standing.pending} pending — "
+            + ("requirement met" if standing.met else standing.missing)
+        )
     lines.append(f"  submissions: {len(submissions)}")
     for sub in submissions:
         state = current_state(sub.decisions[-1] if sub.decisions else None)
         lines.append(
             f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
             f"({sub.category_text}, exam {sub.exam_year_text}) → {sub.item_code or 'no catalog match'}"
-            f" [{state}]"
+            f" [{state}]" + _counts(counts.get(sub.submission_id))
         )
         for flag in sub.flag_list:
             lines.append(f"      flag {flag}: {FLAGS[flag]}")
-        if sub.image is not None and sub.image.message:
+        if sub.image is not None and sub.image.flag and sub.image.message:
             lines.append(f"      image: {sub.image.message}")
         for d in sub.decisions:
             reason = f" {d.reason} ({REASONS[d.reason]})" if d.reason else ""
@@ -72,3 +77,9 @@ def student_status(session: Session, student_id: str) -> str:
                 f"      {d.decided_at:%Y-%m-%d %H:%M} {d.reviewer}: {d.verdict}{reason}{item}{note}"
             )
     return "\n".join(lines)
+
+
+def _counts(result: SubmissionResult | None) -> str:
+    if result is None or result.why_not in {"pending", "rejected", "returned"}:
+        return ""  # the state in brackets says it already
+    return " counts" if result.counted else f" does not count: {WHY_NOT[result.why_not]}"

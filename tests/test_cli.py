@@ -84,6 +84,10 @@ def test_office_day(cli, tmp_path: Path):
         "      flag before_enrollment: The exam year is before the student's admission year."
         in lines
     )
+    assert lines[3] == (
+        "  now: 0 counted, 0 points, 1 pending — "
+        "needs 2 more certificates, including 1 in Information; 3 more points"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,37 @@
+"""Storage: migrations match the models, SQLite settings, and the schema check."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from certreview.config import sqlite_url
+from certreview.db import SchemaError, check_schema, make_engine, upgrade
+from certreview.models import Base
+
+
+def test_migrations_build_exactly_the_models(workspace):
+    with workspace.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(workspace):
+    upgrade(workspace.engine)
+    check_schema(workspace.engine)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path / "sub" / "x.sqlite"))
+    with engine.connect() as c:
+        assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_an_empty_database_says_to_run_init(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path / "empty.sqlite"))
+    with pytest.raises(SchemaError) as err:
+        check_schema(engine)
+    engine.dispose()
+    assert str(err.value) == "the database has no certreview tables — run `certreview init` first"
