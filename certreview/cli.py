@@ -292,6 +292,8 @@ def _lab(args: argparse.Namespace) -> int:
         command.append(str(review))
     if args.no_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
     return subprocess.call(command, env=env)
 
 
