@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from certreview.eligibility import WHY_NOT, evaluate_frames
 from certreview.facts import Facts, load_facts, load_rules
+from certreview.images import message_code
 from certreview.models import ExportLog
 from certreview.notices import load_templates, render_notice
 from certreview.standards import Rule
@@ -266,6 +267,8 @@ def notices_frame(
             "reason": sub.reason,
             "note": sub.note,
             "decided_at": f"{sub.decided_at:%Y-%m-%d}" if sub.decided_at else "",
+            "file_problem": message_code(sub.image_flag, sub.image_message),
+            "file_message": sub.image_message if sub.image_flag else None,
         }
         subject, message = render_notice(wording, sub.state, values)
         email = student["email"] if student is not None else None

@@ -23,7 +23,15 @@ from certreview.eligibility import (
     SubmissionResult,
     evaluate,
 )
-from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
+from certreview.models import (
+    CatalogItem,
+    Decision,
+    ImageFile,
+    Round,
+    Standard,
+    Student,
+    Submission,
+)
 from certreview.standards import Rule, rules_from_rows
 from certreview.vocabulary import STATE_OF_VERDICT
 from certreview.years import academic_year
@@ -46,6 +54,8 @@ DETAIL_COLUMNS = [
     "reviewer",
     "decided_at",
     "item_name",
+    "image_flag",
+    "image_message",
 ]
 
 
@@ -143,23 +153,29 @@ def _submissions_query(details: bool) -> Select:
     )
     if not details:
         return query
-    return query.add_columns(
-        Submission.id,
-        Round.name,
-        Round.id,
-        Submission.submitted_at,
-        Submission.student_id_text,
-        Submission.student_name_text,
-        Submission.category_text,
-        Submission.certificate_name_text,
-        Submission.exam_year_text,
-        Submission.flags,
-        Decision.verdict,
-        Decision.reason,
-        Decision.note,
-        Decision.reviewer,
-        Decision.decided_at,
-    ).join(Round, Round.id == Submission.round_id)
+    return (
+        query.add_columns(
+            Submission.id,
+            Round.name,
+            Round.id,
+            Submission.submitted_at,
+            Submission.student_id_text,
+            Submission.student_name_text,
+            Submission.category_text,
+            Submission.certificate_name_text,
+            Submission.exam_year_text,
+            Submission.flags,
+            Decision.verdict,
+            Decision.reason,
+            Decision.note,
+            Decision.reviewer,
+            Decision.decided_at,
+            ImageFile.flag,
+            ImageFile.message,
+        )
+        .join(Round, Round.id == Submission.round_id)
+        .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+    )
 
 
 def _frame(session: Session, query: Select, columns: list[str]) -> pd.DataFrame:

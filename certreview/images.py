@@ -58,6 +58,16 @@ MSG_PDF_DAMAGED = (
     "This PDF is damaged and cannot be opened — please download it again and re-upload"
 )
 MSG_PDF_EMPTY = "This PDF has no pages — please upload the certificate itself"
+_MESSAGE_CODES = {
+    MSG_EMPTY: "empty",
+    MSG_TRUNCATED: "truncated",
+    MSG_DAMAGED: "damaged",
+    MSG_TEXT: "text",
+    MSG_UNKNOWN: "unknown",
+    MSG_PDF_PASSWORD: "pdf_password",
+    MSG_PDF_DAMAGED: "pdf_damaged",
+    MSG_PDF_EMPTY: "pdf_empty",
+}
 
 UNREADABLE = "unreadable_image"
 TOO_LARGE = "image_too_large"
@@ -137,6 +147,19 @@ def format_label(fmt: str) -> str:
 
 def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 10 * 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+def message_code(flag: str | None, message: str | None) -> str | None:
+    """Return a stable key for a refusal message (for translated notices), or None if accepted.
+
+    >>> message_code("unreadable_image", MSG_TRUNCATED), message_code(None, "accepted")
+    ('truncated', None)
+    """
+    if flag is None or not message:
+        return None
+    if flag == TOO_LARGE:
+        return "too_large"
+    return _MESSAGE_CODES.get(message, "damaged")
 
 
 def oversize_message(n_bytes: int, max_bytes: int = MAX_BYTES) -> str:

@@ -31,10 +31,12 @@ PLACEHOLDERS = (
     "fix_en",
     "note_zh",
     "note_en",
+    "file_problem_zh",
+    "file_problem_en",
     "decided_at",
 )
 # Tables of wording by language and key, e.g. [reasons.zh].
-WORDINGS = ("reasons", "fix", "not_counted")
+WORDINGS = ("reasons", "fix", "not_counted", "file_problems")
 Templates = dict[str, Any]
 
 
@@ -103,10 +105,13 @@ def check_templates(templates: Templates) -> None:
 def render_notice(templates: Templates, state: str, values: Mapping[str, Any]) -> tuple[str, str]:
     """Return (subject, message) for a STATE notice: Traditional Chinese, then English.
 
-    VALUES holds the placeholders plus `reason`, `note` and `not_counted` (a key of
-    eligibility.WHY_NOT for an approved certificate that does not count); the wording of each
-    in both languages comes from the templates.
+    VALUES holds the placeholders plus `reason`, `note`, `not_counted` (a key of
+    eligibility.WHY_NOT for an approved certificate that does not count) and `file_problem`
+    with `file_message` (images.message_code and the message intake wrote for a file it could
+    not use); the wording of each in both languages comes from the templates.
     """
+    file_problem = values.get("file_problem") or ""
+    file_message = (values.get("file_message") or "").strip()
     reason = values.get("reason") or ""
     note = (values.get("note") or "").strip()
     not_counted = values.get("not_counted") or ""
@@ -124,12 +129,33 @@ def render_notice(templates: Templates, state: str, values: Mapping[str, Any]) -
         "not_counted_zh": templates["not_counted"]["zh"].get(not_counted, ""),
         "not_counted_en": templates["not_counted"]["en"].get(not_counted, ""),
         "points_en": _points_en(points),
+        "file_problem_zh": _line(
+            "關於您的檔案：", templates["file_problems"]["zh"].get(file_problem)
+        ),
+        "file_problem_en": _line("About your file: ", file_message),
     }
     if state == "returned" and not reason:
         filled["reason_zh"], filled["reason_en"] = "請見備註。", "See the note."
     table = templates[state]
-    message = table["zh"].format_map(filled) + "\n\n" + table["en"].format_map(filled)
-    return _tidy(table["subject"].format_map(filled)), _tidy(message)
+    message = _fill(table["zh"], filled) + "\n\n" + _fill(table["en"], filled)
+    return _tidy(_fill(table["subject"], filled)), _tidy(message)
+
+
+def _fill(text: str, filled: Mapping[str, str]) -> str:
+    """Return TEXT filled in, leaving out lines made only of placeholders that are empty."""
+    lines = []
+    for line in text.splitlines():
+        parts = list(string.Formatter().parse(line))
+        fields = [f for _, f, _, _ in parts if f]
+        literal = "".join(text for text, _, _, _ in parts).strip()
+        if fields and not literal and not any(filled.get(f) for f in fields):
+            continue
+        lines.append(line.format_map(filled))
+    return "\n".join(lines)
+
+
+def _line(label: str, text: str | None) -> str:
+    return f"{label}{text}" if text else ""
 
 
 def _points_en(points: object) -> str:

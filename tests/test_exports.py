@@ -257,13 +257,13 @@ def test_notice_messages_in_chinese_and_english(department: Workspace) -> None:
         "您上傳的證照「GEPT 中級」（編號 u06）未通過審核。\n"
         "原因：上傳的不是證照影本（例如繳費收據、成績單或准考證）。\n"
         "請上傳證照本身的影本，不要上傳收據、成績單或准考證。\n"
-        "備註：payment receipt\n"
+        "備註：payment receipt\n\n"
         "如有疑問請洽系辦公室。\n\n"
         "Dear 林雅婷,\n\n"
         'your certificate "GEPT 中級" (upload u06) was not accepted.\n'
         "Reason: The image is not a copy of the certificate (receipt, transcript, ticket).\n"
         "Upload a copy of the certificate itself, not a receipt, transcript or admission ticket.\n"
-        "Note: payment receipt\n"
+        "Note: payment receipt\n\n"
         "If you have questions, please contact the department office."
     )
     returned = notices.loc["u04", "message"]
@@ -304,3 +304,21 @@ def test_bad_templates_say_what_is_wrong(tmp_path: Path, text: str, message: str
     custom.write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError, match=message.replace("[", r"\[").replace("{", r"\{")):
         load_templates(custom)
+
+
+def test_a_returned_upload_says_what_was_wrong_with_the_file(department: Workspace) -> None:
+    from certreview.images import MSG_TRUNCATED
+    from certreview.models import ImageFile, Submission
+
+    with department.Session.begin() as s:
+        s.add(
+            ImageFile(sha256="a" * 64, byte_size=10, flag="unreadable_image", message=MSG_TRUNCATED)
+        )
+        s.flush()
+        s.query(Submission).filter_by(submission_id="u04").one().image_sha256 = "a" * 64
+    with department.Session() as s:
+        notices = notices_frame(s, current_year=YEAR).set_index("submission_id")
+    returned = notices.loc["u04", "message"]
+    assert "關於您的檔案：檔案不完整（上傳中斷），請重新上傳。" in returned
+    assert "About your file: The file is cut off — please upload it again" in returned
+    assert "About your file" not in notices.loc["u06", "message"]
