@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
 from certreview import __version__
 
 DEBUG_ENV = "CERTREVIEW_DEBUG"
@@ -119,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get(DEBUG_ENV):
             raise
         known = _known_errors()
-        if isinstance(exc, known):
+        if isinstance(exc, DBAPIError | ArgumentError):
+            print(f"certreview: {_database_problem(exc)}", file=sys.stderr)
+        elif isinstance(exc, known):
             print(f"certreview: {exc}", file=sys.stderr)
         else:
             print(
@@ -128,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 1
+
+
+def _database_problem(exc: Exception) -> str:
+    """Return one line about a database that cannot be reached or used."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(exc, ArgumentError):
+        return f"the database URL is not valid ({detail}) — e.g. sqlite:///data/certreview.sqlite"
+    return f"database error: {detail} — check --db / CERTREVIEW_DB and that the server is running"
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

@@ -24,9 +24,6 @@ def make_engine(url: str | None = None) -> Engine:
     """Return an engine for URL (default: CERTREVIEW_DB, else the SQLite file in the data dir)."""
     url = url or load_settings().db_url
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -55,7 +52,13 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+    """Create or upgrade the schema to the newest migration (and a SQLite file's folder)."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(_alembic_config(engine), "head")
 
 

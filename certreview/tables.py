@@ -121,6 +121,12 @@ def _to_table(
         found = {_header_key(c) for c in first if c.strip()}
         missing = [c for c in required if c not in found]
         unknown = sorted(found - known)
+        if len(missing) > len(required) / 2:
+            # Most columns are wrong: rather a different file than a misspelt header.
+            raise TableError(
+                f"{name}: missing columns {', '.join(missing)} — is this the right file? "
+                f"Its first row has {', '.join(sorted(found)) or 'nothing'}"
+            )
         hint = _hints(unknown, missing)
         raise TableError(
             f"{name}: missing columns {', '.join(missing)}"

@@ -22,7 +22,7 @@ def test_upgrade_twice_is_harmless(workspace):
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
-    engine = make_engine(sqlite_url(tmp_path / "sub" / "x.sqlite"))
+    engine = make_engine(sqlite_url(tmp_path / "x.sqlite"))
     with engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
@@ -35,3 +35,18 @@ def test_an_empty_database_says_to_run_init(tmp_path):
         check_schema(engine)
     engine.dispose()
     assert str(err.value) == "the database has no certreview tables — run `certreview init` first"
+
+
+def test_reading_commands_create_no_folders(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path / "not" / "there.sqlite"))
+    with pytest.raises(Exception):  # noqa: B017 - SQLite's own "unable to open" error
+        check_schema(engine)
+    engine.dispose()
+    assert not (tmp_path / "not").exists()
+
+
+def test_upgrade_creates_the_folder_of_a_new_sqlite_file(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path / "new" / "x.sqlite"))
+    upgrade(engine)
+    check_schema(engine)
+    engine.dispose()

@@ -60,12 +60,24 @@ def test_empty_file(tmp_path, data):
 
 
 def test_missing_and_misspelt_columns_are_named(tmp_path):
-    path = write(tmp_path, "r.csv", b"studentid,nmae,extra\n1,2,3\n")
+    path = write(
+        tmp_path, "r.csv", "studentid,name,admission_year,stauts,extra\n1,2,3,4,5\n".encode()
+    )
     with pytest.raises(TableError) as err:
-        read_table(path, REQUIRED)
+        read_table(path, ("student_id", "name", "admission_year", "status"))
     assert str(err.value) == (
-        "r.csv: missing columns student_id, name; unknown columns extra, nmae, studentid "
-        "(rename 'studentid' → 'student_id', 'nmae' → 'name')"
+        "r.csv: missing columns student_id, status; unknown columns extra, stauts, studentid "
+        "(rename 'studentid' → 'student_id', 'stauts' → 'status')"
+    )
+
+
+def test_a_different_file_is_recognised_as_such(tmp_path):
+    path = write(tmp_path, "catalog.csv", b"code,category,name\nA,B,C\n")
+    with pytest.raises(TableError) as err:
+        read_table(path, ("student_id", "name", "admission_year", "status"))
+    assert str(err.value) == (
+        "catalog.csv: missing columns student_id, admission_year, status — is this the right file? "
+        "Its first row has category, code, name"
     )
 
 
