@@ -11,198 +11,49 @@ reviewer's feet; the cards themselves always show the current decision.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    case,
-    false,
     func,
-    literal,
-    literal_column,
-    or_,
     select,
 )
-from sqlalchemy.orm import Session
 
 from certreview import decisions
 from certreview.decisions import DecisionError, check_verdict
-from certreview.eligibility import (
-    WHY_NOT,
-    StudentResult,
-)
+from certreview.eligibility import WHY_NOT
 from certreview.facts import student_standing
 from certreview.images import ImageRefused
-from certreview.models import CatalogItem, Decision, ImageFile, Round, Standard, Student, Submission
-from certreview.normalise import name_key, normalise_id
-from certreview.standards import Rule, pick_rule, rules_from_rows
+from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
+from certreview.reviewdata import (
+    ALL,
+    CLEAN,
+    STATUS_CHOICES,
+    UNDO_DEPTH,
+    Card,
+    DecisionInfo,
+    Detail,
+    Filters,
+    Option,
+    Progress,
+    ReviewConflict,
+    StudentInfo,
+    Undone,
+    student_info,
+)
+from certreview.reviewsql import (
+    card_select,
+    category_expr,
+    conditions,
+    count_if,
+    facet,
+    source,
+    verdict_expr,
+)
+from certreview.standards import pick_rule, rules_from_rows
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
-
-ALL = "all"
-CLEAN = "clean"  # the flag filter's choice for submissions without any flag
-STATUS_CHOICES = (*STATES, ALL)
-VERDICT_OF_STATE = {state: verdict for verdict, state in STATE_OF_VERDICT.items()}
-UNDO_DEPTH = 100  # how many actions "undo last" can walk back in one session
-
-
-class ReviewConflict(DecisionError):
-    """Another reviewer decided the submission after this reviewer loaded it."""
-
-    def __init__(self, pk: int, message: str, newer: DecisionInfo) -> None:
-        self.pk = pk
-        self.newer = newer
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the reviewer is looking at; None (or "all") means no restriction."""
-
-    round_id: int | None = None
-    status: str = "pending"
-    flag: str | None = None  # a flag code, or CLEAN for "no flags"
-    category: str | None = None
-    item: str | None = None
-    program: str | None = None
-    class_name: str | None = None
-    cohort: int | None = None
-    search: str = ""
-    as_of: int | None = None  # latest decision id when the view opened; None = now
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choice of a filter with the number of submissions it would show."""
-
-    value: Any
-    label: str
-    count: int
-
-
-@dataclass(frozen=True)
-class DecisionInfo:
-    """A decision as the reviewer sees it."""
-
-    id: int
-    verdict: str
-    reason: str | None
-    note: str | None
-    item_code: str | None
-    reviewer: str
-    decided_at: datetime
-    undoes_id: int | None = None
-
-    @property
-    def state(self) -> str:
-        """Return pending / approved / rejected / returned."""
-        return STATE_OF_VERDICT[self.verdict]
-
-    def describe(self) -> str:
-        """Return a one-line account such as 'rejected (illegible) by amy, 05-12 10:42'."""
-        reason = f" ({self.reason})" if self.reason else ""
-        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%m-%d %H:%M}"
-
-    @classmethod
-    def of(cls, d: Decision) -> DecisionInfo:
-        """Return the info of a stored decision."""
-        return cls(
-            d.id, d.verdict, d.reason, d.note, d.item_code, d.reviewer, d.decided_at, d.undoes_id
-        )
-
-
-@dataclass(frozen=True)
-class Card:
-    """Everything one card of the grid shows, with the latest decision id it was loaded with."""
-
-    pk: int
-    submission_id: str
-    round_name: str
-    student_id_text: str
-    student_name_text: str
-    student_key: str
-    student_id: str | None  # the matched roster student
-    roster_name: str | None
-    category_text: str
-    certificate_name_text: str
-    exam_year_text: str
-    exam_year: int | None
-    item_code: str | None
-    item_name: str | None
-    item_category: str | None
-    item_points: float | None
-    flags: tuple[str, ...]
-    image_sha256: str | None
-    pages: int
-    thumbnail: bytes | None
-    decision: DecisionInfo | None
-
-    @property
-    def state(self) -> str:
-        """Return the current state of the submission."""
-        return "pending" if self.decision is None else self.decision.state
-
-    @property
-    def decision_id(self) -> int | None:
-        """Return the latest decision id seen, for conflict detection."""
-        return None if self.decision is None else self.decision.id
-
-    @property
-    def clean(self) -> bool:
-        """Return True when intake raised no flag."""
-        return not self.flags
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far the reviewer is in the current view."""
-
-    decided: int
-    total: int
-
-    def __str__(self) -> str:
-        return f"{self.decided} of {self.total} decided in this view"
-
-
-@dataclass(frozen=True)
-class Undone:
-    """What an undo restored (pk -> the restoring decision) and what it had to leave alone."""
-
-    restored: dict[int, DecisionInfo]
-    refused: dict[int, str]
-
-
-@dataclass(frozen=True)
-class StudentInfo:
-    """A roster record."""
-
-    student_id: str
-    name: str
-    admission_year: int
-    status: str
-    program: str | None
-    class_name: str | None
-    exit_year: int | None
-    email: str | None
-
-
-@dataclass(frozen=True)
-class Detail:
-    """Everything the detail view shows about one submission."""
-
-    card: Card
-    student: StudentInfo | None
-    standard: Rule | None
-    others: tuple[Card, ...]
-    flags: tuple[tuple[str, str], ...]
-    history: tuple[DecisionInfo, ...]
-    standing: StudentResult | None  # the student against their standard (what is still needed)
-    counts: str  # whether this submission counts toward the standard, in plain words
-    catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
 
 
 class ReviewService:
@@ -236,9 +87,9 @@ class ReviewService:
     def page(self, filters: Filters, number: int = 0, size: int = 24) -> list[Card]:
         """Return the cards of page NUMBER (from 0) of the view, thumbnails included."""
         with self.workspace.Session.begin() as s:
-            where = _conditions(s, filters)
+            where = conditions(s, filters)
             ids = (
-                _source(select(Submission.id.label("pk"), Submission.student_key))
+                source(select(Submission.id.label("pk"), Submission.student_key))
                 .where(*where.values())
                 .order_by(Submission.student_key, Submission.id)
                 .offset(max(number, 0) * size)
@@ -246,7 +97,7 @@ class ReviewService:
                 .subquery()
             )
             rows = s.execute(
-                _card_select()
+                card_select()
                 .join(ids, ids.c.pk == Submission.id)
                 .order_by(Submission.student_key, Submission.id)
             ).all()
@@ -255,17 +106,17 @@ class ReviewService:
     def card(self, pk: int) -> Card:
         """Return the card of one submission as it stands now."""
         with self.workspace.Session.begin() as s:
-            row = s.execute(_card_select().where(Submission.id == pk)).one()
+            row = s.execute(card_select().where(Submission.id == pk)).one()
         return self._card(row)
 
     def progress(self, filters: Filters) -> Progress:
         """Return how many submissions of the view are decided now (undo to pending counts not)."""
         with self.workspace.Session.begin() as s:
-            where = _conditions(s, filters)
-            now = _verdict_expr(None)
+            where = conditions(s, filters)
+            now = verdict_expr(None)
             total, decided = s.execute(
-                _source(
-                    select(func.count(), func.coalesce(func.sum(_case(now != "pending")), 0))
+                source(
+                    select(func.count(), func.coalesce(func.sum(count_if(now != "pending")), 0))
                 ).where(*where.values())
             ).one()
         return Progress(int(decided), int(total))
@@ -274,13 +125,13 @@ class ReviewService:
         """Return the choices of every filter with counts, each under the other filters, now."""
         filters = replace(filters, as_of=None)
         with self.workspace.Session.begin() as s:
-            where = _conditions(s, filters)
+            where = conditions(s, filters)
 
             def others(dim: str) -> list[ColumnElement[bool]]:
                 return [c for k, c in where.items() if k != dim]
 
             def grouped(dim: str, *cols: Any) -> list[Any]:
-                stmt = _source(select(*cols, func.count())).where(*others(dim)).group_by(*cols)
+                stmt = source(select(*cols, func.count())).where(*others(dim)).group_by(*cols)
                 return list(s.execute(stmt))
 
             out: dict[str, list[Option]] = {}
@@ -289,7 +140,7 @@ class ReviewService:
             out["round"] = [Option(None, "All rounds", sum(counts.values()))] + [
                 Option(rid, names[rid], counts.get(rid, 0)) for rid in sorted(names, reverse=True)
             ]
-            counts = {STATE_OF_VERDICT[v]: n for v, n in grouped("status", _verdict_expr(None))}
+            counts = {STATE_OF_VERDICT[v]: n for v, n in grouped("status", verdict_expr(None))}
             out["status"] = [Option(st, st, counts.get(st, 0)) for st in STATES] + [
                 Option(ALL, ALL, sum(counts.values()))
             ]
@@ -305,7 +156,7 @@ class ReviewService:
             out["flag"] = [Option(None, "any", total), Option(CLEAN, "no flags", clean)] + [
                 Option(f, f, n) for f, n in per_flag.items() if n
             ]
-            out["category"] = _facet(grouped("category", _category_expr()), "All categories")
+            out["category"] = facet(grouped("category", category_expr()), "All categories")
             items = grouped("item", Submission.item_code, CatalogItem.name)
             out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
                 Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
@@ -322,7 +173,7 @@ class ReviewService:
                 columns = [roster[d][0] for d in idle]
                 combos = list(
                     s.execute(
-                        _source(select(*columns, func.count()))
+                        source(select(*columns, func.count()))
                         .where(*where.values())
                         .group_by(*columns)
                     )
@@ -331,16 +182,16 @@ class ReviewService:
                     counts: dict[Any, int] = {}
                     for row in combos:
                         counts[row[i]] = counts.get(row[i], 0) + row[-1]
-                    out[dim] = _facet(counts.items(), roster[dim][1])
+                    out[dim] = facet(counts.items(), roster[dim][1])
             for dim in roster:
                 if dim in where:
-                    out[dim] = _facet(grouped(dim, roster[dim][0]), roster[dim][1])
+                    out[dim] = facet(grouped(dim, roster[dim][0]), roster[dim][1])
         return out
 
     def detail(self, pk: int) -> Detail:
         """Return the detail of one submission: roster, standard, other uploads, history, needs."""
         with self.workspace.Session.begin() as s:
-            row = s.execute(_card_select().where(Submission.id == pk)).one()
+            row = s.execute(card_select().where(Submission.id == pk)).one()
             card = self._card(row)
             same = (
                 Submission.student_id == card.student_id
@@ -348,7 +199,7 @@ class ReviewService:
                 else Submission.student_key == card.student_key
             )
             others = s.execute(
-                _card_select().where(same, Submission.id != pk).order_by(Submission.id).limit(24)
+                card_select().where(same, Submission.id != pk).order_by(Submission.id).limit(24)
             ).all()
             student = s.get(Student, card.student_id) if card.student_id else None
             rule, standing, counts = None, None, ""
@@ -371,7 +222,7 @@ class ReviewService:
             ).all()
             return Detail(
                 card=card,
-                student=_student_info(student) if student else None,
+                student=student_info(student) if student else None,
                 standard=rule,
                 others=tuple(self._card(r) for r in others),
                 flags=tuple((f, FLAGS.get(f, f)) for f in card.flags),
@@ -538,162 +389,6 @@ class ReviewService:
             thumbnail=thumb,
             decision=decision,
         )
-
-
-# -- SQL building blocks ---------------------------------------------------------------------
-
-
-def _source(stmt: Select[Any]) -> Select[Any]:
-    # Roster and catalog joins are primary-key lookups: cheap, and filters need them.
-    return (
-        stmt.select_from(Submission)
-        .outerjoin(Student, Student.student_id == Submission.student_id)
-        .outerjoin(CatalogItem, CatalogItem.code == Submission.item_code)
-    )
-
-
-def _card_select() -> Select[Any]:
-    latest = (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
-    return (
-        _source(
-            select(
-                Submission.id,
-                Submission.submission_id,
-                Round.name.label("round_name"),
-                Submission.student_id_text,
-                Submission.student_name_text,
-                Submission.student_key,
-                Submission.student_id,
-                Student.name.label("roster_name"),
-                Submission.category_text,
-                Submission.certificate_name_text,
-                Submission.exam_year_text,
-                Submission.exam_year,
-                Submission.item_code,
-                CatalogItem.name.label("item_name"),
-                CatalogItem.category.label("item_category"),
-                CatalogItem.points.label("item_points"),
-                Submission.flags,
-                Submission.image_sha256,
-                ImageFile.pages,
-                Decision.id.label("d_id"),
-                Decision.verdict.label("d_verdict"),
-                Decision.reason.label("d_reason"),
-                Decision.note.label("d_note"),
-                Decision.item_code.label("d_item"),
-                Decision.reviewer.label("d_reviewer"),
-                Decision.decided_at.label("d_at"),
-                Decision.undoes_id.label("d_undoes"),
-            )
-        )
-        .join(Round, Round.id == Submission.round_id)
-        .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
-        .outerjoin(Decision, Decision.id == latest)
-    )
-
-
-def _verdict_expr(as_of: int | None) -> ColumnElement[str]:
-    """Return the latest verdict of each submission (as of a decision id), 'pending' if none."""
-    latest = select(Decision.verdict).where(Decision.submission_pk == Submission.id)
-    if as_of is not None:
-        latest = latest.where(Decision.id <= as_of)
-    sub = latest.order_by(Decision.id.desc()).limit(1).correlate(Submission).scalar_subquery()
-    # A literal, not a bound parameter: PostgreSQL must see the same text in GROUP BY.
-    return func.coalesce(sub, literal_column("'pending'"))
-
-
-def _category_expr() -> ColumnElement[str]:
-    # The matched item's category when there is one, else what the student picked.
-    return func.coalesce(CatalogItem.category, Submission.category_text)
-
-
-def _has_flag(flag: str) -> ColumnElement[bool]:
-    padded = literal(";").concat(Submission.flags).concat(";")
-    return padded.contains(f";{flag};", autoescape=True)
-
-
-def _case(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return case((condition, 1), else_=0)
-
-
-def _conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
-    """Return one SQL condition per active filter, keyed by the filter's name."""
-    out: dict[str, ColumnElement[bool]] = {}
-    if f.round_id is not None:
-        out["round"] = Submission.round_id == f.round_id
-    if f.status != ALL:
-        if f.status not in STATES:
-            raise ValueError(f"unknown status {f.status!r}: use one of {', '.join(STATUS_CHOICES)}")
-        out["status"] = _verdict_expr(f.as_of) == VERDICT_OF_STATE[f.status]
-    if f.flag == CLEAN:
-        out["flag"] = Submission.flags == ""
-    elif f.flag:
-        out["flag"] = _has_flag(f.flag)
-    if f.category is not None:
-        out["category"] = _category_expr() == f.category
-    if f.item is not None:
-        out["item"] = Submission.item_code == f.item
-    if f.program is not None:
-        out["program"] = Student.program == f.program
-    if f.class_name is not None:
-        out["class_name"] = Student.class_name == f.class_name
-    if f.cohort is not None:
-        out["cohort"] = Student.admission_year == f.cohort
-    if f.search.strip():
-        out["search"] = _search(s, f.search)
-    return out
-
-
-def _search(s: Session, text: str) -> ColumnElement[bool]:
-    """Return the condition for a student ID (part) or a name, normalised as at intake."""
-    text = text.strip()
-    conditions: list[ColumnElement[bool]] = [Submission.submission_id == text]
-    key = normalise_id(text)
-    if key:
-        conditions.append(Submission.student_key.contains(key, autoescape=True))
-    wanted = name_key(text)
-    if wanted:
-        # Names are stored as typed; compare their keys in Python (a few thousand at most).
-        typed = [
-            n
-            for n in s.scalars(select(Submission.student_name_text).distinct())
-            if wanted in name_key(n)
-        ]
-        roster = [
-            sid
-            for sid, n in s.execute(select(Student.student_id, Student.name))
-            if wanted in name_key(n)
-        ]
-        if typed:
-            conditions.append(Submission.student_name_text.in_(typed))
-        if roster:
-            conditions.append(Submission.student_id.in_(roster))
-    return or_(*conditions) if conditions else false()
-
-
-def _facet(rows: Iterable[Any], all_label: str) -> list[Option]:
-    counts = [(v, n) for v, n in rows]
-    total = sum(n for _, n in counts)
-    present = sorted(((v, n) for v, n in counts if v is not None), key=lambda vn: str(vn[0]))
-    return [Option(None, all_label, total)] + [Option(v, str(v), n) for v, n in present]
-
-
-def _student_info(st: Student) -> StudentInfo:
-    return StudentInfo(
-        st.student_id,
-        st.name,
-        st.admission_year,
-        st.status,
-        st.program,
-        st.class_name,
-        st.exit_year,
-        st.email,
-    )
 
 
 __all__ = [

@@ -60,9 +60,7 @@ def test_empty_file(tmp_path, data):
 
 
 def test_missing_and_misspelt_columns_are_named(tmp_path):
-    path = write(
-        tmp_path, "r.csv", "studentid,name,admission_year,stauts,extra\n1,2,3,4,5\n".encode()
-    )
+    path = write(tmp_path, "r.csv", b"studentid,name,admission_year,stauts,extra\n1,2,3,4,5\n")
     with pytest.raises(TableError) as err:
         read_table(path, ("student_id", "name", "admission_year", "status"))
     assert str(err.value) == (
