@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certreview.models import CatalogItem, Decision, Submission
@@ -51,6 +52,8 @@ def check_verdict(verdict: str, reason: str | None, note: str | None, item: str 
         raise DecisionError(f"reject needs a reason: one of {', '.join(REASONS)}")
     if verdict == "approve" and reason is not None:
         raise DecisionError("approve takes no reason (use --note for a remark)")
+    if verdict == "return" and reason is None and note is None:
+        raise DecisionError("return needs a reason or a note telling the student what to correct")
     if reason == "other" and note is None:
         raise DecisionError("the reason 'other' needs a note saying what is wrong")
     if item is not None and verdict != "approve":
@@ -113,17 +116,33 @@ def decide(
     if expected_latest is not False and (latest.id if latest else None) != expected_latest:
         assert latest is not None  # someone decided: the ids differ only then
         raise DecisionConflict(submission.submission_id, latest)
-    decision = Decision(
-        submission=submission,
-        verdict=verdict.verdict,
-        reason=verdict.reason,
-        note=verdict.note,
-        item_code=verdict.item_code,
-        reviewer=reviewer,
-        decided_at=now or datetime.now(),
+    return _append(
+        session,
+        submission,
+        Decision(
+            submission_pk=submission.id,
+            verdict=verdict.verdict,
+            reason=verdict.reason,
+            note=verdict.note,
+            item_code=verdict.item_code,
+            reviewer=reviewer,
+            decided_at=now or datetime.now(),
+            previous_id=latest.id if latest else 0,
+        ),
     )
-    session.add(decision)
-    session.flush()
+
+
+def _append(session: Session, submission: Submission, decision: Decision) -> Decision:
+    """Add DECISION to SUBMISSION's chain, or raise DecisionConflict if the chain moved on."""
+    try:
+        # A savepoint: losing the race must not spoil the rest of the caller's transaction.
+        with session.begin_nested():
+            session.add(decision)
+            session.flush()
+    except IntegrityError:
+        newer = current_decision(session, submission)
+        assert newer is not None  # the chain moved on, so there is a newer decision
+        raise DecisionConflict(submission.submission_id, newer) from None
     return decision
 
 
@@ -140,19 +159,22 @@ def undo(
             f"{decision.submission.submission_id} has a newer decision than the one to undo"
         )
     before = _before(session, decision)
-    restored = Decision(
-        submission=decision.submission,
-        verdict=before.verdict if before else "pending",
-        reason=before.reason if before else None,
-        note=f"undo of decision #{decision.id}",
-        item_code=before.item_code if before else None,
-        reviewer=reviewer,
-        decided_at=now or datetime.now(),
-        undoes_id=decision.id,
+    latest = current_decision(session, decision.submission)
+    return _append(
+        session,
+        decision.submission,
+        Decision(
+            submission_pk=decision.submission_pk,
+            verdict=before.verdict if before else "pending",
+            reason=before.reason if before else None,
+            note=before.note if before else None,  # the link to what was undone is undoes_id
+            item_code=before.item_code if before else None,
+            reviewer=reviewer,
+            decided_at=now or datetime.now(),
+            undoes_id=decision.id,
+            previous_id=latest.id if latest else 0,
+        ),
     )
-    session.add(restored)
-    session.flush()
-    return restored
 
 
 def _before(session: Session, decision: Decision) -> Decision | None:

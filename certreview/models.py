@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -20,14 +20,14 @@ class Base(DeclarativeBase):
 class Student(Base):
     __tablename__ = "students"
 
-    student_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
     admission_year: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))
-    program: Mapped[str | None] = mapped_column(String(100))
-    class_name: Mapped[str | None] = mapped_column(String(100))
+    program: Mapped[str | None] = mapped_column(Text)
+    class_name: Mapped[str | None] = mapped_column(Text)
     exit_year: Mapped[int | None]
-    email: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"Student({self.student_id!r}, {self.name!r}, admitted {self.admission_year})"
@@ -37,9 +37,9 @@ class CatalogItem(Base):
     __tablename__ = "catalog_items"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    category: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str | None] = mapped_column(String(50))
+    category: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(Text)
     points: Mapped[float]
     group: Mapped[str] = mapped_column("group_code", String(64))
     aliases: Mapped[str | None] = mapped_column(Text)
@@ -106,29 +106,30 @@ class Submission(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    submission_id: Mapped[str] = mapped_column(Text, unique=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     row: Mapped[int]
     imported_at: Mapped[datetime]
     # As the student (or the platform) wrote them.
-    submitted_at_text: Mapped[str] = mapped_column(String(64))
-    student_id_text: Mapped[str] = mapped_column(String(64))
-    student_name_text: Mapped[str] = mapped_column(String(200))
-    category_text: Mapped[str] = mapped_column(String(200))
+    # Text, not String(n): a cell of any length is kept as typed (PostgreSQL would refuse it).
+    submitted_at_text: Mapped[str] = mapped_column(Text)
+    student_id_text: Mapped[str] = mapped_column(Text)
+    student_name_text: Mapped[str] = mapped_column(Text)
+    category_text: Mapped[str] = mapped_column(Text)
     certificate_name_text: Mapped[str] = mapped_column(Text)
-    exam_year_text: Mapped[str] = mapped_column(String(64))
+    exam_year_text: Mapped[str] = mapped_column(Text)
     image_text: Mapped[str] = mapped_column(Text)
-    exam_date_text: Mapped[str | None] = mapped_column(String(64))
-    certificate_no: Mapped[str | None] = mapped_column(String(100))
-    issuer: Mapped[str | None] = mapped_column(String(200))
+    exam_date_text: Mapped[str | None] = mapped_column(Text)
+    certificate_no: Mapped[str | None] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(Text)
     # Normalised and matched.
     submitted_at: Mapped[datetime | None]
-    student_key: Mapped[str] = mapped_column(String(64), index=True)
+    student_key: Mapped[str] = mapped_column(Text, index=True)
     student_id: Mapped[str | None] = mapped_column(ForeignKey("students.student_id"))
     exam_year: Mapped[int | None]
     item_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.code"))
     image_sha256: Mapped[str | None] = mapped_column(ForeignKey("image_files.sha256"))
-    flags: Mapped[str] = mapped_column(String(400), default="")
+    flags: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
     round: Mapped[Round] = relationship()
@@ -148,10 +149,18 @@ class Submission(Base):
 
 
 class Decision(Base):
-    """One reviewer's verdict on one submission; never updated, never deleted."""
+    """One reviewer's verdict on one submission; never updated, never deleted.
+
+    Decisions on a submission form a chain: each names the decision it follows (`previous_id`,
+    0 for the first), and no two may follow the same one, so two reviewers deciding at once
+    cannot both append on top of what they saw — the database refuses the second.
+    """
 
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_submission", "submission_pk", "id"),)
+    __table_args__ = (
+        Index("ix_decisions_submission", "submission_pk", "id"),
+        UniqueConstraint("submission_pk", "previous_id", name="uq_decisions_chain"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_pk: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
@@ -159,9 +168,10 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     item_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.code"))
-    reviewer: Mapped[str] = mapped_column(String(100))
+    reviewer: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime]
     undoes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    previous_id: Mapped[int] = mapped_column(default=0)
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
 

@@ -74,7 +74,8 @@ class DecisionInfo:
     def describe(self) -> str:
         """Return a one-line account such as 'rejected (illegible) by amy, 05-12 10:42'."""
         reason = f" ({self.reason})" if self.reason else ""
-        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%m-%d %H:%M}"
+        undo = f", undoing #{self.undoes_id}" if self.undoes_id else ""
+        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%m-%d %H:%M}{undo}"
 
     @classmethod
     def of(cls, d: Decision) -> DecisionInfo:

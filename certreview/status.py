@@ -73,8 +73,10 @@ def student_status(session: Session, student_id: str) -> str:
             reason = f" {d.reason} ({REASONS[d.reason]})" if d.reason else ""
             note = f" — {d.note}" if d.note else ""
             item = f" item {d.item_code}" if d.item_code else ""
+            undo = f" (undo of #{d.undoes_id})" if d.undoes_id else ""
             lines.append(
-                f"      {d.decided_at:%Y-%m-%d %H:%M} {d.reviewer}: {d.verdict}{reason}{item}{note}"
+                f"      #{d.id} {d.decided_at:%Y-%m-%d %H:%M} {d.reviewer}: "
+                f"{d.verdict}{reason}{item}{note}{undo}"
             )
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from certreview.decisions import (
     DecisionConflict,
@@ -36,7 +37,7 @@ from tests.conftest import SAMPLES
             None,
             Verdict("reject", "other", "a photo of a screen"),
         ),
-        ("return", None, None, None, Verdict("return")),
+        ("return", None, "upload page 2", None, Verdict("return", None, "upload page 2")),
         (
             "return",
             "incomplete",
@@ -77,6 +78,13 @@ def test_valid_verdicts(verdict, reason, note, item, expected):
             "not_in_catalog, mismatch, duplicate, illegible, other",
         ),
         ("reject", "other", "  ", None, "the reason 'other' needs a note saying what is wrong"),
+        (
+            "return",
+            None,
+            None,
+            None,
+            "return needs a reason or a note telling the student what to correct",
+        ),
         ("return", "other", None, None, "the reason 'other' needs a note saying what is wrong"),
         ("approve", "illegible", None, None, "approve takes no reason (use --note for a remark)"),
         ("reject", "duplicate", None, "CCNA", "only approve can set the catalog item"),
@@ -139,7 +147,7 @@ def test_undo_appends_a_restoring_decision(submission):
         assert (restored.verdict, restored.reason, restored.note, restored.undoes_id) == (
             "return",
             "incomplete",
-            f"undo of decision #{second.id}",
+            "page 2 missing",  # the restored decision keeps its note; undoes_id links the undo
             second.id,
         )
         redone = undo(s, restored, "lin", now=T3)
@@ -212,3 +220,46 @@ def test_bad_decisions(submission, submission_id, verdict, reviewer, message):
     with pytest.raises(DecisionError) as err, submission.Session.begin() as s:
         decide(s, find_submission(s, submission_id), verdict, reviewer)
     assert str(err.value) == message
+
+
+def test_two_reviewers_cannot_both_append_on_what_they_saw(submission):
+    # The check-then-write race: both load the undecided submission, both write. The chain's
+    # uniqueness refuses the second even when nothing checked in Python.
+    with submission.Session.begin() as s:
+        decide(s, find_submission(s, "u1"), Verdict("approve"), "chen", now=T1)
+    with submission.Session() as s:
+        sub = find_submission(s, "u1")
+        s.add(
+            Decision(
+                submission_pk=sub.id,
+                verdict="reject",
+                reason="illegible",
+                reviewer="lin",
+                decided_at=T2,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            s.commit()
+
+
+def test_a_lost_race_raises_a_conflict_and_keeps_the_transaction(submission, monkeypatch):
+    import certreview.decisions as d
+
+    real = d.current_decision
+    calls = []
+
+    def stale_then_real(session, sub):
+        calls.append(1)
+        return None if len(calls) == 1 else real(session, sub)  # read before chen's write landed
+
+    with submission.Session.begin() as s:
+        sub = find_submission(s, "u1")
+        decide(s, sub, Verdict("approve"), "chen", now=T1)
+        monkeypatch.setattr(d, "current_decision", stale_then_real)
+        with pytest.raises(DecisionConflict) as err:
+            decide(s, sub, Verdict("reject", "illegible"), "lin", now=T2)
+        monkeypatch.undo()
+        assert err.value.newer.reviewer == "chen"
+        assert current_state(current_decision(s, sub)) == "approved"
+    with submission.Session() as s:
+        assert [d.reviewer for d in history(s, find_submission(s, "u1"))] == ["chen"]

@@ -213,7 +213,7 @@ def test_undo_last_walks_back_actions_without_deleting(
         service.undo_last()
     with workspace.Session.begin() as s:
         assert len(s.scalars(select(Decision)).all()) == 1 + 2 + 2 + 1  # appended, never deleted
-    assert latest(workspace, cards[0].pk) == ("pending", None, "undo of decision #1", "amy")
+    assert latest(workspace, cards[0].pk) == ("pending", None, None, "amy")
 
 
 def test_undo_leaves_alone_what_someone_decided_since(

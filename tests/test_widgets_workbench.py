@@ -94,8 +94,12 @@ def test_reject_other_asks_for_a_note(bench: ReviewWorkbench, workspace: Workspa
 
 def test_return(bench: ReviewWorkbench, workspace: Workspace) -> None:
     view = bench.views[3]
+    view.send_back.click()  # nothing tells the student what to fix yet
+    assert decisions(workspace) == []
+    assert "Pick what the student must fix" in view.message.value
+    view.reason.value = "incomplete"
     view.send_back.click()
-    assert decisions(workspace) == [(view.card.pk, "return", None, None, "amy")]
+    assert decisions(workspace) == [(view.card.pk, "return", "incomplete", None, "amy")]
     assert "returned" in view.state.value
 
 
@@ -104,14 +108,15 @@ def test_keyboard_decides_and_moves(bench: ReviewWorkbench, workspace: Workspace
     assert bench.views[0].box.layout.border == CURSOR_BORDER
     bench.handle_key(key("a"))  # approve card 0, move to card 1
     bench.handle_key(key("2"))  # reject card 1: not_certificate
-    bench.handle_key(key("R"))  # return card 2 (Caps Lock is fine)
+    bench.views[2].reason.value = "illegible"
+    bench.handle_key(key("R"))  # return card 2 with the reason picked on it (Caps Lock is fine)
     bench.handle_key(key("a", repeat=True))  # a held key does nothing
     bench.handle_key(key("a", ctrlKey=True))  # nor a shortcut
     bench.handle_key({"type": "keyup", "key": "a"})
     assert decisions(workspace) == [
         (cards[0], "approve", None, None, "amy"),
         (cards[1], "reject", "not_certificate", None, "amy"),
-        (cards[2], "return", None, None, "amy"),
+        (cards[2], "return", "illegible", None, "amy"),
     ]
     assert bench.cursor == 3 and bench.views[3].box.layout.border == CURSOR_BORDER
     bench.handle_key(key("ArrowLeft"))
@@ -297,10 +302,13 @@ def test_detail_shows_a_conflict_with_keep_and_override(
     view = bench.views[0]
     view.details.click()
     ReviewService(workspace, "bob").decide(view.card.pk, "approve")
+    bench.detail.send_back.click()  # a return must say what to fix
+    assert "return needs a reason or a note" in bench.detail.message.value
+    bench.detail.reason.value = "incomplete"
     bench.detail.send_back.click()
     assert bench.detail.conflict.layout.display == "flex" and "bob" in bench.detail.message.value
     bench.detail.override.click()
-    assert decisions(workspace)[-1][1:] == ("return", None, None, "amy")
+    assert decisions(workspace)[-1][1:] == ("return", "incomplete", None, "amy")
     assert "returned" in view.state.value
 
 

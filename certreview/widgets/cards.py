@@ -88,7 +88,7 @@ class CardView:
         )
         self.box.add_class("certreview-card")
         self.approve.on_click(lambda _: on_decide(self, "approve", None))
-        self.send_back.on_click(lambda _: on_decide(self, "return", None))
+        self.send_back.on_click(lambda _: on_decide(self, "return", self.reason.value or None))
         self.reject.on_click(lambda _: on_decide(self, "reject", self.reason.value or None))
         self.details.on_click(lambda _: on_detail(self))
         self.keep.on_click(lambda _: on_resolve(self, False))

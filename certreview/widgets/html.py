@@ -103,7 +103,8 @@ def history(decisions: Iterable[DecisionInfo]) -> str:
     """Return the decision history, oldest first, as a small table."""
     rows = "".join(
         f"<tr><td>#{d.id}</td><td>{d.decided_at:%Y-%m-%d %H:%M}</td><td>{esc(d.reviewer)}</td>"
-        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(d.state)}</td>'
+        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(d.state)}'
+        f"{_undo_mark(d)}</td>"
         f"<td>{esc(d.reason or '')}</td><td>{esc(d.item_code or '')}</td>"
         f"<td>{esc(d.note or '')}</td></tr>"
         for d in decisions
@@ -112,6 +113,10 @@ def history(decisions: Iterable[DecisionInfo]) -> str:
         return "<i>No decision yet.</i>"
     head = "<tr><th>#</th><th>when</th><th>who</th><th>state</th><th>reason</th><th>item</th><th>note</th></tr>"
     return f'<table style="font-size:12px">{head}{rows}</table>'
+
+
+def _undo_mark(d: DecisionInfo) -> str:
+    return f" (undo of #{d.undoes_id})" if d.undoes_id else ""
 
 
 def reason_label(code: str) -> str:

@@ -260,8 +260,14 @@ class ReviewWorkbench(w.VBox):
         """Decide the submission on VIEW (a card click or a key)."""
         if view.card is None:
             return
+        if verdict in ("reject", "return") and reason is None:
+            reason = view.reason.value or None  # the reason picked on the card, if any
         if verdict == "reject" and reason is None:
             view.say("Pick a reason first (or press 1–8).")
+            return
+        if verdict == "return" and reason is None and not (note or "").strip():
+            # A return the student cannot act on helps nobody (seed Q5): say what to fix.
+            view.say("Pick what the student must fix (the reason list), then Return.")
             return
         if reason == "other" and not (note or "").strip():
             self._ask_note(view)

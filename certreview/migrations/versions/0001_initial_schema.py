@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 02:33:34.055850
+Create Date: 2026-11-29 03:40:14.473090
 """
 
 import sqlalchemy as sa
@@ -19,9 +19,9 @@ def upgrade() -> None:
     op.create_table(
         "catalog_items",
         sa.Column("code", sa.String(length=64), nullable=False),
-        sa.Column("category", sa.String(length=100), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("level", sa.String(length=50), nullable=True),
+        sa.Column("category", sa.Text(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("level", sa.Text(), nullable=True),
         sa.Column("points", sa.Double(), nullable=False),
         sa.Column("group_code", sa.String(length=64), nullable=False),
         sa.Column("aliases", sa.Text(), nullable=True),
@@ -90,40 +90,40 @@ def upgrade() -> None:
     )
     op.create_table(
         "students",
-        sa.Column("student_id", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("admission_year", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("program", sa.String(length=100), nullable=True),
-        sa.Column("class_name", sa.String(length=100), nullable=True),
+        sa.Column("program", sa.Text(), nullable=True),
+        sa.Column("class_name", sa.Text(), nullable=True),
         sa.Column("exit_year", sa.Integer(), nullable=True),
-        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("email", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("student_id"),
     )
     op.create_table(
         "submissions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("submission_id", sa.String(length=64), nullable=False),
+        sa.Column("submission_id", sa.Text(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("row", sa.Integer(), nullable=False),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
-        sa.Column("submitted_at_text", sa.String(length=64), nullable=False),
-        sa.Column("student_id_text", sa.String(length=64), nullable=False),
-        sa.Column("student_name_text", sa.String(length=200), nullable=False),
-        sa.Column("category_text", sa.String(length=200), nullable=False),
+        sa.Column("submitted_at_text", sa.Text(), nullable=False),
+        sa.Column("student_id_text", sa.Text(), nullable=False),
+        sa.Column("student_name_text", sa.Text(), nullable=False),
+        sa.Column("category_text", sa.Text(), nullable=False),
         sa.Column("certificate_name_text", sa.Text(), nullable=False),
-        sa.Column("exam_year_text", sa.String(length=64), nullable=False),
+        sa.Column("exam_year_text", sa.Text(), nullable=False),
         sa.Column("image_text", sa.Text(), nullable=False),
-        sa.Column("exam_date_text", sa.String(length=64), nullable=True),
-        sa.Column("certificate_no", sa.String(length=100), nullable=True),
-        sa.Column("issuer", sa.String(length=200), nullable=True),
+        sa.Column("exam_date_text", sa.Text(), nullable=True),
+        sa.Column("certificate_no", sa.Text(), nullable=True),
+        sa.Column("issuer", sa.Text(), nullable=True),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
-        sa.Column("student_key", sa.String(length=64), nullable=False),
-        sa.Column("student_id", sa.String(length=32), nullable=True),
+        sa.Column("student_key", sa.Text(), nullable=False),
+        sa.Column("student_id", sa.String(length=64), nullable=True),
         sa.Column("exam_year", sa.Integer(), nullable=True),
         sa.Column("item_code", sa.String(length=64), nullable=True),
         sa.Column("image_sha256", sa.String(length=64), nullable=True),
-        sa.Column("flags", sa.String(length=400), nullable=False),
+        sa.Column("flags", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["image_sha256"],
@@ -159,9 +159,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=32), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("item_code", sa.String(length=64), nullable=True),
-        sa.Column("reviewer", sa.String(length=100), nullable=False),
+        sa.Column("reviewer", sa.Text(), nullable=False),
         sa.Column("decided_at", sa.DateTime(), nullable=False),
         sa.Column("undoes_id", sa.Integer(), nullable=True),
+        sa.Column("previous_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_code"],
             ["catalog_items.code"],
@@ -175,6 +176,7 @@ def upgrade() -> None:
             ["decisions.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("submission_pk", "previous_id", name="uq_decisions_chain"),
     )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.create_index("ix_decisions_submission", ["submission_pk", "id"], unique=False)
