@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from certreview.catalog import CatalogMatcher
+from certreview.eligibility import StudentFacts
 from certreview.normalise import is_blank, name_key, normalise_id
 from certreview.standards import Rule, pick_rule
 from certreview.vocabulary import FLAGS
@@ -14,6 +15,7 @@ from certreview.years import (
     academic_year,
     enrollment_flag,
     enrollment_years,
+    parse_date,
     parse_datetime,
     parse_exam_year,
 )
@@ -28,17 +30,6 @@ REQUIRED_FIELDS = (
     "exam_year",
     "image",
 )
-
-
-@dataclass(frozen=True)
-class StudentFacts:
-    """What intake needs to know of a roster student."""
-
-    student_id: str
-    name: str
-    admission_year: int
-    program: str | None = None
-    exit_year: int | None = None
 
 
 @dataclass
@@ -71,6 +62,8 @@ def assess_row(
     """Return the normalised values and data flags of one submissions row."""
     result = Assessment(normalise_id(row.get("student_id")), None, None, None, None)
     blank = [f for f in REQUIRED_FIELDS if is_blank(row.get(f))]
+    if "exam_year" in blank and parse_date(row.get("exam_date")) is not None:
+        blank.remove("exam_year")  # the exam date says the year
     if blank:
         result.flags.add("missing_field")
         result.notes.append(f"blank: {', '.join(blank)}")

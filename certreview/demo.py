@@ -19,13 +19,13 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from certreview.catalog import split_aliases
 from certreview.decisions import check_verdict, decide
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions, parse_cutoff
-from certreview.models import Submission
+from certreview.models import Student, Submission
 from certreview.parallel import _context
 from certreview.synthetic import certificate_image, encode
 from certreview.workspace import Workspace
@@ -77,6 +77,10 @@ EXTENSIONS = {
 }
 
 
+class DemoRefused(ValueError):
+    """The demo would mix fake students and decisions into a real department."""
+
+
 @dataclass
 class DemoStudent:
     student_id: str
@@ -98,6 +102,15 @@ def build_demo(
     ws: Workspace, *, seed: int = 0, students: int = 420, submissions: int = 1600
 ) -> str:
     """Write and import a synthetic department into WS, decide part of it, and return a summary."""
+    with ws.Session() as session:
+        students_now = session.scalar(select(func.count()).select_from(Student)) or 0
+        uploads_now = session.scalar(select(func.count()).select_from(Submission)) or 0
+    if students_now or uploads_now:
+        # Decisions are never deleted: fake ones must not land in a real department.
+        raise DemoRefused(
+            f"{ws.settings.db_url} already holds a department ({students_now} students, "
+            f"{uploads_now} uploads) — build the demo in an empty one, e.g. --data demo-data"
+        )
     rng = random.Random(seed)
     folder = demo_dir(ws)
     folder.mkdir(parents=True, exist_ok=True)

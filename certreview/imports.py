@@ -45,9 +45,12 @@ class ImportResult:
 def _whole_number(text: str, what: str) -> int:
     cleaned = text.strip().removesuffix("學年度").removesuffix("年").removeprefix("民國")
     try:
-        return int(float(cleaned)) if cleaned.replace(".", "", 1).isdigit() else int(cleaned)
+        number = float(cleaned)  # Excel writes 112 as 112.0
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a whole number") from None
+        number = float("nan")
+    if not number.is_integer():
+        raise ValueError(f"{what} {text!r} is not a whole number")
+    return int(number)
 
 
 def import_roster(session: Session, path: Path) -> ImportResult:
@@ -64,6 +67,7 @@ def import_roster(session: Session, path: Path) -> ImportResult:
             continue
         key = str(values["student_id"])
         existing[key] = _upsert(session, result, existing.get(key), Student, values)
+    _recheck_uploads(session, result)
     _log(session, result, path)
     return result
 
@@ -123,6 +127,7 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
         existing[code] = _upsert(
             session, result, existing.get(code), CatalogItem, {"code": code, **values}
         )
+    _recheck_uploads(session, result)
     _log(session, result, path)
     return result
 
@@ -160,6 +165,7 @@ def import_standards(session: Session, path: Path) -> ImportResult:
     for gone in existing.values():
         session.delete(gone)  # standards are configuration, not student data
         result.count("removed")
+    _recheck_uploads(session, result)
     _log(session, result, path)
     return result
 
@@ -183,6 +189,16 @@ def _upsert(
     else:
         result.count("unchanged")
     return row
+
+
+def _recheck_uploads(session: Session, result: ImportResult) -> None:
+    # The roster, catalog and standards decide how an upload is matched and flagged: an
+    # upload made before its student was on the roster is linked now.
+    from certreview.intake import reassess
+
+    changed = reassess(session)
+    if changed:
+        result.counts["uploads updated"] = changed
 
 
 def _log(session: Session, result: ImportResult, path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from certreview.assess import REQUIRED_FIELDS, StudentFacts, assess_row, ordered
 from certreview.catalog import CatalogMatcher, Entry, split_aliases
+from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
 from certreview.imagestore import ImageStore
 from certreview.models import (
@@ -23,12 +24,11 @@ from certreview.models import (
     ImageFile,
     ImportLog,
     Round,
-    Standard,
     Student,
     Submission,
 )
 from certreview.neardup import same_picture, thumbnail_array
-from certreview.normalise import is_blank
+from certreview.normalise import is_blank, normalise_id
 from certreview.parallel import inspect_many
 from certreview.sources import (
     ImageSourceError,
@@ -37,7 +37,7 @@ from certreview.sources import (
     UnsafePath,
     open_source,
 )
-from certreview.standards import rules_from_rows
+from certreview.standards import Rule
 from certreview.tables import read_table
 from certreview.vocabulary import FLAGS
 from certreview.years import academic_year, parse_datetime
@@ -142,15 +142,7 @@ def import_submissions(
     table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
     round_ = get_round(session, round_name or default_round_name(today), cutoff)
     result = IntakeResult(round_.name, notes=list(table.notes))
-    roster = {
-        s.student_id: StudentFacts(s.student_id, s.name, s.admission_year, s.program, s.exit_year)
-        for s in session.scalars(select(Student))
-    }
-    matcher = CatalogMatcher(
-        Entry(c.code, c.category, c.name, split_aliases(c.aliases))
-        for c in session.scalars(select(CatalogItem))
-    )
-    rules = rules_from_rows(session.scalars(select(Standard)))
+    roster, matcher, rules = _references(session)
     known_ids = set(session.scalars(select(Submission.submission_id)))
     now = datetime.now()
 
@@ -159,7 +151,8 @@ def import_submissions(
         for line, row in zip(table.line_numbers, table.rows, strict=True):
             submission_id = row["submission_id"].strip() or _row_key(row)
             if submission_id in known_ids:
-                result.rows.append(ReportRow(line, submission_id, "", "skipped", ""))
+                key = normalise_id(row["student_id"])
+                result.rows.append(ReportRow(line, submission_id, key, "skipped", ""))
                 continue
             known_ids.add(submission_id)
             verdict = assess_row(
@@ -172,7 +165,7 @@ def import_submissions(
                     submission.image_sha256 = store.put(source.read(row["image"].strip()))
                 except ImageSourceError as exc:
                     flags.add(_SOURCE_FLAGS.get(type(exc), "unreadable_image"))
-                    verdict.notes.append(str(exc))
+                    submission.image_note = str(exc)
             submission.notes = "\n".join(verdict.notes)
             new.append((line, submission, flags))
 
@@ -196,6 +189,87 @@ def import_submissions(
     )
     session.flush()
     return result
+
+
+def _references(
+    session: Session,
+) -> tuple[dict[str, StudentFacts], CatalogMatcher, list[Rule]]:
+    """Return what a row is checked against: the roster, the catalog and the standards."""
+    roster = {
+        s.student_id: StudentFacts(
+            s.student_id, s.admission_year, s.program, s.exit_year, s.name, s.class_name, s.status
+        )
+        for s in session.scalars(select(Student))
+    }
+    matcher = CatalogMatcher(
+        Entry(c.code, c.category, c.name, split_aliases(c.aliases))
+        for c in session.scalars(select(CatalogItem))
+    )
+    return roster, matcher, load_rules(session)
+
+
+# Flags that come from the file, not from the typed data: re-checking the data keeps them.
+FILE_FLAGS = frozenset(
+    {
+        "missing_image",
+        "unreadable_image",
+        "image_too_large",
+        "unsafe_path",
+        "duplicate_image",
+        "shared_image",
+    }
+)
+
+
+def reassess(session: Session, submissions: Iterable[Submission] | None = None) -> int:
+    """Check stored submissions again against today's roster, catalog and standards.
+
+    The typed fields stay as the student wrote them; the matched student, catalog item and
+    exam year, the data flags and the notes are recomputed (file flags stay). Return how many
+    submissions changed. Run after a roster, catalog or standards import, so an upload made
+    before its student was on the roster is linked once the student is.
+    """
+    roster, matcher, rules = _references(session)
+    if submissions is None:
+        submissions = session.scalars(select(Submission).options(selectinload(Submission.round)))
+    changed = 0
+    for sub in submissions:
+        verdict = assess_row(
+            _typed_row(sub),
+            roster,
+            matcher,
+            rules,
+            cutoff=sub.round.cutoff,
+            today=sub.imported_at.date(),
+        )
+        values = {
+            "student_id": verdict.student_id,
+            "item_code": verdict.item_code,
+            "exam_year": verdict.exam_year,
+            "flags": ";".join(ordered(verdict.flags | (set(sub.flag_list) & FILE_FLAGS))),
+            "notes": "\n".join(verdict.notes),
+        }
+        if any(getattr(sub, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(sub, key, value)
+            changed += 1
+    session.flush()
+    return changed
+
+
+def _typed_row(sub: Submission) -> dict[str, str]:
+    return {
+        # A row that came without an ID got a made-up one; it still lacks its own.
+        "submission_id": "" if sub.submission_id.startswith("row-") else sub.submission_id,
+        "submitted_at": sub.submitted_at_text,
+        "student_id": sub.student_id_text,
+        "student_name": sub.student_name_text,
+        "category": sub.category_text,
+        "certificate_name": sub.certificate_name_text,
+        "exam_year": sub.exam_year_text,
+        "image": sub.image_text,
+        "exam_date": sub.exam_date_text or "",
+    }
 
 
 def _row_key(row: dict[str, str]) -> str:
@@ -277,15 +351,17 @@ def _flag_images(
     pending = {id(s): flags for _, s, flags in new}
     seen = _Seen(store)
     for old, image in earlier:
-        seen.add(old, image)
+        if not image.flag:
+            seen.add(old, image)
     for _, submission, flags in new:
         image = files.get(submission.image_sha256 or "")
         if image is None:
             continue
         if image.flag:
+            # A file nobody can read is not a copy of anything: empty files all share one hash.
             flags.add(image.flag)
-            if image.message:
-                submission.notes = "\n".join(filter(None, [submission.notes, image.message]))
+            submission.image_note = image.message
+            continue
         for match in seen.matches(image):
             if match.student_key == submission.student_key:
                 flags.add("duplicate_image")

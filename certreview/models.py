@@ -130,7 +130,8 @@ class Submission(Base):
     item_code: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.code"))
     image_sha256: Mapped[str | None] = mapped_column(ForeignKey("image_files.sha256"))
     flags: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")  # what intake noticed in the typed data
+    image_note: Mapped[str | None] = mapped_column(Text)  # why the file was refused, in plain words
 
     round: Mapped[Round] = relationship()
     student: Mapped[Student | None] = relationship()

@@ -67,8 +67,10 @@ def student_status(session: Session, student_id: str) -> str:
         )
         for flag in sub.flag_list:
             lines.append(f"      flag {flag}: {FLAGS[flag]}")
-        if sub.image is not None and sub.image.flag and sub.image.message:
-            lines.append(f"      image: {sub.image.message}")
+        if sub.image_note:
+            lines.append(f"      file: {sub.image_note}")
+        for note in filter(None, sub.notes.splitlines()):
+            lines.append(f"      note: {note}")
         for d in sub.decisions:
             reason = f" {d.reason} ({REASONS[d.reason]})" if d.reason else ""
             note = f" — {d.note}" if d.note else ""

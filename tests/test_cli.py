@@ -143,3 +143,11 @@ def test_installed_script_never_prints_a_traceback(tmp_path: Path):
     )
     usage = subprocess.run([script, "decide"], env=env, capture_output=True, text=True)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_demo_refuses_a_department_that_has_data(cli):
+    cli("init")
+    cli("import", "roster", SAMPLES / "roster.csv")
+    code, out, err = cli("demo", "--students", "5", "--submissions", "5")
+    assert (code, out) == (1, "")
+    assert err.startswith("certreview: ") and "already holds a department (4 students, 0 uploads)" in err

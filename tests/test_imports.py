@@ -55,17 +55,19 @@ def test_roster_upserts_by_normalised_id_and_reports_bad_rows(workspace, tmp_pat
         "B11201002,李美玲,112,enrolled,Day,\n"
         ",無名,112,enrolled,,\n"
         "B1,某人,一百,enrolled,,\n"
+        "B3,某人,112.5,enrolled,,\n"
         "B2,某人,112,studying,,\n",
         encoding="utf-8",
     )
     with workspace.Session.begin() as s:
         import_roster(s, first)
         result = import_roster(s, second)
-    assert result.summary() == "roster: 1 updated, 1 unchanged, 3 skipped"
+    assert result.summary() == "roster: 1 updated, 1 unchanged, 4 skipped"
     assert result.problems == [
         (4, "student_id is blank"),
         (5, "B1: admission_year '一百' is not a whole number"),
-        (6, "B2: status 'studying' is not one of enrolled, graduated, withdrawn, suspended"),
+        (6, "B3: admission_year '112.5' is not a whole number"),
+        (7, "B2: status 'studying' is not one of enrolled, graduated, withdrawn, suspended"),
     ]
     with workspace.Session() as s:
         student = s.get(Student, "0912345678")

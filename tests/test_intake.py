@@ -281,3 +281,55 @@ def test_report_rows_read_back_as_csv(department, tmp_path):
             "flags": "unknown_student",
         }
     ]
+
+
+def test_uploads_made_before_the_roster_are_linked_when_it_arrives(workspace, tmp_path):
+    rows = (
+        "e1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,e1.jpg,\n"
+        "e2,2026-03-01 10:00,B11201002,李美玲,Language,全民英檢中級,113,e2.jpg,\n"
+    )
+    first = run(workspace, tmp_path, rows, {"e1.jpg": certificate(1), "e2.jpg": certificate(2)})
+    assert report(first) == [
+        ("e1", "flagged", "unknown_student;unknown_certificate"),
+        ("e2", "flagged", "unknown_student;unknown_certificate"),
+    ]
+    with workspace.Session.begin() as s:
+        assert (
+            import_roster(s, SAMPLES / "roster.csv").summary()
+            == "roster: 4 added, 2 uploads updated"
+        )
+        assert import_catalog(s, SAMPLES / "catalog.csv").counts["uploads updated"] == 2
+        import_standards(s, SAMPLES / "standards.toml")
+    with workspace.Session() as s:
+        rows = s.execute(
+            select(
+                Submission.submission_id,
+                Submission.student_id,
+                Submission.item_code,
+                Submission.flags,
+            )
+        ).all()
+    assert sorted(rows) == [("e1", "B11201002", "CCNA", ""), ("e2", "B11201002", "GEPT-I", "")]
+
+
+def test_unreadable_files_are_not_copies_of_each_other(department, tmp_path):
+    rows = (
+        "z1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,z1.jpg,\n"
+        "z2,2026-03-01 10:00,B11201003,陳大文,Information,CCNA,113,z2.jpg,\n"
+    )
+    result = run(department, tmp_path, rows, {"z1.jpg": b"", "z2.jpg": b""})
+    assert report(result) == [
+        ("z1", "flagged", "unreadable_image"),
+        ("z2", "flagged", "unreadable_image"),
+    ]
+    with department.Session() as s:
+        notes = s.scalars(select(Submission.image_note).order_by(Submission.id)).all()
+    assert notes == ["The file is empty (0 bytes) — please upload it again"] * 2
+
+
+def test_an_exam_date_stands_in_for_a_blank_exam_year(department, tmp_path):
+    rows = "d1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,,d1.jpg,2024-10-01\n"
+    result = run(department, tmp_path, rows, {"d1.jpg": certificate(5)})
+    assert report(result) == [("d1", "accepted", "")]
+    with department.Session() as s:
+        assert s.scalar(select(Submission.exam_year)) == 113

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 03:40:14.473090
+Create Date: 2026-11-29 03:46:45.892501
 """
 
 import sqlalchemy as sa
@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("image_sha256", sa.String(length=64), nullable=True),
         sa.Column("flags", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("image_note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["image_sha256"],
             ["image_files.sha256"],
