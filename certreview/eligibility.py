@@ -7,7 +7,8 @@ The rules, as the department states them:
 - only submissions whose latest decision is "approve" count, and only when matched to a
   catalog item (an approve may set that item);
 - under a `during_enrollment` standard the exam year must lie within the enrollment years
-  (admission year to exit year, or the current academic year while still enrolled);
+  (admission year to exit year, or the current academic year while still enrolled: a later
+  year for a student still enrolled is `future_year`, a misread year, not a departure);
 - one certificate per catalog group counts (levels of one subject, two-certificate exams),
   the one with the highest points (ties: the earliest submission);
 - met = counted groups >= min_count, points >= min_points, and every per-category minimum.
@@ -38,6 +39,8 @@ WHY_NOT: dict[str, str] = {
     "earned during enrollment)",
     "after_enrollment": "earned after the student left (the standard counts only "
     "certificates earned during enrollment)",
+    "future_year": "the exam year is later than the current academic year — check the year "
+    "on the certificate",
     "same_group": "another certificate of the same group counts (same or higher points)",
 }
 NO_STANDARD = "no course standard applies to this admission year and program"
@@ -173,20 +176,28 @@ def evaluate_frames(
         rule_of[match] = index
     rule_arrays = _rule_arrays(rules)
 
-    # Where each submission's student sits; -1 = not on the roster.
+    # Where each submission's student sits; -1 = not on the roster. Off-roster submissions
+    # read a sentinel student appended at index n_students (no rule, no enrollment years), so
+    # the lookups below also work with an empty roster.
     student_index = pd.Index(students["student_id"])
     position = student_index.get_indexer(submissions["student_id"])
     on_roster = position >= 0
-    safe = np.where(on_roster, position, 0)
-    sub_rule = np.where(on_roster, rule_of[safe], -1)
+    safe = np.where(on_roster, position, n_students)
+    sub_rule = np.append(rule_of, -1)[safe]
+    sub_admission = np.append(admission, 0)[safe]
+    sub_last = np.append(last_year, np.nan)[safe]
+    sub_enrolled = np.append(np.isnan(exit_year), False)[safe]
     state = submissions["state"].to_numpy(dtype=object)
     approved = state == "approved"
     has_item = submissions["item_code"].notna().to_numpy()
     exam = pd.to_numeric(submissions["exam_year"]).to_numpy(dtype=np.float64, na_value=np.nan)
     during = np.where(sub_rule >= 0, rule_arrays["during"][sub_rule], False)
     # An approved certificate with no readable exam year counts: the reviewer read its date.
-    before = during & (exam < admission[safe])
-    after = during & (exam > last_year[safe])
+    before = during & (exam < sub_admission)
+    later = during & (exam > sub_last)
+    # Still enrolled (no exit year): a year past the current one is misread, not a departure.
+    future = later & sub_enrolled
+    after = later & ~sub_enrolled
 
     why = np.full(len(submissions), None, dtype=object)
     reasons = [
@@ -199,6 +210,7 @@ def evaluate_frames(
         (sub_rule < 0, "no_standard"),
         (before, "before_enrollment"),
         (after, "after_enrollment"),
+        (future, "future_year"),
     ]
     for mask, key in reversed(reasons):
         why[mask] = key

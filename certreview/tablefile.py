@@ -30,11 +30,19 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 def neutralise(value: object) -> object:
     """Return VALUE with a leading apostrophe when it is text Excel could run as a formula.
 
+    Control characters a spreadsheet cannot hold (which openpyxl strips) are removed first, so
+    they cannot hide a formula: formula-like text comes back without them, after the apostrophe.
+
     >>> neutralise("=HYPERLINK(1)"), neutralise("-5"), neutralise("B109"), neutralise(-5)
     ("'=HYPERLINK(1)", "'-5", 'B109', -5)
+    >>> neutralise("\x01=HYPERLINK(1)")
+    "'=HYPERLINK(1)"
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if not isinstance(value, str):
+        return value
+    visible = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if visible.startswith(FORMULA_START):
+        return "'" + visible
     return value
 
 

@@ -8,15 +8,20 @@ from reporting_department import add_department, add_submission, undo_latest, ve
 
 from certreview.eligibility import (
     NO_STANDARD,
+    STUDENT_COLUMNS,
+    SUBMISSION_COLUMNS,
+    WHY_NOT,
     StudentFacts,
     StudentResult,
     SubmissionFacts,
     SubmissionResult,
     evaluate,
+    evaluate_frames,
     missing_text,
 )
-from certreview.exports import eligibility_frame
-from certreview.facts import load_facts
+from certreview.exports import audit_frames, eligibility_frame
+from certreview.facts import load_facts, load_rules, student_standing
+from certreview.models import Student
 from certreview.standards import Rule
 from certreview.workspace import Workspace
 
@@ -103,9 +108,10 @@ def test_groups_and_levels_count_once_at_the_highest_points(
         (111, None, 110, "before_enrollment"),
         (111, None, 111, None),
         (111, None, 114, None),  # still enrolled: the window runs to the current AY (114)
-        (111, None, 115, "after_enrollment"),
+        (111, None, 115, "future_year"),  # still enrolled: a misread year, not a departure
         (111, 113, 113, None),
         (111, 113, 114, "after_enrollment"),
+        (111, 113, 115, "after_enrollment"),  # left: later than now is still after leaving
         (111, None, None, None),  # no readable exam year: the approving reviewer read the date
         (109, None, 105, None),  # AY108-110 has during_enrollment = false
         (109, 112, 113, None),
@@ -327,3 +333,68 @@ def test_eligibility_frame_has_the_contract_columns(workspace: Workspace) -> Non
         }
     )
     pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
+
+
+def test_future_year_says_to_check_the_year() -> None:
+    assert WHY_NOT["future_year"] == (
+        "the exam year is later than the current academic year — check the year on the certificate"
+    )
+    assert list(WHY_NOT).index("future_year") == list(WHY_NOT).index("after_enrollment") + 1
+
+
+def test_an_empty_roster_puts_every_submission_off_the_roster() -> None:
+    students = pd.DataFrame({c: [] for c in STUDENT_COLUMNS})
+    submissions = pd.DataFrame(
+        [
+            ("a", "B1", "approved", "CCNA", "Information", "CCNA", 3.0, 112),
+            ("b", None, "pending", None, None, None, 0.0, None),
+        ],
+        columns=SUBMISSION_COLUMNS,
+    )
+    per_student, per_submission = evaluate_frames(students, submissions, RULES, current_year=114)
+    assert per_student.columns.tolist() == [
+        "student_id",
+        "standard",
+        "approved",
+        "points",
+        "pending",
+        "met",
+        "missing",
+    ]
+    assert len(per_student) == 0
+    assert per_submission.values.tolist() == [
+        ["a", False, "not_on_roster"],
+        ["b", False, "not_on_roster"],
+    ]
+    out = evaluate([], [sub("a", "CCNA")], RULES, current_year=114)
+    assert out.students == {}
+    assert out.submissions == {"a": SubmissionResult("a", False, "not_on_roster")}
+
+
+def test_equal_points_in_one_group_count_the_earlier_upload(workspace: Workspace) -> None:
+    with workspace.Session.begin() as s:
+        add_department(s)
+        # The earlier upload (lower Submission.id) has the submission_id that sorts later.
+        first = add_submission(s, "z-first", "B10900004", "CCNA", 110)
+        second = add_submission(s, "a-second", "B10900004", "CCNA", 110)
+        verdict(s, second, "approve", minutes=1)
+        verdict(s, first, "approve", minutes=2)
+    assert first.id < second.id
+    with workspace.Session() as s:
+        student = s.get(Student, "B10900004")
+        result, whys = student_standing(s, student, load_rules(s), current_year=114)
+        audit = audit_frames(s, current_year=114)["submissions"]
+    assert result == StudentResult("B10900004", "AY108-110", 1, 3.0, 0, True, "")
+    assert {k: (v.counted, v.why_not) for k, v in whys.items()} == {
+        "z-first": (True, None),
+        "a-second": (False, "same_group"),
+    }
+    assert audit[["submission_id", "counted", "why_not"]].values.tolist() == [
+        ["z-first", "yes", ""],
+        [
+            "a-second",
+            "no",
+            "another certificate of the same group counts (same or higher points)"
+            " — counted: z-first",
+        ],
+    ]
