@@ -184,14 +184,14 @@ def _audit_rows(facts: Facts, per_submission: pd.DataFrame, year: int) -> pd.Dat
     """Return one audit row per submission with the decision and the counted / why-not words."""
     subs = facts.submissions.reset_index(drop=True)
     students = facts.students.set_index("student_id")
-    roster_name = subs["student_id"].map(students["name"])
+    roster_name = subs["student_id"].map(students["name"]).astype(object)
     why = per_submission["why_not"]
     words = why.map(WHY_NOT).fillna("")
     reason = subs["reason"].map(REASONS)
     decided = why.isin(["rejected", "returned"]) & reason.notna()
     words = words.where(~decided, words + ": " + reason.fillna(""))
     # Name the enrollment years and the submission that counts in the group, so it can be checked.
-    outside = why.isin(["before_enrollment", "after_enrollment"])
+    outside = why.isin(["before_enrollment", "after_enrollment", "future_year"])
     if outside.any():
         first = subs.loc[outside, "student_id"].map(students["admission_year"])
         last = subs.loc[outside, "student_id"].map(students["exit_year"]).fillna(year)
@@ -267,8 +267,8 @@ def notices_frame(
             "reason": sub.reason,
             "note": sub.note,
             "decided_at": f"{sub.decided_at:%Y-%m-%d}" if sub.decided_at else "",
-            "file_problem": message_code(sub.image_flag, sub.image_message),
-            "file_message": sub.image_message if sub.image_flag else None,
+            "file_problem": message_code(sub.flags, sub.image_note),
+            "file_message": sub.image_note,
         }
         subject, message = render_notice(wording, sub.state, values)
         email = student["email"] if student is not None else None

@@ -26,7 +26,6 @@ from certreview.eligibility import (
 from certreview.models import (
     CatalogItem,
     Decision,
-    ImageFile,
     Round,
     Standard,
     Student,
@@ -54,8 +53,7 @@ DETAIL_COLUMNS = [
     "reviewer",
     "decided_at",
     "item_name",
-    "image_flag",
-    "image_message",
+    "image_note",
 ]
 
 
@@ -153,29 +151,24 @@ def _submissions_query(details: bool) -> Select:
     )
     if not details:
         return query
-    return (
-        query.add_columns(
-            Submission.id,
-            Round.name,
-            Round.id,
-            Submission.submitted_at,
-            Submission.student_id_text,
-            Submission.student_name_text,
-            Submission.category_text,
-            Submission.certificate_name_text,
-            Submission.exam_year_text,
-            Submission.flags,
-            Decision.verdict,
-            Decision.reason,
-            Decision.note,
-            Decision.reviewer,
-            Decision.decided_at,
-            ImageFile.flag,
-            ImageFile.message,
-        )
-        .join(Round, Round.id == Submission.round_id)
-        .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
-    )
+    return query.add_columns(
+        Submission.id,
+        Round.name,
+        Round.id,
+        Submission.submitted_at,
+        Submission.student_id_text,
+        Submission.student_name_text,
+        Submission.category_text,
+        Submission.certificate_name_text,
+        Submission.exam_year_text,
+        Submission.flags,
+        Decision.verdict,
+        Decision.reason,
+        Decision.note,
+        Decision.reviewer,
+        Decision.decided_at,
+        Submission.image_note,
+    ).join(Round, Round.id == Submission.round_id)
 
 
 def _frame(session: Session, query: Select, columns: list[str]) -> pd.DataFrame:

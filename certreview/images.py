@@ -149,17 +149,24 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB" if n >= 10 * 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
 
 
-def message_code(flag: str | None, message: str | None) -> str | None:
-    """Return a stable key for a refusal message (for translated notices), or None if accepted.
+def message_code(flags: str | None, message: str | None) -> str | None:
+    """Return a stable key for why intake refused an upload's file (for translated notices).
 
-    >>> message_code("unreadable_image", MSG_TRUNCATED), message_code(None, "accepted")
+    FLAGS is the submission's `;`-joined flags, MESSAGE the plain words intake kept.
+
+    >>> message_code("unreadable_image", MSG_TRUNCATED), message_code("late", None)
     ('truncated', None)
     """
-    if flag is None or not message:
-        return None
-    if flag == TOO_LARGE:
+    found = set((flags or "").split(";"))
+    if "missing_image" in found:
+        return "missing_image"
+    if "unsafe_path" in found:
+        return "unsafe_path"
+    if TOO_LARGE in found:
         return "too_large"
-    return _MESSAGE_CODES.get(message, "damaged")
+    if UNREADABLE in found:
+        return _MESSAGE_CODES.get(message or "", "damaged")
+    return None
 
 
 def oversize_message(n_bytes: int, max_bytes: int = MAX_BYTES) -> str:

@@ -23,9 +23,9 @@ from sqlalchemy import (
 from certreview import decisions
 from certreview.decisions import DecisionError, check_verdict
 from certreview.eligibility import WHY_NOT
-from certreview.facts import student_standing
+from certreview.facts import load_rules, student_standing
 from certreview.images import ImageRefused
-from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
+from certreview.models import CatalogItem, Decision, Round, Student, Submission
 from certreview.reviewdata import (
     ALL,
     CLEAN,
@@ -51,7 +51,7 @@ from certreview.reviewsql import (
     source,
     verdict_expr,
 )
-from certreview.standards import pick_rule, rules_from_rows
+from certreview.standards import pick_rule
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
 
@@ -204,7 +204,7 @@ class ReviewService:
             student = s.get(Student, card.student_id) if card.student_id else None
             rule, standing, counts = None, None, ""
             if student is not None:
-                rules = rules_from_rows(s.scalars(select(Standard)))
+                rules = load_rules(s)
                 rule = pick_rule(rules, student.admission_year, student.program)
                 standing, per_submission = student_standing(s, student, rules)
                 mine = per_submission.get(card.submission_id)
@@ -220,6 +220,8 @@ class ReviewService:
             catalog = s.execute(
                 select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
             ).all()
+            stored = s.get(Submission, pk)
+            notes = tuple(filter(None, [*(stored.notes or "").splitlines(), stored.image_note]))
             return Detail(
                 card=card,
                 student=student_info(student) if student else None,
@@ -230,6 +232,7 @@ class ReviewService:
                 standing=standing,
                 counts=counts,
                 catalog=tuple((c, f"{c} {n}") for c, n in catalog),
+                notes=notes,
             )
 
     def preview(self, sha256: str, page: int = 0, rotate: int = 0) -> bytes | None:

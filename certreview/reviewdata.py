@@ -173,6 +173,7 @@ class Detail:
     standing: StudentResult | None  # the student against their standard (what is still needed)
     counts: str  # whether this submission counts toward the standard, in plain words
     catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
+    notes: tuple[str, ...] = ()  # what intake noticed: the roster name, the file's problem ...
 
 
 def student_info(st: Student) -> StudentInfo:

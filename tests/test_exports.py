@@ -312,20 +312,22 @@ def test_bad_templates_say_what_is_wrong(tmp_path: Path, text: str, message: str
 
 def test_a_returned_upload_says_what_was_wrong_with_the_file(department: Workspace) -> None:
     from certreview.images import MSG_TRUNCATED
-    from certreview.models import ImageFile, Submission
+    from certreview.models import Submission
 
     with department.Session.begin() as s:
-        s.add(
-            ImageFile(sha256="a" * 64, byte_size=10, flag="unreadable_image", message=MSG_TRUNCATED)
-        )
-        s.flush()
-        s.query(Submission).filter_by(submission_id="u04").one().image_sha256 = "a" * 64
+        cut = s.query(Submission).filter_by(submission_id="u04").one()
+        cut.flags, cut.image_note = "unreadable_image", MSG_TRUNCATED
+        gone = s.query(Submission).filter_by(submission_id="u06").one()
+        gone.flags, gone.image_note = "missing_image", "There is no file “u06.jpg” in the images"
     with department.Session() as s:
         notices = notices_frame(s, current_year=YEAR).set_index("submission_id")
     returned = notices.loc["u04", "message"]
     assert "關於您的檔案：檔案不完整（上傳中斷），請重新上傳。" in returned
     assert "About your file: The file is cut off — please upload it again" in returned
-    assert "About your file" not in notices.loc["u06", "message"]
+    missing = notices.loc["u06", "message"]
+    assert "關於您的檔案：系統沒有收到您的證照檔案，請重新上傳。" in missing
+    assert "About your file: There is no file “u06.jpg” in the images" in missing
+    assert "About your file" not in notices.loc["u05", "message"]
 
 
 def test_a_control_character_cannot_hide_a_formula(tmp_path: Path) -> None:
@@ -386,7 +388,6 @@ def test_eligibility_and_notices_with_submissions_but_no_roster(
 # exports._audit_rows fills the all-NaN float `roster_name` (an empty roster) with text, which
 # pandas 3 warns will raise in pandas 4; exports.py is outside this change. Drop this filter
 # once `roster_name` is cast to object there.
-@pytest.mark.filterwarnings("ignore:'StringArray' is not supported as a fill value")
 def test_audit_with_submissions_but_no_roster(no_roster: Workspace) -> None:
     with no_roster.Session() as s:
         audit = audit_frames(s, current_year=YEAR)
@@ -417,7 +418,8 @@ def test_a_later_year_for_a_student_still_enrolled_is_future_year(department: Wo
         audit = audit_frames(s, current_year=YEAR)["submissions"].set_index("submission_id")
         notices = notices_frame(s, current_year=YEAR).set_index("submission_id")
     assert audit.loc["u11", "why_not"] == (
-        "the exam year is later than the current academic year — check the year on the certificate"
+        "the exam year is later than the current academic year — check the year on the "
+        "certificate — exam AY115, enrolled AY111–114"
     )
     assert audit.loc["u12", "why_not"] == (
         "earned after the student left (the standard counts only certificates earned during "

@@ -256,11 +256,14 @@ def test_detail_of_a_student_not_on_the_roster(
         submission_id="X1",
         student_id=None,
         student_key="B99999999",
-        flags="unknown_student",
+        flags="unknown_student;unreadable_image",
+        notes="blank: exam_year",
+        image_note="The file is cut off — please upload it again",
     )
     detail = service.detail(pk)
     assert detail.student is None and detail.standard is None and detail.standing is None
     assert detail.others == ()
+    assert detail.notes == ("blank: exam_year", "The file is cut off — please upload it again")
 
 
 def test_preview_turns_the_image(service: ReviewService) -> None:

@@ -148,7 +148,7 @@ class DetailView:
             + "</ul>"
             if detail.flags
             else "<b>Flags</b>: none"
-        )
+        ) + "".join(f"<div><i>{html.esc(note)}</i></div>" for note in detail.notes)
         self.history.value = "<b>History</b>" + html.history(detail.history)
         shown = detail.others[:OTHERS_SHOWN]
         more = len(detail.others) - len(shown)
