@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,16 @@ def latest_decision_ids() -> Select[tuple[int, int]]:
     """Return a query of (submission_pk, latest decision id) for every decided submission."""
     return select(Decision.submission_pk, func.max(Decision.id).label("decision_id")).group_by(
         Decision.submission_pk
+    )
+
+
+def latest_decision_id() -> ScalarSelect[int]:
+    """Return the id of the latest decision of the Submission in the enclosing query (or NULL)."""
+    return (
+        select(func.max(Decision.id))
+        .where(Decision.submission_pk == Submission.id)
+        .correlate(Submission)
+        .scalar_subquery()
     )
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from certreview.decisions import latest_decision_ids
+from certreview.decisions import latest_decision_id, latest_decision_ids
 from certreview.eligibility import (
     STUDENT_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -184,12 +184,7 @@ def student_standing(
 ) -> tuple[StudentResult, dict[str, SubmissionResult]]:
     """Return one student's standing and why each of their submissions counts or not."""
     item = func.coalesce(Decision.item_code, Submission.item_code)
-    latest = (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
+    latest = latest_decision_id()
     rows = s.execute(
         select(
             Submission.submission_id,

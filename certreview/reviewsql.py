@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from certreview.decisions import latest_decision_id
 from certreview.models import CatalogItem, Decision, ImageFile, Round, Student, Submission
 from certreview.normalise import name_key, normalise_id
 from certreview.reviewdata import (
@@ -41,12 +42,7 @@ def source(stmt: Select[Any]) -> Select[Any]:
 
 
 def card_select() -> Select[Any]:
-    latest = (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
+    latest = latest_decision_id()
     return (
         source(
             select(

@@ -18,16 +18,10 @@ from sqlalchemy.orm import Session
 from certreview.eligibility import evaluate_frames
 from certreview.exports import eligibility_table, this_year
 from certreview.facts import load_facts, load_rules
-from certreview.vocabulary import REASONS, STATES
+from certreview.vocabulary import REASONS, STATE_COLOURS, STATES
 
 DECIDED = ("approved", "rejected", "returned")
 # Colours of the review states, as the review widgets show them.
-STATE_COLOURS = {
-    "approved": "#2e7d32",
-    "rejected": "#c62828",
-    "returned": "#ef6c00",
-    "pending": "#9e9e9e",
-}
 # Fonts that carry Traditional Chinese, tried before matplotlib's default when installed.
 CJK_FONTS = (
     "Noto Sans CJK TC",

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from certreview.decisions import current_state
 from certreview.eligibility import WHY_NOT, SubmissionResult
-from certreview.facts import student_standing
-from certreview.models import Standard, Student, Submission
+from certreview.facts import load_rules, student_standing
+from certreview.models import Student, Submission
 from certreview.normalise import normalise_id
-from certreview.standards import pick_rule, rules_from_rows
+from certreview.standards import pick_rule
 from certreview.vocabulary import FLAGS, REASONS
 
 
@@ -42,7 +42,7 @@ def student_status(session: Session, student_id: str) -> str:
             f"admitted AY{student.admission_year}, {student.status}"
             + (f", left AY{student.exit_year}" if student.exit_year else "")
         )
-        rules = rules_from_rows(session.scalars(select(Standard)))
+        rules = load_rules(session)
         rule = pick_rule(rules, student.admission_year, student.program)
         standing, counts = student_standing(session, student, rules)
         if rule is None:

@@ -31,6 +31,14 @@ STATE_OF_VERDICT = {
     "pending": "pending",
 }
 
+# One colour per state, the same in the workbench and in the statistics charts.
+STATE_COLOURS = {
+    "pending": "#757575",
+    "approved": "#2e7d32",
+    "rejected": "#c62828",
+    "returned": "#ef6c00",
+}
+
 REASONS: dict[str, str] = {
     "incomplete": "The upload is incomplete (missing information or part of the certificate).",
     "not_certificate": "The image is not a copy of the certificate (receipt, transcript, ticket).",

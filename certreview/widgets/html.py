@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterable
 
 from certreview.review import Card, DecisionInfo
-from certreview.vocabulary import FLAGS, REASONS
+from certreview.vocabulary import FLAGS, REASONS, STATE_COLOURS
 
 # Red: the certificate cannot count as it stands; amber: look closer; grey: informational.
 SEVERITY = {
@@ -25,12 +25,6 @@ SEVERITY = {
     "future_year": "#e65100",
     "ambiguous_year": "#8d6e00",
     "late": "#546e7a",
-}
-STATE_COLOURS = {
-    "pending": "#757575",
-    "approved": "#2e7d32",
-    "rejected": "#c62828",
-    "returned": "#ef6c00",
 }
 
 
