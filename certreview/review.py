@@ -330,7 +330,7 @@ class ReviewService:
         if not self._undo:
             raise DecisionError("nothing to undo in this session")
         reviewer = self._need_reviewer()
-        ids = self._undo.pop()
+        ids = self._undo[-1]
         restored: dict[int, DecisionInfo] = {}
         refused: dict[int, str] = {}
         with self.workspace.Session.begin() as s:
@@ -341,6 +341,7 @@ class ReviewService:
                     refused[decision.submission_pk] = str(exc)
                     continue
                 restored[made.submission_pk] = DecisionInfo.of(made)
+        self._undo.pop()  # only once the undo is written: a failed one can be tried again
         return Undone(restored, refused)
 
     def _remember(self, ids: tuple[int, ...]) -> None:
