@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 from types import TracebackType
 
-from certreview.images import MAX_BYTES
+from certreview.images import MAX_BYTES, oversize_message
 
 MAX_ENTRIES = 100_000  # a department's year of uploads is a few thousand files
 MAX_TOTAL_BYTES = 50 * 1024**3  # declared, uncompressed
@@ -77,9 +77,8 @@ def _human(n: int) -> str:
 
 
 def _too_large(relative: str, size: int, max_bytes: int) -> ImageTooLarge:
-    return ImageTooLarge(
-        f"The image “{relative}” is {_human(size)}, over the {_human(max_bytes)} limit — it was not read"
-    )
+    # The same words as every other refusal: they reach the student in the notices.
+    return ImageTooLarge(oversize_message(size, max_bytes))
 
 
 class ImageSource:
