@@ -150,4 +150,7 @@ def test_demo_refuses_a_department_that_has_data(cli):
     cli("import", "roster", SAMPLES / "roster.csv")
     code, out, err = cli("demo", "--students", "5", "--submissions", "5")
     assert (code, out) == (1, "")
-    assert err.startswith("certreview: ") and "already holds a department (4 students, 0 uploads)" in err
+    assert (
+        err.startswith("certreview: ")
+        and "already holds a department (4 students, 0 uploads)" in err
+    )
