@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
@@ -13,6 +14,9 @@ from certreview.review import Card, DecisionInfo
 from certreview.vocabulary import REASONS
 from certreview.widgets import html
 from certreview.widgets.keys import REASON_KEYS
+
+if TYPE_CHECKING:
+    from certreview.widgets.detail import DetailView
 
 NO_REASON = ""
 BORDER = "1px solid #d0d0d0"
@@ -30,6 +34,18 @@ def placeholder() -> bytes:
     out = io.BytesIO()
     img.save(out, "JPEG", quality=70)
     return out.getvalue()
+
+
+# What a reviewer tried: (verdict, reason, note, catalog item).
+Attempt = tuple[str, str | None, str | None, str | None]
+
+
+def offer_conflict(view: CardView | DetailView, newer: DecisionInfo, attempt: Attempt) -> None:
+    """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
+    view.attempt, view.newer = attempt, newer
+    view.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
+    view.override.description = f"Override: {attempt[0]}"
+    view.conflict.layout.display = "flex"
 
 
 class CardView:
@@ -131,14 +147,9 @@ class CardView:
             f'<span style="color:{colour};font-size:11px">{html.esc(text)}</span>' if text else ""
         )
 
-    def show_conflict(
-        self, newer: DecisionInfo, attempt: tuple[str, str | None, str | None, str | None]
-    ) -> None:
+    def show_conflict(self, newer: DecisionInfo, attempt: Attempt) -> None:
         """Show that someone else decided meanwhile, and offer keep theirs / override."""
-        self.attempt, self.newer = attempt, newer
-        self.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
-        self.override.description = f"Override: {attempt[0]}"
-        self.conflict.layout.display = "flex"
+        offer_conflict(self, newer, attempt)
         self._frame(CONFLICT_BORDER)
 
     def _frame(self, border: str) -> None:

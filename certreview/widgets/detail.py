@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from certreview.review import Card, DecisionInfo, Detail
 from certreview.widgets import html
-from certreview.widgets.cards import NO_REASON, placeholder
+from certreview.widgets.cards import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""
@@ -168,14 +168,9 @@ class DetailView:
         """Show a short message (escaped)."""
         self.message.value = f'<span style="color:{colour}">{html.esc(text)}</span>' if text else ""
 
-    def show_conflict(
-        self, newer: DecisionInfo, attempt: tuple[str, str | None, str | None, str | None]
-    ) -> None:
+    def show_conflict(self, newer: DecisionInfo, attempt: Attempt) -> None:
         """Show that someone else decided meanwhile, and offer keep theirs / override."""
-        self.attempt, self.newer = attempt, newer
-        self.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
-        self.override.description = f"Override: {attempt[0]}"
-        self.conflict.layout.display = "flex"
+        offer_conflict(self, newer, attempt)
 
     def _turn(self, degrees: int) -> None:
         self.rotation = (self.rotation + degrees) % 360

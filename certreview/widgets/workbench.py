@@ -13,13 +13,12 @@ from ipyevents import Event
 from certreview.decisions import DecisionError
 from certreview.review import DecisionInfo, Filters, ReviewConflict, ReviewService
 from certreview.widgets import html
-from certreview.widgets.cards import CardView
+from certreview.widgets.cards import Attempt, CardView
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keys import HELP, action_for
 
 PAGE_SIZES = (12, 24, 48, 96)
-Attempt = tuple[str, str | None, str | None, str | None]  # verdict, reason, note, item
 
 
 def default_reviewer() -> str:
