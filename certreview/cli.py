@@ -9,10 +9,14 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from certreview import __version__
+
+if TYPE_CHECKING:
+    from certreview.workspace import Workspace
 
 DEBUG_ENV = "CERTREVIEW_DEBUG"
 
@@ -161,7 +165,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     )
 
 
-def _workspace(args: argparse.Namespace, create: bool = False):  # type: ignore[no-untyped-def]
+def _workspace(args: argparse.Namespace, create: bool = False) -> Workspace:
     from certreview.workspace import Workspace
 
     return Workspace.open(getattr(args, "db", None), getattr(args, "data", None), create=create)
@@ -185,12 +189,12 @@ def _run(args: argparse.Namespace) -> int:
         ws.close()
 
 
-def _init(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _init(ws: Workspace, args: argparse.Namespace) -> int:
     print(f"database ready: {ws.settings.db_url}")
     return 0
 
 
-def _demo(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _demo(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.demo import build_demo
 
     summary = build_demo(ws, seed=args.seed, students=args.students, submissions=args.submissions)
@@ -198,7 +202,7 @@ def _demo(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _import(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _import(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.imports import import_catalog, import_roster, import_standards
 
     if args.kind == "submissions":
@@ -216,7 +220,7 @@ def _import(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
     return 0
 
 
-def _import_submissions(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.intake import import_submissions, parse_cutoff
 
     cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
@@ -245,7 +249,7 @@ def _import_submissions(ws, args: argparse.Namespace) -> int:  # type: ignore[no
     return 0
 
 
-def _decide(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _decide(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.decisions import check_verdict, current_state, decide, find_submission
 
     verdict = check_verdict(args.verdict, args.reason, args.note, args.item)
@@ -256,7 +260,7 @@ def _decide(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
     return 0
 
 
-def _export(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _export(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.exports import export
 
     with ws.Session.begin() as session:
@@ -276,7 +280,7 @@ def _export(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def
     return 0
 
 
-def _status(ws, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _status(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.status import student_status
 
     with ws.Session() as session:

@@ -12,7 +12,7 @@ import io
 import os
 import random
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -369,7 +369,7 @@ def _write_images(folder: Path, round_name: str, pictures: dict[str, Picture]) -
     return target
 
 
-def _write_csv(path: Path, columns, rows) -> None:  # type: ignore[no-untyped-def]
+def _write_csv(path: Path, columns: Iterable[str], rows: Iterable[Mapping[str, object]]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns))
         writer.writeheader()

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from certreview.assess import REQUIRED_FIELDS, StudentFacts, assess_row, ordered
+from certreview.assess import REQUIRED_FIELDS, Assessment, StudentFacts, assess_row, ordered
 from certreview.catalog import CatalogMatcher, Entry, split_aliases
 from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
@@ -279,8 +279,13 @@ def _row_key(row: dict[str, str]) -> str:
 
 
 def _submission(
-    row: dict[str, str], submission_id: str, line: int, round_: Round, now: datetime, verdict
-) -> Submission:  # type: ignore[no-untyped-def]
+    row: dict[str, str],
+    submission_id: str,
+    line: int,
+    round_: Round,
+    now: datetime,
+    verdict: Assessment,
+) -> Submission:
     return Submission(
         submission_id=submission_id,
         round=round_,
