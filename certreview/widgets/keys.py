@@ -30,7 +30,7 @@ KEYS: dict[str, str] = {
 HELP: tuple[tuple[str, str], ...] = (
     ("A", "approve the highlighted card"),
     ("1–8", "reject with a reason: " + ", ".join(f"{k} {c}" for k, c in REASON_KEYS.items())),
-    ("R", "return to the student"),
+    ("R", "return to the student (with the reason picked on the card)"),
     ("→ / J, ← / K", "next / previous card"),
     ("N / PgDn, P / PgUp", "next / previous page"),
     ("U", "undo your last decision"),
