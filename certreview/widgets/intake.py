@@ -20,6 +20,7 @@ from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 NONE = "(choose a file)"
+SHOWN_ROWS = 30  # flagged rows shown under the panel; the report file has them all
 
 
 def _options(folder: Path, keep: Callable[[Path], bool]) -> list[str]:
@@ -153,9 +154,18 @@ class IntakePanel(w.VBox):
             if frame.empty:
                 display(w.HTML("<i>No rows.</i>"))
                 return
+            status = frame["status"].value_counts()
+            display(w.HTML(", ".join(f"{n} {k}" for k, n in status.items())))
             counts = flag_counts_frame(frame)
             display(counts[counts["submissions"] > 0].style.hide(axis="index"))
-            display(frame[frame["status"] != "accepted"].style.hide(axis="index"))
+            flagged = frame[frame["status"] == "flagged"]
+            display(flagged.head(SHOWN_ROWS).style.hide(axis="index"))
+            if len(flagged) > SHOWN_ROWS:
+                display(
+                    w.HTML(
+                        f"<i>… and {len(flagged) - SHOWN_ROWS} more flagged rows in the report file.</i>"
+                    )
+                )
 
     def _say(self, text: str, notes: list[str] | None = None, *, error: bool = False) -> None:
         colour = "#b00020" if error else "#1b5e20"
