@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from certreview.assess import REQUIRED_FIELDS, Assessment, StudentFacts, assess_row, ordered
@@ -140,7 +140,10 @@ def import_submissions(
 ) -> IntakeResult:
     """Import a submissions export with its images folder or ZIP, and return the report."""
     table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
-    round_ = get_round(session, round_name or default_round_name(today), cutoff)
+    name = round_name or default_round_name(today)
+    round_ = session.scalars(select(Round).where(Round.name == name)).first()
+    if round_ is None or cutoff is not None:
+        round_ = get_round(session, name, cutoff)
     result = IntakeResult(round_.name, notes=list(table.notes))
     roster, matcher, rules = _references(session)
     known_ids = set(session.scalars(select(Submission.submission_id)))
@@ -169,6 +172,10 @@ def import_submissions(
             submission.notes = "\n".join(verdict.notes)
             new.append((line, submission, flags))
 
+    if not new and not session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.round_id == round_.id)
+    ):
+        session.delete(round_)  # everything was there already: no empty round to open in May
     _inspect_new_images(session, store, {s.image_sha256 for _, s, _ in new}, workers, progress)
     _flag_images(session, store, new)
     for line, submission, flags in new:

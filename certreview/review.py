@@ -68,9 +68,13 @@ class ReviewService:
     # -- reading -------------------------------------------------------------------------
 
     def rounds(self) -> list[tuple[int, str]]:
-        """Return (id, name) of every round, newest first."""
+        """Return (id, name) of every round that holds submissions, newest first."""
         with self.workspace.Session.begin() as s:
-            rows = s.execute(select(Round.id, Round.name).order_by(Round.id.desc()))
+            rows = s.execute(
+                select(Round.id, Round.name)
+                .where(select(Submission.id).where(Submission.round_id == Round.id).exists())
+                .order_by(Round.id.desc())
+            )
             return [(rid, name) for rid, name in rows]
 
     def default_filters(self) -> Filters:

@@ -255,7 +255,8 @@ def test_progress_is_reported(department, tmp_path):
 
 
 def test_round_cutoff_is_kept(department, tmp_path):
-    run(department, tmp_path, "", {}, cutoff=parse_cutoff("2026-05-15"))
+    rows = "c1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,c1.jpg,\n"
+    run(department, tmp_path, rows, {"c1.jpg": certificate(7)}, cutoff=parse_cutoff("2026-05-15"))
     from certreview.models import Round
 
     with department.Session() as s:
@@ -333,3 +334,18 @@ def test_an_exam_date_stands_in_for_a_blank_exam_year(department, tmp_path):
     assert report(result) == [("d1", "accepted", "")]
     with department.Session() as s:
         assert s.scalar(select(Submission.exam_year)) == 113
+
+
+def test_an_import_that_adds_nothing_leaves_no_empty_round(department, tmp_path):
+    from certreview.models import Round
+
+    rows = "n1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,n1.jpg,\n"
+    run(department, tmp_path, rows, {"n1.jpg": certificate(8)})
+    export = tmp_path / "submissions.csv"
+    with department.Session.begin() as s:
+        again = import_submissions(
+            s, department.store, export, tmp_path / "images", round_name="AY115"
+        )
+    assert again.counts() == {"accepted": 0, "flagged": 0, "skipped": 1}
+    with department.Session() as s:
+        assert s.scalars(select(Round.name)).all() == ["AY114"]

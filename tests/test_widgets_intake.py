@@ -26,6 +26,13 @@ def test_import_everything_by_clicking(workspace, tmp_path: Path):
     assert (panel.submissions.value, panel.images.value) == ("submissions.csv", "images")
     panel.buttons["roster"].click()
     assert "roster: 4 added" in panel.message.value
+    (folder / "submissions_AY113.csv").write_bytes((folder / "submissions.csv").read_bytes())
+    (folder / "intake_report_AY113.csv").write_text("row\n", encoding="utf-8")
+    panel.refresh()
+    assert "intake_report_AY113.csv" not in panel.submissions.options  # never offered as input
+    panel.submissions.value = "submissions_AY113.csv"
+    assert panel.round.value == "AY113"  # the round named in the file
+    panel.submissions.value = "submissions.csv"
     panel.buttons["catalog"].click()
     panel.buttons["standards"].click()
     panel.round.value = "AY114"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as w
@@ -11,6 +13,7 @@ import pandas as pd
 
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import (
+    IntakeResult,
     default_round_name,
     flag_counts_frame,
     import_submissions,
@@ -20,6 +23,8 @@ from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 NONE = "(choose a file)"
+REPORT_PREFIX = "intake_report_"  # what this panel writes; never offered as an input
+ROUND_IN_NAME = re.compile(r"AY\d{3}", re.IGNORECASE)
 SHOWN_ROWS = 30  # flagged rows shown under the panel; the report file has them all
 
 
@@ -59,6 +64,7 @@ class IntakePanel(w.VBox):
         self.message = w.HTML()
         self.report = w.Output()
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.submissions.observe(lambda _: self._round_from_name(), "value")
         for kind, button in self.buttons.items():
             button.on_click(lambda _, kind=kind: self.run(kind))
         self.refresh()
@@ -79,7 +85,10 @@ class IntakePanel(w.VBox):
     def refresh(self) -> None:
         """List the files of the chosen folder in the pickers, guessing each by its name."""
         self.folder = Path(self.folder_box.value).expanduser()
-        tables = _options(self.folder, lambda p: p.suffix.lower() in TABLE_SUFFIXES)
+        tables = _options(
+            self.folder,
+            lambda p: p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith(REPORT_PREFIX),
+        )
         self.roster.options = self.catalog.options = self.submissions.options = tables
         self.standards.options = _options(self.folder, lambda p: p.suffix.lower() == ".toml")
         self.images.options = _options(
@@ -94,6 +103,12 @@ class IntakePanel(w.VBox):
         ):
             guesses = [o for o in picker.options if word in o.lower()]
             picker.value = guesses[-1] if guesses else NONE
+
+    def _round_from_name(self) -> None:
+        # An export named like "submissions_AY114.csv" belongs to that round, not to today's.
+        found = ROUND_IN_NAME.search(self.submissions.value or "")
+        if found:
+            self.round.value = found.group(0).upper()
 
     def _path(self, picker: w.Dropdown) -> Path:
         if picker.value in (None, NONE):
@@ -129,8 +144,21 @@ class IntakePanel(w.VBox):
             self.progress.max = max(total, 1)
             self.progress.value = done
 
+        try:
+            result = self._import_submissions(cutoff, progress)
+        finally:
+            self.progress.layout.visibility = "hidden"
+        report_path = self.folder / f"{REPORT_PREFIX}{result.round_name}.csv"
+        result.write_report(report_path)
+        self._say(f"{result.summary()} — report saved as {report_path.name}", result.notes)
+        frame = pd.DataFrame([vars(r) for r in result.rows])
+        self.show_report(frame)
+
+    def _import_submissions(
+        self, cutoff: datetime | None, progress: Callable[[int, int], None]
+    ) -> IntakeResult:
         with self.ws.Session.begin() as session:
-            result = import_submissions(
+            return import_submissions(
                 session,
                 self.ws.store,
                 self._path(self.submissions),
@@ -139,11 +167,6 @@ class IntakePanel(w.VBox):
                 cutoff=cutoff,
                 progress=progress,
             )
-        report_path = self.folder / f"intake_report_{result.round_name}.csv"
-        result.write_report(report_path)
-        self._say(f"{result.summary()} — report saved as {report_path.name}", result.notes)
-        frame = pd.DataFrame([vars(r) for r in result.rows])
-        self.show_report(frame)
 
     def show_report(self, frame: pd.DataFrame) -> None:
         """Show flag counts and the flagged rows of a report frame."""
@@ -157,7 +180,8 @@ class IntakePanel(w.VBox):
             status = frame["status"].value_counts()
             display(w.HTML(", ".join(f"{n} {k}" for k, n in status.items())))
             counts = flag_counts_frame(frame)
-            display(counts[counts["submissions"] > 0].style.hide(axis="index"))
+            if counts["submissions"].any():
+                display(counts[counts["submissions"] > 0].style.hide(axis="index"))
             flagged = frame[frame["status"] == "flagged"]
             display(flagged.head(SHOWN_ROWS).style.hide(axis="index"))
             if len(flagged) > SHOWN_ROWS:
