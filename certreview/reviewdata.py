@@ -72,10 +72,10 @@ class DecisionInfo:
         return STATE_OF_VERDICT[self.verdict]
 
     def describe(self) -> str:
-        """Return a one-line account such as 'rejected (illegible) by amy, 05-12 10:42'."""
+        """Return a one-line account such as 'rejected (illegible) by amy, 2026-05-12 10:42'."""
         reason = f" ({self.reason})" if self.reason else ""
         undo = f", undoing #{self.undoes_id}" if self.undoes_id else ""
-        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%m-%d %H:%M}{undo}"
+        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%Y-%m-%d %H:%M}{undo}"
 
     @classmethod
     def of(cls, d: Decision) -> DecisionInfo:

@@ -343,3 +343,28 @@ def test_student_text_is_shown_as_text(bench: ReviewWorkbench, workspace: Worksp
     for part in (bench.detail.header, bench.detail.history, bench.detail.others[0].text):
         assert "<img" not in part.value and "<script" not in part.value
     assert "&lt;img" in bench.detail.history.value
+
+
+def test_the_roster_name_is_shown_only_when_it_really_differs(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    add_submission(
+        workspace,
+        submission_id="S-SP",
+        student_id="B11200002",
+        student_key="B11200002",
+        student_name_text="林\u3000雅婷 ",
+    )
+    add_submission(
+        workspace,
+        submission_id="S-OTHER",
+        student_id="B11200002",
+        student_key="B11200002",
+        student_name_text="林雅芳",
+    )
+    bench.filter_bar.search.value = "S-SP"
+    (view,) = bench.visible_cards()
+    assert "(roster:" not in view.info.value
+    bench.filter_bar.search.value = "S-OTHER"
+    (view,) = bench.visible_cards()
+    assert "(roster: 林雅婷)" in view.info.value

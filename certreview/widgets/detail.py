@@ -149,7 +149,7 @@ class DetailView:
             if detail.flags
             else "<b>Flags</b>: none"
         ) + "".join(f"<div><i>{html.esc(note)}</i></div>" for note in detail.notes)
-        self.history.value = "<b>History</b>" + html.history(detail.history)
+        self.history.value = "<b>History</b>: " + html.history(detail.history)
         shown = detail.others[:OTHERS_SHOWN]
         more = len(detail.others) - len(shown)
         self.others_label.value = (
@@ -243,7 +243,7 @@ def _standard(detail: Detail) -> str:
         )
     per_cat = ", ".join(f"{k} ≥ {v}" for k, v in rule.min_per_category.items())
     text = (
-        f"<b>Standard</b>: {html.esc(rule.name)} — at least {rule.min_count} certificates, "
+        f"<b>Standard</b>: {html.esc(rule.name)} — at least {_certificates(rule.min_count)}, "
         f"{rule.min_points:g} points{'; ' + html.esc(per_cat) if per_cat else ''}"
         f"{'; earned during enrollment' if rule.during_enrollment else ''}"
     )
@@ -255,9 +255,13 @@ def _standard(detail: Detail) -> str:
             else f"<span style='color:#c62828'>still {html.esc(standing.missing)}</span>"
         )
         text += (
-            f"<br>Counting now: {standing.approved} certificates, {standing.points:g} points, "
+            f"<br>Counting now: {_certificates(standing.approved)}, {standing.points:g} points, "
             f"{standing.pending} pending — {status}"
         )
     if detail.counts:
         text += f"<br>This submission {html.esc(detail.counts)}."
     return text
+
+
+def _certificates(n: int) -> str:
+    return f"{n} certificate{'' if n == 1 else 's'}"

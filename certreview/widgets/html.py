@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from certreview.normalise import name_key
 from certreview.review import Card, DecisionInfo
 from certreview.vocabulary import FLAGS, REASONS, STATE_COLOURS
 
@@ -58,14 +59,17 @@ def state_line(decision: DecisionInfo | None) -> str:
     return (
         f'<span style="color:{colour};font-weight:bold">● {esc(decision.state)}</span>'
         f'<span style="font-size:11px"> {esc(decision.reason or "")} by {esc(decision.reviewer)}'
-        f" {decision.decided_at:%m-%d %H:%M}{note}</span>"
+        f" {decision.decided_at:%Y-%m-%d %H:%M}{note}</span>"
     )
 
 
 def card_info(card: Card) -> str:
     """Return the text part of a card: who, what as typed and as matched, and the exam year."""
     name = esc(card.student_name_text)
-    if card.roster_name is not None and card.roster_name != card.student_name_text:
+    # Only a real difference: spaces, full-width forms and 台/臺 are not a different name.
+    if card.roster_name is not None and name_key(card.roster_name) != name_key(
+        card.student_name_text
+    ):
         name += f' <span style="color:#757575">(roster: {esc(card.roster_name)})</span>'
     matched = (
         f"→ {esc(card.item_code)} {esc(card.item_name)}"
