@@ -302,7 +302,17 @@ def _lab(args: argparse.Namespace) -> int:
         os.environ, CERTREVIEW_DB=settings.db_url, CERTREVIEW_DATA=str(settings.data_dir.resolve())
     )
     folder = notebooks_dir()
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--notebook-dir={folder}",
+        # Office machines: no news pop-up, no update checks, no extension installs.
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
     review = folder / "02_unified_review.ipynb"
     if review.exists():
         command.append(str(review))

@@ -52,6 +52,8 @@ def test_table_highlights_met_and_escapes_text() -> None:
 
 def test_export_button_writes_the_filtered_table_and_logs_it(workspace: Workspace) -> None:
     panel = panel_for(workspace)
+    assert panel.exported_by.value  # the login, as in the review notebook
+    panel.exported_by.value = " "
     panel.export_button.click()
     assert "Type your name" in panel.message.value
     panel.cohort.value = 111

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from certreview.exports import KINDS, eligibility_frame, export, this_year
 from certreview.models import Student
+from certreview.widgets.workbench import default_reviewer
 from certreview.workspace import Workspace
 
 # Enough rows to scroll through a cohort; the export always has every row.
@@ -46,7 +47,9 @@ class EligibilityPanel(w.VBox):
         self.table = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
         self.kind = w.Dropdown(options=list(KINDS), value="eligibility", description="Export")
         self.format = w.ToggleButtons(options=["xlsx", "csv"], value="xlsx")
-        self.exported_by = w.Text(placeholder="your name", description="Exported by")
+        self.exported_by = w.Text(
+            value=default_reviewer(), placeholder="your name", description="Exported by"
+        )
         self.export_button = w.Button(description="Export", button_style="primary", icon="download")
         self.message = w.HTML()
         for control in (self.cohort, self.program, self.year, self.only_not_met):
