@@ -87,8 +87,12 @@ class IntakeResult:
 
     def summary(self) -> str:
         """Return one line such as 'submissions (AY115): 3 accepted, 2 flagged, 0 skipped'."""
-        counts = ", ".join(f"{n} {k}" for k, n in self.counts().items())
-        return f"submissions ({self.round_name}): {counts}"
+        counts = self.counts()
+        if counts["skipped"] and not counts["accepted"] and not counts["flagged"]:
+            return f"submissions: nothing new — all {counts['skipped']} rows were imported before"
+        return f"submissions ({self.round_name}): " + ", ".join(
+            f"{n} {k}" for k, n in counts.items()
+        )
 
     def write_report(self, path: Path) -> None:
         """Write the intake report CSV (UTF-8 with BOM so Excel shows Chinese names)."""
