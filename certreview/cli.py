@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--templates", type=Path, metavar="FILE.toml", help="notice templates (default: built in)"
     )
+    e.add_argument("--round", metavar="NAME", help="notices of this review round only (e.g. AY114)")
 
     s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
     s.add_argument("student_id", metavar="STUDENT_ID")
@@ -273,6 +274,7 @@ def _export(ws: Workspace, args: argparse.Namespace) -> int:
             cohort=args.cohort,
             program=args.program,
             templates=args.templates,
+            round_name=args.round,
         )
     print(f"{args.kind}: {rows} rows written to {args.out}")
     if args.kind == "audit" and args.out.suffix.lower() == ".csv":

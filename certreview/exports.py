@@ -234,19 +234,29 @@ def notices_frame(
     session: Session,
     templates: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     current_year: int | None = None,
+    round_name: str | None = None,
 ) -> pd.DataFrame:
     """Return one notice per decided submission: e-mail, subject and a Chinese + English message.
 
     TEMPLATES is a TOML path or dict overriding the defaults (certreview/templates/notices.toml).
-    An approved certificate that does not count towards graduation says why.
+    An approved certificate that does not count towards graduation says why. ROUND_NAME keeps
+    the notices of one review round, so last year's students are not written to again.
     """
     wording = load_templates(templates)
     facts = load_facts(session)
+    if round_name is not None:
+        rounds = sorted(set(facts.submissions["round"]))
+        if round_name not in rounds:
+            raise ValueError(
+                f"no round {round_name!r} — rounds are {', '.join(rounds) or 'none yet'}"
+            )
     _, per_submission = evaluate_frames(
         facts.students, facts.submissions, load_rules(session), current_year or this_year()
     )
     subs = facts.submissions.assign(why_not=per_submission["why_not"].to_numpy())
     decided = subs[subs["state"].isin(["approved", "rejected", "returned"])]
+    if round_name is not None:
+        decided = decided[decided["round"] == round_name]
     students = facts.students.set_index("student_id")
     rows = []
     # Missing values arrive as NaN/NaT from pandas: treat them as absent text.
@@ -298,12 +308,14 @@ def export(
     cohort: int | None = None,
     program: str | None = None,
     templates: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    round_name: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Write the KIND export (eligibility, audit or notices) to PATH, log it, and return its rows.
 
     The audit as CSV writes the submissions to PATH and the summary beside it (`*_summary.csv`).
-    COHORT and PROGRAM narrow the eligibility export; TEMPLATES words the notices.
+    COHORT and PROGRAM narrow the eligibility export; TEMPLATES words the notices and
+    ROUND_NAME keeps the notices of one review round.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown export {kind!r}: use one of {', '.join(KINDS)}")
@@ -324,8 +336,9 @@ def export(
         tables = {name: audit[name] for name in order}
         main = audit["submissions"]
     else:
-        main = notices_frame(session, templates, year)
+        main = notices_frame(session, templates, year, round_name)
         tables = {"notices": main}
+        details["round"] = round_name
         details["templates"] = str(templates) if isinstance(templates, str | os.PathLike) else None
     files = write_table(tables, path)
     details["files"] = [str(Path(f).resolve()) for f in files]

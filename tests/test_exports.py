@@ -432,3 +432,15 @@ def test_a_later_year_for_a_student_still_enrolled_is_future_year(department: Wo
     )
     assert "離校後" not in notices.loc["u11", "message"]
     assert "It was earned after you left" in notices.loc["u12", "message"]
+
+
+def test_notices_of_one_round(department: Workspace) -> None:
+    with department.Session() as s:
+        every = notices_frame(s, current_year=YEAR)
+        last_year = notices_frame(s, current_year=YEAR, round_name="AY113")
+        this_round = notices_frame(s, current_year=YEAR, round_name="AY114")
+        with pytest.raises(ValueError) as err:
+            notices_frame(s, current_year=YEAR, round_name="AY999")
+    assert last_year["submission_id"].tolist() == every["submission_id"].tolist()
+    assert this_round.empty and list(this_round.columns) == list(every.columns)  # u07 is pending
+    assert str(err.value) == "no round 'AY999' — rounds are AY113, AY114"
