@@ -26,7 +26,7 @@ from certreview.decisions import check_verdict, decide
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions, parse_cutoff
 from certreview.models import Student, Submission
-from certreview.parallel import _context
+from certreview.parallel import process_context
 from certreview.synthetic import certificate_image, encode
 from certreview.workspace import Workspace
 from certreview.years import ROC_OFFSET
@@ -348,7 +348,7 @@ def render(picture: Picture) -> bytes:
 def render_all(pictures: dict[str, Picture]) -> dict[str, bytes]:
     """Render every picture once (a re-upload shares its file), on all cores."""
     distinct = list(dict.fromkeys(pictures.values()))
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=process_context()) as pool:
         rendered = dict(zip(distinct, pool.map(render, distinct, chunksize=8), strict=True))
     return {name: rendered[p] for name, p in pictures.items()}
 

@@ -59,7 +59,8 @@ def inspect_source(
     return inspect_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def process_context() -> multiprocessing.context.BaseContext:
+    """Return the multiprocessing context worker pools use (forkserver with preloads, or spawn)."""
     # fork() from a process with threads (a Jupyter kernel has several) can deadlock; a
     # forkserver that has already imported Pillow, libheif and pdfium starts workers fast.
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -112,7 +113,7 @@ def inspect_many(
             for key, source in chain(head, it):
                 yield finished(key, inspect_source(source, max_pixels, max_bytes))
             return
-        pool = ProcessPoolExecutor(n_workers, mp_context=_context())
+        pool = ProcessPoolExecutor(n_workers, mp_context=process_context())
         window: deque[tuple[K, Future[ImageReport]]] = deque()
         try:
             for key, source in chain(head, it):

@@ -291,25 +291,33 @@ class ReviewWorkbench(w.VBox):
 
     def _apply(self, view: CardView, attempt: Attempt, expected: int | None) -> None:
         assert view.card is not None
-        verdict, reason, note, item = attempt
-        try:
-            info = self.service.decide(
-                view.card.pk,
-                verdict,
-                reason=reason,
-                note=note,
-                item=item,
-                expected_latest=expected,
-            )
-        except ReviewConflict as exc:
-            view.show_conflict(exc.newer, attempt)
-            self.say(str(exc))
-            return
-        except DecisionError as exc:
-            view.say(str(exc))
+        info = self._try_decide(view, view.card.pk, attempt, expected)
+        if info is None:
             return
         self._set_decision(view.card.pk, info)
         self.say(f"{info.state.capitalize()}: {view.card.submission_id}", "#2e7d32")
+
+    def _try_decide(
+        self, where: CardView | DetailView, pk: int, attempt: Attempt, expected: int | None
+    ) -> DecisionInfo | None:
+        """Write ATTEMPT; on a conflict or a broken rule tell WHERE, and return None."""
+        verdict, reason, note, item = attempt
+        try:
+            return self.service.decide(
+                pk,
+                verdict,
+                reason=reason,
+                note=note,
+                item=None if item == AS_MATCHED else item,
+                expected_latest=expected,
+            )
+        except ReviewConflict as exc:
+            where.show_conflict(exc.newer, attempt)
+            if where is not self.detail:
+                self.say(str(exc))
+        except DecisionError as exc:
+            where.say(str(exc))
+        return None
 
     def _set_decision(self, pk: int, info: DecisionInfo | None) -> None:
         """Show a new current decision wherever PK is on screen and move the progress bar."""
@@ -453,21 +461,8 @@ class ReviewWorkbench(w.VBox):
     def _apply_detail(self, attempt: Attempt, expected: int | None) -> None:
         detail = self.detail.detail
         assert detail is not None
-        verdict, reason, note, item = attempt
-        try:
-            info = self.service.decide(
-                detail.card.pk,
-                verdict,
-                reason=reason,
-                note=note,
-                item=None if item == AS_MATCHED else item,
-                expected_latest=expected,
-            )
-        except ReviewConflict as exc:
-            self.detail.show_conflict(exc.newer, attempt)
-            return
-        except DecisionError as exc:
-            self.detail.say(str(exc))
+        info = self._try_decide(self.detail, detail.card.pk, attempt, expected)
+        if info is None:
             return
         self._set_decision(detail.card.pk, info)
         self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
