@@ -223,8 +223,12 @@ def _import(ws: Workspace, args: argparse.Namespace) -> int:
 
 def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.intake import import_submissions, parse_cutoff
+    from certreview.tablefile import check_target
 
     cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
+    if args.report:
+        # Before the import: a report that cannot be written must not follow a saved import.
+        check_target(args.report)
     # The image checks show their own progress bar on a terminal (tqdm, in certreview.parallel).
     with ws.Session.begin() as session:
         result = import_submissions(

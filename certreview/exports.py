@@ -22,7 +22,7 @@ from certreview.images import message_code
 from certreview.models import ExportLog
 from certreview.notices import load_templates, render_notice
 from certreview.standards import Rule
-from certreview.tablefile import check_suffix, write_table
+from certreview.tablefile import check_target, write_table
 from certreview.vocabulary import REASONS
 from certreview.years import academic_year
 
@@ -319,7 +319,7 @@ def export(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown export {kind!r}: use one of {', '.join(KINDS)}")
-    suffix = check_suffix(path)
+    suffix = check_target(path)  # before the queries: a wrong folder should cost nothing
     exported_by = (exported_by or "").strip()
     if not exported_by:
         raise ValueError("an export needs the name of the person exporting it")

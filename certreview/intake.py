@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from certreview.sources import (
     open_source,
 )
 from certreview.standards import Rule
+from certreview.tablefile import write_table
 from certreview.tables import read_table
 from certreview.vocabulary import FLAGS
 from certreview.years import academic_year, parse_datetime
@@ -95,12 +95,9 @@ class IntakeResult:
         )
 
     def write_report(self, path: Path) -> None:
-        """Write the intake report CSV (UTF-8 with BOM so Excel shows Chinese names)."""
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(REPORT_COLUMNS)
-            for r in self.rows:
-                writer.writerow([r.row, r.submission_id, r.student_id, r.status, r.flags])
+        """Write the intake report to PATH (.csv or .xlsx) through the safe, atomic table writer."""
+        rows = [(r.row, r.submission_id, r.student_id, r.status, r.flags) for r in self.rows]
+        write_table({"report": pd.DataFrame(rows, columns=list(REPORT_COLUMNS))}, path)
 
 
 def default_round_name(today: date | None = None) -> str:
