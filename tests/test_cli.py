@@ -11,6 +11,7 @@ import pytest
 
 from certreview.cli import main
 from certreview.config import sqlite_url
+from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 
 
@@ -153,4 +154,73 @@ def test_demo_refuses_a_department_that_has_data(cli):
     assert (
         err.startswith("certreview: ")
         and "already holds a department (4 students, 0 uploads)" in err
+    )
+
+
+def test_export_into_a_missing_folder_is_one_line_without_traceback(tmp_path: Path):
+    env = {
+        "CERTREVIEW_DB": sqlite_url(tmp_path / "x.sqlite"),
+        "CERTREVIEW_DATA": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    Workspace.open(env["CERTREVIEW_DB"], tmp_path, create=True).close()
+    script = Path(sys.executable).with_name("certreview")
+    missing = tmp_path / "no" / "such"
+    # The audit as XLSX used to add openpyxl's "Exception ignored ... Traceback" to the line.
+    for kind, name in (("audit", "x.xlsx"), ("eligibility", "x.csv")):
+        done = subprocess.run(
+            [script, "export", kind, missing / name], env=env, capture_output=True, text=True
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (
+            1,
+            "",
+            f"certreview: cannot write {name}: the folder {missing} does not exist"
+            " — create it first or choose another folder\n",
+        )
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_report_into_a_missing_folder_stops_before_the_import(cli, tmp_path: Path):
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLES / "images", images)
+    cli("init")
+    for kind, name in (("roster", "roster.csv"), ("catalog", "catalog.csv")):
+        cli("import", kind, SAMPLES / name)
+    cli("import", "standards", SAMPLES / "standards.toml")
+    submissions = ("import", "submissions", SAMPLES / "submissions.csv", "--images", images)
+    submissions += ("--round", "AY114")
+    missing = tmp_path / "no-such-folder"
+    code, out, err = cli(*submissions, "--report", missing / "report.csv")
+    assert (code, out, err) == (
+        1,
+        "",
+        f"certreview: cannot write report.csv: the folder {missing} does not exist"
+        " — create it first or choose another folder\n",
+    )
+    # Nothing was saved: the same import with a good report path imports every row.
+    code, out, _ = cli(*submissions, "--report", tmp_path / "report.csv")
+    assert (code, out.splitlines()[0]) == (
+        0,
+        "submissions (AY114): 3 accepted, 2 flagged, 0 skipped",
+    )
+
+
+def test_the_intake_report_neutralises_formulas_students_typed(cli, tmp_path: Path):
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLES / "images", images)
+    rows = SAMPLES.joinpath("submissions.csv").read_text("utf-8").splitlines()[:4]
+    rows[1] = rows[1].replace("u0001", "=DDE(cmd|'/C calc'!A0)")
+    rows[2] = rows[2].replace("B11201002", "-2+3+CMD|' /C calc'!A0")
+    rows[3] = rows[3].replace("b11201003", "＝１＋１")  # NFKC turns it into =1+1
+    hostile = tmp_path / "submissions.csv"
+    hostile.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cli("init")
+    report = tmp_path / "report.csv"
+    code, _, err = cli("import", "submissions", hostile, "--images", images, "--report", report)
+    assert code == 0, err
+    assert report.read_bytes().decode("utf-8") == (
+        "\ufeffrow,submission_id,student_id,status,flags\r\n"
+        "2,'=DDE(cmd|'/C calc'!A0),B11001001,flagged,unknown_student;unknown_certificate\r\n"
+        "3,u0002,'-2+3+CMD|'/CCALC'!A0,flagged,unknown_student;unknown_certificate\r\n"
+        "4,u0003,'=1+1,flagged,unknown_student;unknown_certificate\r\n"
     )
