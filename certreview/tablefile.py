@@ -62,6 +62,9 @@ def neutralise(value: object) -> object:
     visible = ILLEGAL_CHARACTERS_RE.sub("", value)
     if visible.startswith(FORMULA_START):
         return "'" + visible
+    first = visible[:1]
+    if not first or (first.isascii() and not first.isspace()):
+        return value  # the common case: NFKC leaves ASCII as it is
     rest = _BLANKS.sub("", visible, count=1)
     # NFKC of the first few characters is enough to see the first sign, and stays cheap.
     if rest and unicodedata.normalize("NFKC", rest[:4]).startswith(FORMULA_START):
@@ -331,7 +334,11 @@ class _SheetSpool(WorksheetWriter):
 
     def __init__(self, sheet: WriteOnlyWorksheet, target: Path) -> None:
         self.spool = _Scratch(target.with_name(f"{target.name}.sheet"))
-        super().__init__(sheet, out=self.spool.name)
+        try:
+            super().__init__(sheet, out=self.spool.name)
+        except BaseException:
+            self.spool.close()
+            raise
         # WriteOnlyWorksheet makes its own writer (in /tmp) only while it has none.
         sheet._writer = self
         self.write_top()
