@@ -198,11 +198,15 @@ class _Scratch:
                 ) from exc
             self.path = Path(name)
         self.file = os.fdopen(fd, "w+b")
-        # Keep the permissions of the file being replaced; mkstemp alone makes a private file.
-        if target.exists():
-            os.chmod(self.name, stat.S_IMODE(target.stat().st_mode))
-        elif self.path is not None:
-            os.chmod(self.path, 0o644)
+        try:
+            # Keep the permissions of the file being replaced; mkstemp alone makes it private.
+            if target.exists():
+                os.chmod(self.name, stat.S_IMODE(target.stat().st_mode))
+            elif self.path is not None:
+                os.chmod(self.path, 0o644)
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def name(self) -> str:
