@@ -148,7 +148,13 @@ def import_submissions(
     round_ = session.scalars(select(Round).where(Round.name == name)).first()
     if round_ is None or cutoff is not None:
         round_ = get_round(session, name, cutoff)
-    result = IntakeResult(round_.name, notes=list(table.notes))
+    result = IntakeResult(
+        round_.name,
+        notes=[
+            *table.notes,
+            *(f"{Path(path).name} line {n}: {why} — row not read" for n, why in table.unread),
+        ],
+    )
     roster, matcher, rules = _references(session)
     known_ids = set(session.scalars(select(Submission.submission_id)))
     now = datetime.now()
