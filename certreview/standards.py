@@ -73,8 +73,11 @@ def parse_standards(text: str) -> list[Rule]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_AT.match(str(exc))
-        where = f"line {found['line']}, column {found['column']}" if found else "at the end"
-        what = found["what"] if found else str(exc)
+        if found:
+            where, what = f"line {found['line']}, column {found['column']}", found["what"]
+        else:  # tomllib says "(at end of document)": the last line is where it broke
+            where = f"line {text.rstrip().count(chr(10)) + 1}, at the end of the file"
+            what = str(exc).removesuffix(" (at end of document)")
         raise StandardsError(
             f"{where}: not valid TOML ({what}) — check quotes, brackets and '=' there"
         ) from None
