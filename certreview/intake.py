@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from certreview.assess import REQUIRED_FIELDS, Assessment, StudentFacts, assess_row, ordered
 from certreview.catalog import CatalogMatcher, Entry, split_aliases
+from certreview.cells import is_too_long
 from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
 from certreview.imagestore import ImageStore
@@ -163,6 +164,9 @@ def import_submissions(
     with open_source(Path(images)) as source:
         for line, row in zip(table.line_numbers, table.rows, strict=True):
             submission_id = row["submission_id"].strip() or _row_key(row)
+            if is_too_long(submission_id, "submission_id"):
+                # A cut ID could equal another cut ID: the whole row tells them apart.
+                submission_id = _row_key(row)
             if submission_id in known_ids:
                 key = normalise_id(row["student_id"])
                 result.rows.append(ReportRow(line, submission_id, key, "skipped", ""))

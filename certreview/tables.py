@@ -124,10 +124,12 @@ class _Lines:
 
     def __iter__(self) -> Iterator[str]:
         while line := self.handle.readline(MAX_LINE_CHARS):
-            self.replaced = len(line) == MAX_LINE_CHARS and not line.endswith("\n")
+            self.replaced = len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r"))
             if self.replaced:
                 # Read on to the end of the line in bounded pieces, keeping none of it.
-                while (rest := self.handle.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                while (rest := self.handle.readline(MAX_LINE_CHARS)) and not rest.endswith(
+                    ("\n", "\r")
+                ):
                     pass
                 line = "\n"
             yield line

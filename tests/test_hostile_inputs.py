@@ -313,6 +313,20 @@ def test_an_over_long_submission_cell_is_kept_cut_and_flagged(department, tmp_pa
         assert sub.notes.splitlines()[0] == note
 
 
+def test_two_over_long_submission_ids_alike_at_first_are_both_kept(department, tmp_path):
+    stem = "S" * 300
+    result = submit(
+        department,
+        tmp_path,
+        f"{stem}1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,a.jpg\n"
+        f"{stem}2,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,112,a.jpg\n",
+    )
+    assert [(r.row, r.status) for r in result.rows] == [(2, "flagged"), (3, "flagged")]
+    assert all(r.submission_id.startswith("row-") for r in result.rows)
+    with department.Session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 2
+
+
 # --- 2. NUL and other control characters --------------------------------------------------
 
 
@@ -343,7 +357,7 @@ def test_control_characters_are_removed_from_roster_rows_on_every_backend(worksp
 def test_control_characters_are_removed_from_catalog_rows(workspace, tmp_path):
     path = tmp_path / "catalog.csv"
     path.write_bytes(
-        "code,category,name,level,points,group,aliases\nA\x00,Infor\x00mation,It\x00em,,1,,a\x00|b\n".encode()
+        b"code,category,name,level,points,group,aliases\nA\x00,Infor\x00mation,It\x00em,,1,,a\x00|b\n"
     )
     with workspace.Session.begin() as s:
         result = import_catalog(s, path)
