@@ -59,12 +59,10 @@ def read_table(
     *,
     max_rows: int = MAX_ROWS,
 ) -> Table:
-    """Return the rows of a CSV or XLSX file that has at least the REQUIRED columns.
-
-    Control characters are removed from every cell and over-long cells are cut (see
-    certreview.cells); a file of more than MAX_ROWS rows, or an XLSX that would expand to
-    far more than it holds, is refused with a one-line reason.
-    """
+    """Return the cleaned rows of a CSV or XLSX file that has at least the REQUIRED columns."""
+    # Every cell loses its control characters and is cut to its column's limit (see
+    # certreview.cells); a file over MAX_ROWS rows or MAX_FILE_BYTES, or an XLSX that would
+    # expand to far more than it holds, is refused whole with a one-line reason.
     path = Path(path)
     if not path.is_file():
         raise TableError(f"{path}: no such file")

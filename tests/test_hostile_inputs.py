@@ -175,6 +175,19 @@ def test_a_lying_size_in_the_zip_header_reads_no_more_than_it_declares(tmp_path)
     assert time.perf_counter() - started < 2
 
 
+def test_a_huge_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "roster.csv"
+    with path.open("wb") as handle:
+        handle.write(b"student_id,name\n")
+        handle.truncate(201 * MB)  # sparse: no time, no disk
+    with pytest.raises(TableError) as err:
+        read_table(path, ("student_id", "name"))
+    assert str(err.value) == (
+        "roster.csv: the file is 201 MB, more than the 200 MB a table may be — "
+        "is this the right file? Split it into smaller files"
+    )
+
+
 def test_too_many_csv_rows_are_refused_with_the_limit(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes(b"student_id,name\n" + b"B1,x\n" * 200_001)
