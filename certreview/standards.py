@@ -76,7 +76,8 @@ def parse_standards(text: str) -> list[Rule]:
         if found:
             where, what = f"line {found['line']}, column {found['column']}", found["what"]
         else:  # tomllib says "(at end of document)": the last line is where it broke
-            where = f"line {text.rstrip().count(chr(10)) + 1}, at the end of the file"
+            last = text.rstrip().count("\n") + 1
+            where = f"line {last}, at the end of the file"
             what = str(exc).removesuffix(" (at end of document)")
         raise StandardsError(
             f"{where}: not valid TOML ({what}) — check quotes, brackets and '=' there"
@@ -98,8 +99,11 @@ def parse_standards(text: str) -> list[Rule]:
         )
     rules = [_rule(i, table) for i, table in enumerate(tables, start=1)]
     names = [r.name for r in rules]
-    if len(set(names)) != len(names):
-        raise StandardsError("two standards have the same name — give each a distinct name")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise StandardsError(
+            f"standard {twice!r} appears twice — give each standard a distinct name"
+        )
     return rules
 
 

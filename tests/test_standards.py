@@ -152,7 +152,10 @@ S = "standard 'AY111+'"
             "min_count = 3\n" + standard(),
             "unknown key 'min_count' outside the standards — put every setting under a [[standard]] line",
         ),
-        (standard() + standard(), "two standards have the same name — give each a distinct name"),
+        (
+            standard() + standard(),
+            "standard 'AY111+' appears twice — give each standard a distinct name",
+        ),
         ('title = "x"', "no [[standard]] tables found — each standard starts with [[standard]]"),
         ("standard = []", "no [[standard]] tables found — each standard starts with [[standard]]"),
         ("standard = [1]", "standard #1: is not a table — start each standard with [[standard]]"),
