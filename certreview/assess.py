@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from certreview.catalog import CatalogMatcher
+from certreview.cells import cell_limit, is_too_long
 from certreview.eligibility import StudentFacts
 from certreview.normalise import is_blank, name_key, normalise_id
 from certreview.standards import Rule, pick_rule
@@ -67,6 +68,14 @@ def assess_row(
     if blank:
         result.flags.add("missing_field")
         result.notes.append(f"blank: {', '.join(blank)}")
+    # The reader cuts an over-long cell (a name of megabytes) and keeps it too long to pass.
+    too_long = [f for f, text in row.items() if is_too_long(text, f)]
+    if too_long:
+        result.flags.add("missing_field")
+        result.notes.append(
+            "too long, cut: "
+            + ", ".join(f"{f} (over {cell_limit(f)} characters)" for f in too_long)
+        )
 
     result.submitted_at = parse_datetime(row.get("submitted_at"))
     if result.submitted_at is None and "submitted_at" not in blank:

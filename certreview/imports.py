@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certreview.catalog import split_aliases
+from certreview.cells import cell_limit
 from certreview.models import CatalogItem, ImportLog, Standard, Student
 from certreview.normalise import is_blank, normalise_id
 from certreview.standards import StandardsError, parse_standards
@@ -57,9 +58,11 @@ def import_roster(session: Session, path: Path) -> ImportResult:
     """Upsert the registrar's roster by student ID (normalised) and return what happened."""
     table = read_table(path, ROSTER_REQUIRED, ROSTER_OPTIONAL)
     result = ImportResult("roster", notes=table.notes)
+    _skip_unread(result, table)
     existing = {s.student_id: s for s in session.scalars(select(Student))}
-    for line, row in zip(table.line_numbers, table.rows, strict=True):
+    for line, row, cut in zip(table.line_numbers, table.rows, table.cut, strict=True):
         try:
+            _refuse_cut(normalise_id(row["student_id"]), cut)
             values = _roster_values(row)
         except ValueError as exc:
             result.problems.append((line, str(exc)))
@@ -67,6 +70,7 @@ def import_roster(session: Session, path: Path) -> ImportResult:
             continue
         key = str(values["student_id"])
         existing[key] = _upsert(session, result, existing.get(key), Student, values)
+    result.problems.sort()
     _recheck_uploads(session, result)
     _log(session, result, path)
     return result
@@ -100,10 +104,12 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
     """Upsert the catalog items by code and return what happened."""
     table = read_table(path, CATALOG_REQUIRED)
     result = ImportResult("catalog", notes=table.notes)
+    _skip_unread(result, table)
     existing = {c.code: c for c in session.scalars(select(CatalogItem))}
-    for line, row in zip(table.line_numbers, table.rows, strict=True):
+    for line, row, cut in zip(table.line_numbers, table.rows, table.cut, strict=True):
         code = row["code"].strip()
         try:
+            _refuse_cut(code, cut)
             if not code or is_blank(row["name"]) or is_blank(row["category"]):
                 raise ValueError(f"{code or 'a row'}: code, category and name are required")
             try:
@@ -127,25 +133,51 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
         existing[code] = _upsert(
             session, result, existing.get(code), CatalogItem, {"code": code, **values}
         )
+    result.problems.sort()
     _recheck_uploads(session, result)
     _log(session, result, path)
     return result
 
 
+def _skip_unread(result: ImportResult, table: Table) -> None:
+    """Report the lines the reader could not read as skipped rows."""
+    for line, why in table.unread:
+        result.problems.append((line, f"{why} — row not read"))
+        result.count("skipped")
+
+
+def _refuse_cut(key: str, cut: list[str]) -> None:
+    """Raise ValueError naming the cells of a row that were too long to keep."""
+    if cut:
+        what = ", ".join(f"{c} is over {cell_limit(c)} characters" for c in cut)
+        raise ValueError(f"{key[:40] or 'a row'}: {what} — shorten it in the file")
+
+
+# A standards file is a few dozen lines; anything near this is not one.
+MAX_STANDARDS_BYTES = 1024 * 1024
+
+
 def import_standards(session: Session, path: Path) -> ImportResult:
     """Replace the course standards with those in a TOML file (their order is kept)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise TableError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise TableError(f"{path}: no such file")
+    if Path(path).stat().st_size > MAX_STANDARDS_BYTES:
         raise TableError(
-            f"{Path(path).name}: not UTF-8 text — save the TOML file as UTF-8"
+            f"{name}: over {MAX_STANDARDS_BYTES // 1024} KB — is this the standards TOML file?"
+        )
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TableError(
+            f"{name}: line {line} is not UTF-8 text — save the TOML file as UTF-8"
         ) from None
     try:
         rules = parse_standards(text)
     except StandardsError as exc:
-        raise TableError(f"{Path(path).name}: {exc}") from None
+        raise TableError(f"{name}: {exc}") from None
     result = ImportResult("standards")
     existing = {s.name: s for s in session.scalars(select(Standard))}
     for position, rule in enumerate(rules):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from certreview.assess import REQUIRED_FIELDS, Assessment, StudentFacts, assess_row, ordered
 from certreview.catalog import CatalogMatcher, Entry, split_aliases
+from certreview.cells import is_too_long
 from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
 from certreview.imagestore import ImageStore
@@ -145,7 +146,13 @@ def import_submissions(
     round_ = session.scalars(select(Round).where(Round.name == name)).first()
     if round_ is None or cutoff is not None:
         round_ = get_round(session, name, cutoff)
-    result = IntakeResult(round_.name, notes=list(table.notes))
+    result = IntakeResult(
+        round_.name,
+        notes=[
+            *table.notes,
+            *(f"{Path(path).name} line {n}: {why} — row not read" for n, why in table.unread),
+        ],
+    )
     roster, matcher, rules = _references(session)
     known_ids = set(session.scalars(select(Submission.submission_id)))
     now = datetime.now()
@@ -154,6 +161,9 @@ def import_submissions(
     with open_source(Path(images)) as source:
         for line, row in zip(table.line_numbers, table.rows, strict=True):
             submission_id = row["submission_id"].strip() or _row_key(row)
+            if is_too_long(submission_id, "submission_id"):
+                # A cut ID could equal another cut ID: the whole row tells them apart.
+                submission_id = _row_key(row)
             if submission_id in known_ids:
                 key = normalise_id(row["student_id"])
                 result.rows.append(ReportRow(line, submission_id, key, "skipped", ""))

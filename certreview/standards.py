@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +47,7 @@ def pick_rule(rules: Sequence[Rule], admission_year: int, program: str | None) -
     return next((r for r in rules if r.applies_to(admission_year, program)), None)
 
 
-_KEYS = {
+_KEYS = (
     "name",
     "admission_from",
     "admission_to",
@@ -53,7 +56,15 @@ _KEYS = {
     "min_count",
     "min_points",
     "min_per_category",
-}
+)
+_REQUIRED = ("name", "admission_from", "during_enrollment", "min_count", "min_points")
+# ROC academic years a department can mean (AY 1 is 1912; AY 300 is 2211).
+YEARS = range(1, 301)
+# More certificates or points than any standard could ask: a larger number is a typo.
+MAX_COUNT = 1000
+MAX_POINTS = 1_000_000
+MAX_TEXT = 200  # names of standards, programs and categories (the database keeps 200)
+_TOML_AT = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
 def parse_standards(text: str) -> list[Rule]:
@@ -61,59 +72,134 @@ def parse_standards(text: str) -> list[Rule]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise StandardsError(f"not valid TOML ({exc}) — check quotes and brackets") from None
+        found = _TOML_AT.match(str(exc))
+        if found:
+            where, what = f"line {found['line']}, column {found['column']}", found["what"]
+        else:  # tomllib says "(at end of document)": the last line is where it broke
+            last = text.rstrip().count("\n") + 1
+            where = f"line {last}, at the end of the file"
+            what = str(exc).removesuffix(" (at end of document)")
+        raise StandardsError(
+            f"{where}: not valid TOML ({what}) — check quotes, brackets and '=' there"
+        ) from None
+    except RecursionError:
+        raise StandardsError(
+            "lists or tables are nested too deeply — a standard holds only plain values"
+        ) from None
     tables = data.get("standard")
     if not isinstance(tables, list) or not tables:
         raise StandardsError(
             "no [[standard]] tables found — each standard starts with [[standard]]"
         )
+    extra = sorted(set(data) - {"standard"})
+    if extra:
+        raise StandardsError(
+            f"unknown key {extra[0]!r} outside the standards — "
+            "put every setting under a [[standard]] line"
+        )
     rules = [_rule(i, table) for i, table in enumerate(tables, start=1)]
     names = [r.name for r in rules]
-    if len(set(names)) != len(names):
-        raise StandardsError("two standards have the same name — give each a distinct name")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise StandardsError(
+            f"standard {twice!r} appears twice — give each standard a distinct name"
+        )
     return rules
 
 
-def _rule(index: int, table: dict[str, Any]) -> Rule:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text_problem(value: object) -> str | None:
+    """Return what is wrong with a name in the standards file, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be text"
+    if len(value) > MAX_TEXT:
+        return f"is longer than {MAX_TEXT} characters"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        return "holds invisible control characters"
+    return None
+
+
+def _rule(index: int, table: object) -> Rule:
     where = f"standard #{index}"
-    unknown = sorted(set(table) - _KEYS)
+    if not isinstance(table, dict):
+        raise StandardsError(f"{where}: is not a table — start each standard with [[standard]]")
+    name = table.get("name")
+    problem = _text_problem(name) if "name" in table else None
+    if problem is None and isinstance(name, str):
+        where = f"standard {name.strip()!r}"
+    unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise StandardsError(f"{where}: unknown keys {', '.join(unknown)}")
-    for key in ("name", "admission_from", "min_count", "min_points", "during_enrollment"):
+        close = difflib.get_close_matches(unknown[0], _KEYS, n=1)
+        fix = f"did you mean '{close[0]}'?" if close else f"the keys are {', '.join(_KEYS)}"
+        raise StandardsError(f"{where}: unknown keys {', '.join(unknown)} — {fix}")
+    for key in _REQUIRED:
         if key not in table:
-            raise StandardsError(f"{where}: missing '{key}'")
-    name = table["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise StandardsError(f"{where}: 'name' must be text")
-    where = f"standard {name!r}"
-    ints = {k: table.get(k) for k in ("admission_from", "admission_to", "min_count")}
-    for key, value in ints.items():
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise StandardsError(f"{where}: '{key}' must be a whole number (an ROC year or count)")
+            raise StandardsError(f"{where}: missing '{key}' — add a line {key} = ...")
+    if problem:
+        raise StandardsError(f"{where}: 'name' {problem} — give it a short plain name")
+    for key in ("admission_from", "admission_to"):
+        value = table.get(key)
+        if value is not None and not (_is_int(value) and value in YEARS):
+            raise StandardsError(
+                f"{where}: '{key}' must be an ROC academic year from {YEARS.start} to "
+                f"{YEARS.stop - 1} such as 111, not {value!r}"
+            )
+    if "admission_to" in table and table["admission_to"] < table["admission_from"]:
+        raise StandardsError(
+            f"{where}: admission_to {table['admission_to']} is before admission_from "
+            f"{table['admission_from']} — swap them"
+        )
+    count = table["min_count"]
+    if not (_is_int(count) and 0 <= count <= MAX_COUNT):
+        raise StandardsError(
+            f"{where}: 'min_count' must be a whole number from 0 to {MAX_COUNT}, not {count!r}"
+        )
     if not isinstance(table["during_enrollment"], bool):
         raise StandardsError(f"{where}: 'during_enrollment' must be true or false")
     points = table["min_points"]
-    if not isinstance(points, int | float) or isinstance(points, bool):
-        raise StandardsError(f"{where}: 'min_points' must be a number")
+    if not (
+        isinstance(points, int | float)
+        and not isinstance(points, bool)
+        and 0 <= points <= MAX_POINTS  # also false for nan; inf and 1e400 are above
+    ):
+        raise StandardsError(
+            f"{where}: 'min_points' must be a number from 0 to {MAX_POINTS:,}, not {points!r}"
+        )
     programs = table.get("programs")
-    if programs is not None and (
-        not isinstance(programs, list) or not all(isinstance(p, str) for p in programs)
-    ):
-        raise StandardsError(f"{where}: 'programs' must be a list of program names")
+    if programs is not None:
+        if not isinstance(programs, list) or not programs:
+            raise StandardsError(
+                f"{where}: 'programs' must be a list of program names such as [\"Day\"] "
+                "— leave it out to mean every program"
+            )
+        for program in programs:
+            if (problem := _text_problem(program)) is not None:
+                raise StandardsError(
+                    f"{where}: 'programs' has a name that {problem} — write plain program names"
+                )
     per_category = table.get("min_per_category", {})
-    if not isinstance(per_category, dict) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in per_category.values()
-    ):
+    if not isinstance(per_category, dict):
         raise StandardsError(f"{where}: [standard.min_per_category] must map categories to counts")
-    if ints["admission_to"] is not None and ints["admission_to"] < ints["admission_from"]:
-        raise StandardsError(f"{where}: admission_to is before admission_from")
+    for category, minimum in per_category.items():
+        if (problem := _text_problem(category)) is not None:
+            raise StandardsError(
+                f"{where}: [standard.min_per_category] has a category that {problem}"
+            )
+        if not (_is_int(minimum) and 0 <= minimum <= MAX_COUNT):
+            raise StandardsError(
+                f"{where}: [standard.min_per_category] {category} must be a whole number "
+                f"from 0 to {MAX_COUNT}, not {minimum!r}"
+            )
     return Rule(
         name=name.strip(),
         admission_from=table["admission_from"],
         admission_to=table.get("admission_to"),
         programs=tuple(programs) if programs is not None else None,
         during_enrollment=table["during_enrollment"],
-        min_count=table["min_count"],
+        min_count=count,
         min_points=points,
         min_per_category=dict(per_category),
     )

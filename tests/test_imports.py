@@ -118,15 +118,15 @@ def test_standards_replace_and_keep_order(workspace, tmp_path: Path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("name = ", "s.toml: not valid TOML"),
+        ("name = ", "s.toml: line 1, at the end of the file: not valid TOML (Invalid value)"),
         (
             'title = "x"',
             "s.toml: no [[standard]] tables found — each standard starts with [[standard]]",
         ),
-        ('[[standard]]\nname = "X"\n', "s.toml: standard #1: missing 'admission_from'"),
+        ('[[standard]]\nname = "X"\n', "s.toml: standard 'X': missing 'admission_from'"),
         (
             '[[standard]]\nname = "X"\nadmission_from = "111"\nduring_enrollment = true\nmin_count = 1\nmin_points = 1\n',
-            "s.toml: standard 'X': 'admission_from' must be a whole number (an ROC year or count)",
+            "s.toml: standard 'X': 'admission_from' must be an ROC academic year from 1 to 300",
         ),
         (
             '[[standard]]\nname = "X"\nadmission_from = 111\nduring_enrollment = "yes"\nmin_count = 1\nmin_points = 1\n',
@@ -134,7 +134,7 @@ def test_standards_replace_and_keep_order(workspace, tmp_path: Path):
         ),
         (
             '[[standard]]\nname = "X"\nadmission_from = 111\nduring_enrollment = true\nmin_count = 1\nmin_points = 1\nminimum = 3\n',
-            "s.toml: standard #1: unknown keys minimum",
+            "s.toml: standard 'X': unknown keys minimum",
         ),
     ],
 )
