@@ -13,18 +13,59 @@ from certreview.images import PREVIEW_SIZE, inspect_image, render_preview
 _SHA = re.compile(r"[0-9a-f]{64}")
 
 
+def _sync_folder(folder: Path) -> None:
+    # A rename is only durable once its folder is written; Windows cannot open folders.
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems (and all of Windows) refuse fsync on a folder
+    finally:
+        os.close(fd)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
+    new_folder = not path.parent.is_dir()
     path.parent.mkdir(parents=True, exist_ok=True)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            # Without fsync a power cut can leave an empty or cut-off file under the new name.
+            os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other office accounts
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+    if new_folder:
+        _sync_folder(path.parent.parent)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Return whether the file at `path` holds exactly `data` (False if absent or unreadable)."""
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _cached_jpeg(path: Path) -> bytes | None:
+    """Return a cached JPEG, or None if it is absent or was cut off (it is then made again)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    # Every JPEG we write ends with its end marker; a crash can leave one empty or cut off.
+    return data if data.endswith(b"\xff\xd9") else None
 
 
 class ImageStore:
@@ -63,10 +104,12 @@ class ImageStore:
         return self.root / "previews" / sha[:2] / f"{sha}-p{int(page)}.jpg"
 
     def put(self, data: bytes) -> str:
-        """Store `data` once and return its SHA-256 hex digest; an existing copy is left as is."""
+        """Store `data` once and return its SHA-256 hex digest; a damaged copy is rewritten."""
         sha = hashlib.sha256(data).hexdigest()
         path = self.original_path(sha)
-        if not path.exists():
+        # The name promises the content: a copy a crash left empty or cut off is repaired
+        # from these bytes instead of being trusted (a good copy is left untouched).
+        if not _holds(path, data):
             _write_atomically(path, data)
         return sha
 
@@ -84,11 +127,9 @@ class ImageStore:
 
     def thumbnail(self, sha: str) -> bytes | None:
         """Return the cached thumbnail, remaking it from the original if the cache was deleted."""
-        path = self.thumbnail_path(sha)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            pass
+        cached = _cached_jpeg(self.thumbnail_path(sha))
+        if cached is not None:
+            return cached
         try:
             data = self.read_original(sha)
         except FileNotFoundError:
@@ -105,10 +146,9 @@ class ImageStore:
         IndexError for a page it does not have.
         """
         path = self.preview_path(sha, page)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            pass
+        cached = _cached_jpeg(path)
+        if cached is not None:
+            return cached
         jpeg = render_preview(self.read_original(sha), page=page, max_side=PREVIEW_SIZE)
         _write_atomically(path, jpeg)
         return jpeg

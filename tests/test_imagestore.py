@@ -137,3 +137,33 @@ def test_inspect_many_refuses_oversize_paths_without_reading(tmp_path: Path) -> 
     assert report.flag == "image_too_large"
     [(_, missing)] = inspect_many([("gone", tmp_path / "gone.jpg")])
     assert missing.flag == "unreadable_image"
+
+
+# --- damage a crash can leave behind (issue 15) ---
+
+
+@pytest.mark.parametrize("keep", [0, 100, -1])
+def test_a_damaged_original_is_rewritten_from_the_same_upload(
+    store: ImageStore, jpeg: bytes, keep: int
+) -> None:
+    sha = hashlib.sha256(jpeg).hexdigest()
+    path = store.original_path(sha)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(jpeg[:keep])  # what a power cut leaves of an unsynced write
+    assert store.put(jpeg) == sha
+    assert store.read_original(sha) == jpeg
+    assert [p.name for p in path.parent.iterdir()] == [sha]  # no temporary files left
+
+
+@pytest.mark.parametrize("damage", [b"", b"\xff\xd8\xff\xe0 cut"])
+def test_a_damaged_cached_thumbnail_or_preview_is_made_again(
+    store: ImageStore, jpeg: bytes, damage: bytes
+) -> None:
+    sha = store.put(jpeg)
+    thumb = store.thumbnail(sha)
+    preview = store.preview(sha)
+    store.thumbnail_path(sha).write_bytes(damage)
+    store.preview_path(sha).write_bytes(damage)
+    assert store.thumbnail(sha) == thumb
+    assert store.preview(sha) == preview
+    assert store.thumbnail_path(sha).read_bytes() == thumb
