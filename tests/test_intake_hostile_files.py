@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,28 @@ def test_an_original_a_crash_left_empty_is_repaired_by_the_next_import(departmen
     with department.Session() as s:
         sha = s.scalar(select(Submission.image_sha256).where(Submission.submission_id == "h1"))
     assert department.store.read_original(sha) == photo
+
+
+def test_links_in_the_images_folder_flag_their_row_and_the_import_goes_on(department, tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
+    (tmp_path / "private.txt").write_text("someone else's file", encoding="utf-8")
+    os.link(tmp_path / "private.txt", folder / "hard.jpg")
+    result = run(
+        department,
+        tmp_path,
+        rows(("l1", "loop.jpg"), ("l2", "hard.jpg"), ("l3", "photo.jpg")),
+        {"photo.jpg": certificate(1)},
+    )
+    assert report(result) == [
+        ("l1", "flagged", "unsafe_path"),
+        ("l2", "flagged", "unsafe_path"),
+        ("l3", "accepted", ""),
+    ]
+    with department.Session() as s:
+        notes = dict(s.execute(select(Submission.submission_id, Submission.image_note)).all())
+    assert notes["l2"] == (
+        "The image “hard.jpg” is a hard link to a file outside the images folder — it was not read"
+    )
+    assert len(list((department.store.root / "originals").glob("*/*"))) == 1  # photo.jpg only
