@@ -64,6 +64,10 @@ MSG_PDF_DAMAGED = (
     "This PDF is damaged and cannot be opened — please download it again and re-upload"
 )
 MSG_PDF_EMPTY = "This PDF has no pages — please upload the certificate itself"
+MSG_CRASHED = (
+    "The file could not be checked: opening it stopped the image checker "
+    "(it may need too much memory) — please upload a smaller copy, a photo or a scan"
+)
 MSG_MEMORY = (
     "The file needs too much memory to open — "
     "please upload a smaller copy (a phone photo or a 300 dpi scan is enough)"

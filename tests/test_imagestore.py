@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from certreview import synthetic
-from certreview.images import ImageRefused, inspect_image
+from certreview.images import MSG_CRASHED, ImageRefused, inspect_image
 from certreview.imagestore import ImageStore
 from certreview.parallel import IN_PROCESS_BELOW, inspect_many
+from tests.test_images import flate_bomb_pdf
 
 
 @pytest.fixture
@@ -167,3 +172,45 @@ def test_a_damaged_cached_thumbnail_or_preview_is_made_again(
     assert store.thumbnail(sha) == thumb
     assert store.preview(sha) == preview
     assert store.thumbnail_path(sha).read_bytes() == thumb
+
+
+# A real worker death: the check runs in a child process whose address space is capped a
+# little above what the libraries need, so pdfium aborts on the stream it unpacks (as it
+# does under a container's memory limit); the bomb stays just under the stream cap.
+CRASH_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from certreview.parallel import inspect_many
+
+if __name__ == "__main__":
+    size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
+    cap = (size + 200 * 1024) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    paths = sorted(Path(sys.argv[1]).iterdir())
+    reports = inspect_many([(p.name, p) for p in paths], workers=2)
+    print(json.dumps([[key, report.flag, report.message] for key, report in reports]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    jpeg = synthetic.sample("jpeg", size=(300, 200))
+    for n in range(9):
+        (folder / f"c{n}.jpg").write_bytes(jpeg)
+    (folder / "c4-bomb.pdf").write_bytes(flate_bomb_pdf(250))  # under the 256 MB stream cap
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    reports = {key: (flag, message) for key, flag, message in json.loads(done.stdout)}
+    assert reports.pop("c4-bomb.pdf") == ("unreadable_image", MSG_CRASHED)
+    assert reports == {
+        f"c{n}.jpg": (None, "This is a JPEG photo or scan — accepted") for n in range(9)
+    }
