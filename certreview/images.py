@@ -179,7 +179,11 @@ def message_code(flags: str | None, message: str | None) -> str | None:
     if TOO_LARGE in found:
         return "too_large"
     if UNREADABLE in found:
-        return _MESSAGE_CODES.get(message or "", "damaged")
+        # Intake may add a note after the message (e.g. that the file was not kept).
+        text = message or ""
+        return next(
+            (code for msg, code in _MESSAGE_CODES.items() if text.startswith(msg)), "damaged"
+        )
     return None
 
 
@@ -434,6 +438,25 @@ def _open_failure(data: bytes, exc: Exception) -> str:
         cut = isinstance(exc, EOFError) or "truncated" in str(exc) or _ends_early(data)
         return MSG_TRUNCATED if cut else MSG_DAMAGED
     return MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
+
+
+def quick_verdict(data: bytes) -> str | None:
+    """Return None if `data` starts like a picture or PDF we open, else the plain message why not.
+
+    Only headers are read (no pixels are decoded), so it is cheap and safe to call before a
+    file is stored; the full check still runs later in a worker.
+    """
+    if not data:
+        return MSG_EMPTY
+    if _is_pdf(data):
+        return MSG_TRUNCATED if _pdf_cut_off(data) else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS):
+                return None
+        except Exception as exc:
+            return _open_failure(data, exc)
 
 
 def _decode(

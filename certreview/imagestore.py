@@ -8,9 +8,12 @@ import re
 import tempfile
 from pathlib import Path
 
-from certreview.images import PREVIEW_SIZE, inspect_image, render_preview
+from certreview.images import PREVIEW_SIZE, inspect_image, quick_verdict, render_preview
 
 _SHA = re.compile(r"[0-9a-f]{64}")
+# What one import may add to the store in files that do not even open as pictures: enough
+# for every honest mistake of a year, not a disk filled by 1,000 junk files in a small ZIP.
+MAX_UNREADABLE_BYTES = 50 * 1024 * 1024
 
 
 def _sync_folder(folder: Path) -> None:
@@ -152,3 +155,39 @@ class ImageStore:
         jpeg = render_preview(self.read_original(sha), page=page, max_side=PREVIEW_SIZE)
         _write_atomically(path, jpeg)
         return jpeg
+
+
+class UnreadableAllowance:
+    """Store the files of one import, keeping only so many bytes of files that do not open.
+
+    >>> allowance = UnreadableAllowance(store, max_bytes=50 * 1024 * 1024)  # doctest: +SKIP
+    >>> sha, note = allowance.put(data)  # doctest: +SKIP
+    """
+
+    def __init__(self, store: ImageStore, max_bytes: int = MAX_UNREADABLE_BYTES) -> None:
+        self.store = store
+        self.max_bytes = max_bytes
+        self.used = 0
+
+    def __repr__(self) -> str:
+        return f"UnreadableAllowance({self.store!r}, used={self.used}, max_bytes={self.max_bytes})"
+
+    def put(self, data: bytes) -> tuple[str | None, str | None]:
+        """Store `data` and return `(sha, None)`, or `(None, message)` when it is not kept."""
+        verdict = quick_verdict(data)
+        if verdict is None:
+            return self.store.put(data), None
+        sha = hashlib.sha256(data).hexdigest()
+        if _holds(self.store.original_path(sha), data):
+            return sha, None  # already kept: it adds nothing
+        if self.used + len(data) > self.max_bytes:
+            return None, (
+                f"{verdict} (the file was not kept: this import already stored "
+                f"{_megabytes(self.used)} of files that do not open, its limit)"
+            )
+        self.used += len(data)
+        return self.store.put(data), None
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"

@@ -18,7 +18,7 @@ from certreview.assess import REQUIRED_FIELDS, Assessment, StudentFacts, assess_
 from certreview.catalog import CatalogMatcher, Entry, split_aliases
 from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
-from certreview.imagestore import ImageStore
+from certreview.imagestore import MAX_UNREADABLE_BYTES, ImageStore, UnreadableAllowance
 from certreview.models import (
     CatalogItem,
     ImageFile,
@@ -141,8 +141,13 @@ def import_submissions(
     today: date | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_unreadable_bytes: int = MAX_UNREADABLE_BYTES,
 ) -> IntakeResult:
-    """Import a submissions export with its images folder or ZIP, and return the report."""
+    """Import a submissions export with its images folder or ZIP, and return the report.
+
+    Files that do not open as pictures are kept only up to `max_unreadable_bytes` per import;
+    beyond that their rows are still imported and flagged, without the file.
+    """
     table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
     name = round_name or default_round_name(today)
     round_ = session.scalars(select(Round).where(Round.name == name)).first()
@@ -154,6 +159,7 @@ def import_submissions(
     now = datetime.now()
 
     new: list[tuple[int, Submission, set[str]]] = []
+    allowance = UnreadableAllowance(store, max_unreadable_bytes)
     with open_source(Path(images)) as source:
         for line, row in zip(table.line_numbers, table.rows, strict=True):
             submission_id = row["submission_id"].strip() or _row_key(row)
@@ -169,10 +175,15 @@ def import_submissions(
             flags = set(verdict.flags)
             if not is_blank(row["image"]):
                 try:
-                    submission.image_sha256 = store.put(source.read(row["image"].strip()))
+                    sha, refusal = allowance.put(source.read(row["image"].strip()))
                 except ImageSourceError as exc:
+                    sha, refusal = None, None
                     flags.add(_SOURCE_FLAGS.get(type(exc), "unreadable_image"))
                     submission.image_note = str(exc)
+                submission.image_sha256 = sha
+                if refusal is not None:
+                    flags.add("unreadable_image")
+                    submission.image_note = refusal
             submission.notes = "\n".join(verdict.notes)
             new.append((line, submission, flags))
 

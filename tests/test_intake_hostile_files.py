@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from certreview.images import MSG_UNKNOWN, message_code
 from certreview.imports import import_catalog, import_roster, import_standards
+from certreview.intake import import_submissions
 from certreview.models import Submission
 from tests.conftest import SAMPLES
-from tests.test_intake import certificate, report, run
+from tests.test_intake import HEADER, TODAY, certificate, report, run
+from tests.test_sources import make_zip
 
 ROW = "{sid},2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,{image},\n"
 
@@ -66,3 +70,46 @@ def test_links_in_the_images_folder_flag_their_row_and_the_import_goes_on(depart
         "The image “hard.jpg” is a hard link to a file outside the images folder — it was not read"
     )
     assert len(list((department.store.root / "originals").glob("*/*"))) == 1  # photo.jpg only
+
+
+def test_files_that_do_not_open_fill_the_store_only_up_to_the_allowance(department, tmp_path):
+    # The shape of a 3 MB ZIP of 1,000 entries of 1 MiB junk, scaled down: 40 x 64 KiB.
+    junk = {f"junk{n:02d}.jpg": bytes([n]) + b"\x00" * (64 * 1024 - 1) for n in range(40)}
+    photo = certificate(1)
+    archive = make_zip(
+        tmp_path / "uploads.zip", {**junk, "photo.jpg": photo}, method=zipfile.ZIP_DEFLATED
+    )
+    assert archive.stat().st_size < 100 * 1024
+    export = tmp_path / "submissions.csv"
+    export.write_text(
+        HEADER + rows(*((name[:-4], name) for name in junk), ("photo", "photo.jpg")),
+        encoding="utf-8",
+    )
+    with department.Session.begin() as s:
+        result = import_submissions(
+            s,
+            department.store,
+            export,
+            archive,
+            round_name="AY114",
+            today=TODAY,
+            max_unreadable_bytes=256 * 1024,
+        )
+    assert report(result) == [(name[:-4], "flagged", "unreadable_image") for name in junk] + [
+        ("photo", "accepted", "")
+    ]
+    with department.Session() as s:
+        kept = dict(s.execute(select(Submission.submission_id, Submission.image_sha256)).all())
+        notes = dict(s.execute(select(Submission.submission_id, Submission.image_note)).all())
+    stored = sorted(p.name for p in (department.store.root / "originals").glob("*/*"))
+    assert stored == sorted(sha for sha in kept.values() if sha)
+    assert [sid for sid, sha in kept.items() if sha] == [f"junk{n:02d}" for n in range(4)] + [
+        "photo"
+    ]
+    assert notes["junk04"] == (
+        "This file is not a picture or PDF we can open — please upload a JPEG, PNG, HEIC or PDF "
+        "copy of the certificate (the file was not kept: this import already stored 0.2 MB of "
+        "files that do not open, its limit)"
+    )
+    assert message_code("unreadable_image", notes["junk04"]) == "unknown"
+    assert notes["junk03"] == MSG_UNKNOWN
