@@ -31,7 +31,7 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    new_folder = not path.parent.is_dir()
+    created = [p for p in path.parents if not p.is_dir()]
     path.parent.mkdir(parents=True, exist_ok=True)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -47,8 +47,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
-    if new_folder:
-        _sync_folder(path.parent.parent)
+    for folder in created:  # a new folder's own name lives in its parent
+        _sync_folder(folder.parent)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -80,6 +80,7 @@ class ImageStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.repaired: set[str] = set()  # originals found damaged and rewritten by put()
 
     def __repr__(self) -> str:
         return f"ImageStore({str(self.root)!r})"
@@ -113,6 +114,8 @@ class ImageStore:
         # The name promises the content: a copy a crash left empty or cut off is repaired
         # from these bytes instead of being trusted (a good copy is left untouched).
         if not _holds(path, data):
+            if path.exists():
+                self.repaired.add(sha)  # what was learnt from the damaged copy must be redone
             _write_atomically(path, data)
         return sha
 

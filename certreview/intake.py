@@ -339,26 +339,27 @@ def _inspect_new_images(
     progress: Callable[[int, int], None] | None,
 ) -> None:
     wanted = sorted(s for s in shas if s)
-    known = set(session.scalars(select(ImageFile.sha256).where(ImageFile.sha256.in_(wanted))))
-    todo = [sha for sha in wanted if sha not in known]
+    known = {
+        f.sha256: f for f in session.scalars(select(ImageFile).where(ImageFile.sha256.in_(wanted)))
+    }
+    # A file checked while its stored copy was damaged (a crash left it empty) is checked again.
+    todo = [sha for sha in wanted if sha not in known or sha in store.repaired]
     items = [(sha, store.original_path(sha)) for sha in todo]
     for sha, report in inspect_many(items, workers=workers, progress=progress):
         if report.thumbnail is not None:
             store.save_thumbnail(sha, report.thumbnail)
-        session.add(
-            ImageFile(
-                sha256=sha,
-                byte_size=store.original_path(sha).stat().st_size,
-                format=report.format,
-                width=report.width,
-                height=report.height,
-                pixels=report.pixels,
-                pages=report.pages,
-                phash=report.phash,
-                flag=report.flag,
-                message=report.message,
-            )
-        )
+        image = known.get(sha) or ImageFile(sha256=sha)
+        image.byte_size = store.original_path(sha).stat().st_size
+        image.format = report.format
+        image.width = report.width
+        image.height = report.height
+        image.pixels = report.pixels
+        image.pages = report.pages
+        image.phash = report.phash
+        image.flag = report.flag
+        image.message = report.message
+        session.add(image)
+        store.repaired.discard(sha)
     session.flush()
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.images import MSG_UNKNOWN, message_code
+from certreview.images import MSG_EMPTY, MSG_UNKNOWN, message_code
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions
-from certreview.models import Submission
+from certreview.models import ImageFile, Submission
 from tests.conftest import SAMPLES
 from tests.test_intake import HEADER, TODAY, certificate, report, run
 from tests.test_sources import make_zip
@@ -113,3 +113,24 @@ def test_files_that_do_not_open_fill_the_store_only_up_to_the_allowance(departme
     )
     assert message_code("unreadable_image", notes["junk04"]) == "unknown"
     assert notes["junk03"] == MSG_UNKNOWN
+
+
+def test_a_file_once_checked_from_an_empty_copy_is_checked_again_once_repaired(
+    department, tmp_path
+):
+    # What the old store left behind: an empty original, and the check made from it saved.
+    photo = certificate(2)
+    sha = hashlib.sha256(photo).hexdigest()
+    stale = department.store.original_path(sha)
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"")
+    with department.Session.begin() as s:
+        s.add(
+            ImageFile(sha256=sha, byte_size=0, pages=0, flag="unreadable_image", message=MSG_EMPTY)
+        )
+    result = run(department, tmp_path, rows(("e1", "photo.jpg")), {"photo.jpg": photo})
+    assert report(result) == [("e1", "accepted", "")]
+    with department.Session() as s:
+        image = s.get(ImageFile, sha)
+        assert (image.flag, image.format, image.byte_size) == (None, "JPEG", len(photo))
+    assert department.store.thumbnail(sha) is not None
