@@ -29,6 +29,7 @@ PDF_DPI = 200  # the resolution at which a PDF page counts as pixels against MAX
 # pdfium unpacks a whole stream into memory: a 6 MB PDF can hold a 6 GB stream. The largest
 # honest stream is a page picture at MAX_PIXELS in CMYK (240 MB).
 MAX_PDF_STREAM = 256 * 1024 * 1024
+PDF_STREAMS_PER_CAP = 4  # all streams of one PDF together may unpack to 4 times the cap
 
 # Only these decoders may touch student uploads: Pillow also knows formats (EPS calls
 # Ghostscript, for one) that have no business in a certificate intake. The JPEG opener also
@@ -326,6 +327,7 @@ def _check_pdf_streams(data: bytes, *, max_inflated: int, max_pixels: int) -> No
     Every stream is measured by unpacking it a piece at a time and throwing the pieces away,
     so a bomb costs time in proportion to the cap and no memory, before pdfium sees it.
     """
+    total = 0
     for found in _PDF_STREAM.finditer(data):
         begin = found.end()
         head = data.rfind(b"obj", max(0, found.start() - 8192), found.start())
@@ -352,8 +354,15 @@ def _check_pdf_streams(data: bytes, *, max_inflated: int, max_pixels: int) -> No
             raw = iter([decoded])
         # Each /FlateDecode of a chain unpacks again: a bomb may be packed twice.
         layers = max(1, header.count(b"FlateDecode"))
-        if _stream_size(raw, layers, max_inflated) > max_inflated:
+        size = _stream_size(raw, layers, max_inflated)
+        total += size
+        if size > max_inflated:
             raise ImageRefused(TOO_LARGE, pdf_stream_message(max_inflated), fmt="PDF")
+        if total > PDF_STREAMS_PER_CAP * max_inflated:
+            # Many streams just under the cap: refused before measuring them costs minutes.
+            raise ImageRefused(
+                TOO_LARGE, pdf_stream_message(PDF_STREAMS_PER_CAP * max_inflated), fmt="PDF"
+            )
 
 
 def _check_pixels(fmt: str | None, width: int, height: int, max_pixels: int) -> None:
@@ -440,23 +449,41 @@ def _open_failure(data: bytes, exc: Exception) -> str:
     return MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
 
 
+def _bomb_pixels(exc: Exception) -> int | None:
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return int(found.group(1)) if found else None
+
+
 def quick_verdict(data: bytes) -> str | None:
     """Return None if `data` starts like a picture or PDF we open, else the plain message why not.
 
-    Only headers are read (no pixels are decoded), so it is cheap and safe to call before a
-    file is stored; the full check still runs later in a worker.
+    Only headers are read and PDF streams measured (no pixels are decoded or drawn), so it is
+    safe to call before a file is stored; the full check still runs later in a worker.
     """
     if not data:
         return MSG_EMPTY
+    if len(data) > MAX_BYTES:
+        return oversize_message(len(data))
     if _is_pdf(data):
-        return MSG_TRUNCATED if _pdf_cut_off(data) else None
+        if _pdf_cut_off(data):
+            return MSG_TRUNCATED
+        try:
+            _check_pdf_streams(data, max_inflated=MAX_PDF_STREAM, max_pixels=MAX_PIXELS)
+        except ImageRefused as refused:
+            return refused.message
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS):
-                return None
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
+                width, height = im.size
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            return _pixels_message(_bomb_pixels(exc), MAX_PIXELS)
         except Exception as exc:
             return _open_failure(data, exc)
+    if width * height > MAX_PIXELS:
+        return _pixels_message(width * height, MAX_PIXELS)
+    return None
 
 
 def _decode(
@@ -483,9 +510,7 @@ def _decode(
         try:
             im = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            found = re.search(r"\((\d+) pixels\)", str(exc))
-            pixels = int(found.group(1)) if found else None
-            raise ImageRefused(TOO_LARGE, _pixels_message(pixels, max_pixels)) from None
+            raise ImageRefused(TOO_LARGE, _pixels_message(_bomb_pixels(exc), max_pixels)) from None
         except Exception as exc:
             raise ImageRefused(UNREADABLE, _open_failure(data, exc)) from None
     with im:

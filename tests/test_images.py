@@ -16,6 +16,9 @@ from PIL import Image, ImageDraw
 from certreview import synthetic
 from certreview.images import (
     MAX_BYTES,
+    MSG_EMPTY,
+    MSG_TEXT,
+    MSG_TRUNCATED,
     NEAR_DUPLICATE_DISTANCE,
     ImageRefused,
     ImageReport,
@@ -23,6 +26,7 @@ from certreview.images import (
     inspect_image,
     page_count,
     phash_distance,
+    quick_verdict,
     render_preview,
 )
 
@@ -470,3 +474,48 @@ def test_pdf_picture_over_the_pixel_cap_is_refused_from_its_dictionary() -> None
         "The picture is 1600 megapixels, over the safety limit of 60 megapixels — "
         "please upload a smaller copy",
     )
+
+
+def test_many_streams_just_under_the_cap_are_refused_together() -> None:
+    pdf = flate_bomb_pdf(3)
+    extra = b"".join(
+        b"%d 0 obj\n<< /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n"
+        % (n, zlib_zeros(3))
+        for n in range(5, 10)
+    )
+    pdf = pdf.replace(b"xref\n", extra + b"xref\n", 1)
+    report = inspect_image(pdf, max_inflated=4 * MIB)
+    assert (report.flag, report.message) == (
+        TOO_LARGE,
+        "This PDF unpacks to over 16 MB, more than a certificate needs — please save or print "
+        "it again as a new PDF, or upload a photo or scan instead",
+    )
+    assert inspect_image(pdf, max_inflated=5 * MIB).flag is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "verdict"),
+    [
+        ("jpeg", None),
+        ("pdf", None),
+        ("heic", None),
+        ("truncated_jpeg", None),  # the header is fine: only the full check finds the cut
+        ("text", MSG_TEXT),
+        ("empty", MSG_EMPTY),
+        (
+            "bomb_png",
+            "The picture is 900 megapixels, over the safety limit of 60 megapixels — "
+            "please upload a smaller copy",
+        ),
+    ],
+)
+def test_quick_verdict_reads_only_headers(kind: str, verdict: str | None) -> None:
+    assert quick_verdict(sample(kind)) == verdict
+
+
+def test_quick_verdict_measures_pdf_streams() -> None:
+    assert quick_verdict(flate_bomb_pdf(300)) == (
+        "This PDF unpacks to over 256 MB, more than a certificate needs — please save or print "
+        "it again as a new PDF, or upload a photo or scan instead"
+    )
+    assert quick_verdict(sample("pdf")[:-200]) == MSG_TRUNCATED
