@@ -185,8 +185,8 @@ class UnreadableAllowance:
             return sha, None  # already kept: it adds nothing
         if self.used + len(data) > self.max_bytes:
             return None, (
-                f"{verdict} (the file was not kept: this import already stored "
-                f"{_megabytes(self.used)} of files that do not open, its limit)"
+                f"{verdict} (the file was not kept: this import has already stored its limit "
+                f"of {_megabytes(self.max_bytes)} of files that do not open)"
             )
         self.used += len(data)
         return self.store.put(data), None

@@ -230,8 +230,8 @@ class FolderSource(ImageSource):
                 raise MissingImage(f"The image “{clean}” is not a file")
             if st.st_nlink > 1 and not self._links_inside(st):
                 raise UnsafePath(
-                    f"The image “{clean}” is a hard link to a file outside the images folder "
-                    "— it was not read"
+                    f"The image “{clean}” is also linked from outside the images folder "
+                    "(a hard link) — it was not read"
                 )
             if st.st_size > self.max_bytes:
                 raise _too_large(clean, st.st_size, self.max_bytes)

@@ -67,7 +67,8 @@ def test_links_in_the_images_folder_flag_their_row_and_the_import_goes_on(depart
     with department.Session() as s:
         notes = dict(s.execute(select(Submission.submission_id, Submission.image_note)).all())
     assert notes["l2"] == (
-        "The image “hard.jpg” is a hard link to a file outside the images folder — it was not read"
+        "The image “hard.jpg” is also linked from outside the images folder (a hard link) "
+        "— it was not read"
     )
     assert len(list((department.store.root / "originals").glob("*/*"))) == 1  # photo.jpg only
 
@@ -108,8 +109,8 @@ def test_files_that_do_not_open_fill_the_store_only_up_to_the_allowance(departme
     ]
     assert notes["junk04"] == (
         "This file is not a picture or PDF we can open — please upload a JPEG, PNG, HEIC or PDF "
-        "copy of the certificate (the file was not kept: this import already stored 0.2 MB of "
-        "files that do not open, its limit)"
+        "copy of the certificate (the file was not kept: this import has already stored its "
+        "limit of 0.2 MB of files that do not open)"
     )
     assert message_code("unreadable_image", notes["junk04"]) == "unknown"
     assert notes["junk03"] == MSG_UNKNOWN

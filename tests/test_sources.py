@@ -165,7 +165,7 @@ def test_folder_refuses_a_hard_link_to_a_file_outside(folder: Path) -> None:
     with open_source(folder) as images, pytest.raises(UnsafePath) as caught:
         images.read("secret.jpg")
     assert str(caught.value) == (
-        "The image “secret.jpg” is a hard link to a file outside the images folder "
+        "The image “secret.jpg” is also linked from outside the images folder (a hard link) "
         "— it was not read"
     )
 
