@@ -534,6 +534,8 @@ def _decode(
             im.draft("RGB", (box, box))
         try:
             im.load()
+        except MemoryError:
+            raise ImageRefused(TOO_LARGE, MSG_MEMORY, fmt=fmt) from None
         except Exception as exc:
             cut = isinstance(exc, EOFError) or "truncated" in str(exc) or _ends_early(data)
             raise ImageRefused(UNREADABLE, MSG_TRUNCATED if cut else MSG_DAMAGED, fmt=fmt) from None

@@ -21,6 +21,8 @@ from certreview.images import (
     MAX_PIXELS,
     MSG_CRASHED,
     MSG_DAMAGED,
+    MSG_MEMORY,
+    TOO_LARGE,
     UNREADABLE,
     ImageReport,
     inspect_image,
@@ -63,6 +65,8 @@ def inspect_source(
         data = path.read_bytes()
     except OSError:
         return ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_DAMAGED, None)
+    except MemoryError:
+        return ImageReport(None, None, None, None, 0, None, TOO_LARGE, MSG_MEMORY, None)
     return inspect_image(data, **limits)
 
 

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from certreview import synthetic
-from certreview.images import MSG_CRASHED, ImageRefused, inspect_image
+from certreview.images import MSG_CRASHED, MSG_MEMORY, ImageRefused, inspect_image
 from certreview.imagestore import ImageStore
 from certreview.parallel import IN_PROCESS_BELOW, inspect_many
 from tests.test_images import flate_bomb_pdf
@@ -214,3 +214,32 @@ def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
     assert reports == {
         f"c{n}.jpg": (None, "This is a JPEG photo or scan — accepted") for n in range(9)
     }
+
+
+MEMORY_SCRIPT = """
+import json, resource, sys
+from certreview import synthetic
+from certreview.images import inspect_image
+
+data = synthetic.bomb_png(7700, 7700)
+size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
+cap = (size + 64 * 1024) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+report = inspect_image(data)
+print(json.dumps([report.flag, report.message]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_running_out_of_memory_says_so_rather_than_damaged() -> None:
+    # 59 megapixels (under the cap) of 1-bit PNG: its RGB copy does not fit in 64 MB more.
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == ["image_too_large", MSG_MEMORY]
