@@ -6,8 +6,10 @@ import hashlib
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from certreview import synthetic
 from certreview.images import MSG_CRASHED, MSG_MEMORY, ImageRefused, inspect_image
 from certreview.imagestore import ImageStore
 from certreview.parallel import IN_PROCESS_BELOW, inspect_many
-from tests.test_images import flate_bomb_pdf
+from tests.test_images import flate_bomb_pdf, zlib_zeros
 
 
 @pytest.fixture
@@ -218,23 +220,36 @@ def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
 
 MEMORY_SCRIPT = """
 import json, resource, sys
-from certreview import synthetic
+from pathlib import Path
 from certreview.images import inspect_image
 
-data = synthetic.bomb_png(7700, 7700)
+datas = [Path(name).read_bytes() for name in sys.argv[1:]]
 size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
 cap = (size + 64 * 1024) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-report = inspect_image(data)
-print(json.dumps([report.flag, report.message]))
+print(json.dumps([[r.flag, r.message] for r in map(inspect_image, datas)]))
 """
 
 
+def _png(width: int, height: int, idat: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_running_out_of_memory_says_so_rather_than_damaged() -> None:
-    # 59 megapixels (under the cap) of 1-bit PNG: its RGB copy does not fit in 64 MB more.
+def test_running_out_of_memory_says_so_rather_than_damaged(tmp_path: Path) -> None:
+    # 59 megapixels each, under the pixel cap, in a process with only 64 MB to spare: the RGB
+    # picture fails as Pillow allocates it, the 1-bit one when it is converted to RGB.
+    rgb, one_bit = tmp_path / "rgb.png", tmp_path / "1bit.png"
+    rgb.write_bytes(_png(7700, 7700, zlib_zeros(170)))  # 170 MiB of zeros cover every row
+    one_bit.write_bytes(synthetic.bomb_png(7700, 7700))
     done = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT],
+        [sys.executable, "-c", MEMORY_SCRIPT, str(rgb), str(one_bit)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -242,4 +257,4 @@ def test_running_out_of_memory_says_so_rather_than_damaged() -> None:
         env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout) == ["image_too_large", MSG_MEMORY]
+    assert json.loads(done.stdout) == [["image_too_large", MSG_MEMORY]] * 2
