@@ -30,7 +30,7 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
     created = [p for p in path.parents if not p.is_dir()]
     path.parent.mkdir(parents=True, exist_ok=True)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
@@ -46,6 +46,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if cache:
+        return  # a cached file lost with its folder's update is simply made again
     _sync_folder(path.parent)
     for folder in created:  # a new folder's own name lives in its parent
         _sync_folder(folder.parent)
@@ -129,7 +131,7 @@ class ImageStore:
 
     def save_thumbnail(self, sha: str, jpeg: bytes) -> None:
         """Cache the thumbnail made at intake."""
-        _write_atomically(self.thumbnail_path(sha), jpeg)
+        _write_atomically(self.thumbnail_path(sha), jpeg, cache=True)
 
     def thumbnail(self, sha: str) -> bytes | None:
         """Return the cached thumbnail, remaking it from the original if the cache was deleted."""
@@ -156,7 +158,7 @@ class ImageStore:
         if cached is not None:
             return cached
         jpeg = render_preview(self.read_original(sha), page=page, max_side=PREVIEW_SIZE)
-        _write_atomically(path, jpeg)
+        _write_atomically(path, jpeg, cache=True)
         return jpeg
 
 
