@@ -15,6 +15,7 @@ from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions
 from certreview.models import ImageFile, Submission
 from tests.conftest import SAMPLES
+from tests.test_images import flate_bomb_pdf
 from tests.test_intake import HEADER, TODAY, certificate, report, run
 from tests.test_sources import make_zip
 
@@ -135,3 +136,22 @@ def test_a_file_once_checked_from_an_empty_copy_is_checked_again_once_repaired(
         image = s.get(ImageFile, sha)
         assert (image.flag, image.format, image.byte_size) == (None, "JPEG", len(photo))
     assert department.store.thumbnail(sha) is not None
+
+
+def test_a_pdf_stream_bomb_is_flagged_too_large_and_kept(department, tmp_path):
+    bomb = flate_bomb_pdf(300)  # 300 MiB of zeros in a 300 KiB PDF
+    result = run(
+        department,
+        tmp_path,
+        rows(("p1", "bomb.pdf"), ("p2", "photo.jpg")),
+        {"bomb.pdf": bomb, "photo.jpg": certificate(1)},
+    )
+    assert report(result) == [("p1", "flagged", "image_too_large"), ("p2", "accepted", "")]
+    with department.Session() as s:
+        sub = s.scalars(select(Submission).where(Submission.submission_id == "p1")).one()
+        assert sub.image_note == (
+            "This PDF unpacks to over 256 MB, more than a certificate needs — please save or "
+            "print it again as a new PDF, or upload a photo or scan instead"
+        )
+        assert message_code(sub.flags, sub.image_note) == "too_large"
+        assert department.store.read_original(sub.image_sha256) == bomb  # the evidence is kept
