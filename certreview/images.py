@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import re
 import warnings
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +26,10 @@ THUMB_SIZE = 320
 PREVIEW_SIZE = 1600
 NEAR_DUPLICATE_DISTANCE = 10  # of 64 bits; measured on re-encoded, resized and cropped copies
 PDF_DPI = 200  # the resolution at which a PDF page counts as pixels against MAX_PIXELS
+# pdfium unpacks a whole stream into memory: a 6 MB PDF can hold a 6 GB stream. The largest
+# honest stream is a page picture at MAX_PIXELS in CMYK (240 MB).
+MAX_PDF_STREAM = 256 * 1024 * 1024
+PDF_STREAMS_PER_CAP = 4  # all streams of one PDF together may unpack to 4 times the cap
 
 # Only these decoders may touch student uploads: Pillow also knows formats (EPS calls
 # Ghostscript, for one) that have no business in a certificate intake. The JPEG opener also
@@ -58,6 +65,14 @@ MSG_PDF_DAMAGED = (
     "This PDF is damaged and cannot be opened — please download it again and re-upload"
 )
 MSG_PDF_EMPTY = "This PDF has no pages — please upload the certificate itself"
+MSG_CRASHED = (
+    "The file could not be checked: opening it stopped the image checker "
+    "(it may need too much memory) — please upload a smaller copy, a photo or a scan"
+)
+MSG_MEMORY = (
+    "The file needs too much memory to open — "
+    "please upload a smaller copy (a phone photo or a 300 dpi scan is enough)"
+)
 _MESSAGE_CODES = {
     MSG_EMPTY: "empty",
     MSG_TRUNCATED: "truncated",
@@ -165,7 +180,11 @@ def message_code(flags: str | None, message: str | None) -> str | None:
     if TOO_LARGE in found:
         return "too_large"
     if UNREADABLE in found:
-        return _MESSAGE_CODES.get(message or "", "damaged")
+        # Intake may add a note after the message (e.g. that the file was not kept).
+        text = message or ""
+        return next(
+            (code for msg, code in _MESSAGE_CODES.items() if text.startswith(msg)), "damaged"
+        )
     return None
 
 
@@ -253,6 +272,99 @@ def _pdf_cut_off(data: bytes) -> bool:
     return b"%%EOF" not in data[-2048:]
 
 
+def pdf_stream_message(max_inflated: int) -> str:
+    """Return the student message for a PDF holding a stream that unpacks past `max_inflated`."""
+    return (
+        f"This PDF unpacks to over {_megabytes(max_inflated)}, more than a certificate needs — "
+        "please save or print it again as a new PDF, or upload a photo or scan instead"
+    )
+
+
+_PDF_STREAM = re.compile(rb"(?<!end)stream[ \t]*(?:\r\n|\n|\r)")
+_PDF_WIDTH = re.compile(rb"/Width\s+(\d{1,12})\b")
+_PDF_HEIGHT = re.compile(rb"/Height\s+(\d{1,12})\b")
+_INFLATE_IN = 64 * 1024
+_INFLATE_OUT = 1024 * 1024
+
+
+def _zlib_header(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+def _inflate(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """Yield what zlib data unpacks to, a bounded piece at a time, stopping after `limit` bytes."""
+    inflater = zlib.decompressobj()
+    produced = 0
+    try:
+        for chunk in chunks:
+            while chunk and produced <= limit and not inflater.eof:
+                out = inflater.decompress(chunk, _INFLATE_OUT)
+                chunk = inflater.unconsumed_tail
+                produced += len(out)
+                yield out
+            if produced > limit or inflater.eof:
+                return
+    except zlib.error:
+        return  # pdfium stops at damage too: what came out so far is all there is
+
+
+def _pieces(data: bytes, start: int) -> Iterator[bytes]:
+    for i in range(start, len(data), _INFLATE_IN):
+        yield data[i : i + _INFLATE_IN]
+
+
+def _stream_size(raw: Iterator[bytes], layers: int, limit: int) -> int:
+    """Return how many bytes `raw` unpacks to through `layers` zlib filters (stops past `limit`)."""
+    chunks = raw
+    for _ in range(layers):
+        chunks = _inflate(chunks, limit)
+    return sum(len(chunk) for chunk in chunks)
+
+
+def _check_pdf_streams(data: bytes, *, max_inflated: int, max_pixels: int) -> None:
+    """Refuse a PDF whose streams unpack past `max_inflated` or whose pictures are over the cap.
+
+    Every stream is measured by unpacking it a piece at a time and throwing the pieces away,
+    so a bomb costs time in proportion to the cap and no memory, before pdfium sees it.
+    """
+    total = 0
+    for found in _PDF_STREAM.finditer(data):
+        begin = found.end()
+        head = data.rfind(b"obj", max(0, found.start() - 8192), found.start())
+        header = data[head : found.start()] if head >= 0 else b""
+        width, height = _PDF_WIDTH.search(header), _PDF_HEIGHT.search(header)
+        if b"/Image" in header and width and height:
+            _check_pixels("PDF", int(width.group(1)), int(height.group(1)), max_pixels)
+        raw: Iterator[bytes] = _pieces(data, begin)
+        if not _zlib_header(data[begin : begin + 2]):
+            # Hex or ASCII85 text first, then Flate: undo the text (it only shrinks) and look again.
+            end = data.find(b"endstream", begin)
+            text = data[begin : end if end >= 0 else len(data)]
+            try:
+                if b"/ASCIIHexDecode" in header or b"/AHx" in header:
+                    decoded = bytes.fromhex(re.sub(rb"\s+", b"", text).rstrip(b">").decode())
+                elif b"/ASCII85Decode" in header or b"/A85" in header:
+                    decoded = base64.a85decode(text.strip(), adobe=text.strip().endswith(b"~>"))
+                else:
+                    continue
+            except ValueError:
+                continue
+            if not _zlib_header(decoded[:2]):
+                continue
+            raw = iter([decoded])
+        # Each /FlateDecode of a chain unpacks again: a bomb may be packed twice.
+        layers = max(1, header.count(b"FlateDecode"))
+        size = _stream_size(raw, layers, max_inflated)
+        total += size
+        if size > max_inflated:
+            raise ImageRefused(TOO_LARGE, pdf_stream_message(max_inflated), fmt="PDF")
+        if total > PDF_STREAMS_PER_CAP * max_inflated:
+            # Many streams just under the cap: refused before measuring them costs minutes.
+            raise ImageRefused(
+                TOO_LARGE, pdf_stream_message(PDF_STREAMS_PER_CAP * max_inflated), fmt="PDF"
+            )
+
+
 def _check_pixels(fmt: str | None, width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
         raise ImageRefused(
@@ -287,7 +399,10 @@ def _orientation(im: Image.Image) -> int:
     return value if isinstance(value, int) and value in _TRANSPOSE else 1
 
 
-def _decode_pdf(data: bytes, *, max_pixels: int, box: int, page: int) -> _Decoded:
+def _decode_pdf(
+    data: bytes, *, max_pixels: int, box: int, page: int, max_inflated: int = MAX_PDF_STREAM
+) -> _Decoded:
+    _check_pdf_streams(data, max_inflated=max_inflated, max_pixels=max_pixels)
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -334,23 +449,68 @@ def _open_failure(data: bytes, exc: Exception) -> str:
     return MSG_TEXT if _looks_like_text(data) else MSG_UNKNOWN
 
 
-def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int = 0) -> _Decoded:
+def _bomb_pixels(exc: Exception) -> int | None:
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def quick_verdict(data: bytes) -> str | None:
+    """Return None if `data` starts like a picture or PDF we open, else the plain message why not.
+
+    Only headers are read and PDF streams measured (no pixels are decoded or drawn), so it is
+    safe to call before a file is stored; the full check still runs later in a worker.
+    """
+    if not data:
+        return MSG_EMPTY
+    if len(data) > MAX_BYTES:
+        return oversize_message(len(data))
+    if _is_pdf(data):
+        if b"%%EOF" not in data:  # anywhere: pdfium reads past junk after the end
+            return MSG_TRUNCATED
+        try:
+            _check_pdf_streams(data, max_inflated=MAX_PDF_STREAM, max_pixels=MAX_PIXELS)
+        except ImageRefused as refused:
+            return refused.message
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
+                width, height = im.size
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            return _pixels_message(_bomb_pixels(exc), MAX_PIXELS)
+        except Exception as exc:
+            return _open_failure(data, exc)
+    if width * height > MAX_PIXELS:
+        return _pixels_message(width * height, MAX_PIXELS)
+    return None
+
+
+def _decode(
+    data: bytes,
+    *,
+    max_pixels: int,
+    max_bytes: int,
+    box: int,
+    page: int = 0,
+    max_inflated: int = MAX_PDF_STREAM,
+) -> _Decoded:
     """Decode one page of `data` once, reduced towards `box`; raise ImageRefused when it must not be."""
     if not data:
         raise ImageRefused(UNREADABLE, MSG_EMPTY)
     if len(data) > max_bytes:
         raise ImageRefused(TOO_LARGE, oversize_message(len(data), max_bytes))
     if _is_pdf(data):
-        return _decode_pdf(data, max_pixels=max_pixels, box=box, page=page)
+        return _decode_pdf(
+            data, max_pixels=max_pixels, box=box, page=page, max_inflated=max_inflated
+        )
     with warnings.catch_warnings():
         # Pillow warns (rather than fails) between its own limit and twice that; a bomb is a bomb.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             im = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            found = re.search(r"\((\d+) pixels\)", str(exc))
-            pixels = int(found.group(1)) if found else None
-            raise ImageRefused(TOO_LARGE, _pixels_message(pixels, max_pixels)) from None
+            raise ImageRefused(TOO_LARGE, _pixels_message(_bomb_pixels(exc), max_pixels)) from None
         except Exception as exc:
             raise ImageRefused(UNREADABLE, _open_failure(data, exc)) from None
     with im:
@@ -374,6 +534,8 @@ def _decode(data: bytes, *, max_pixels: int, max_bytes: int, box: int, page: int
             im.draft("RGB", (box, box))
         try:
             im.load()
+        except MemoryError:
+            raise ImageRefused(TOO_LARGE, MSG_MEMORY, fmt=fmt) from None
         except Exception as exc:
             cut = isinstance(exc, EOFError) or "truncated" in str(exc) or _ends_early(data)
             raise ImageRefused(UNREADABLE, MSG_TRUNCATED if cut else MSG_DAMAGED, fmt=fmt) from None
@@ -431,15 +593,27 @@ def _accepted_message(decoded: _Decoded) -> str:
 
 
 def inspect_image(
-    data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES
+    data: bytes,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_bytes: int = MAX_BYTES,
+    max_inflated: int = MAX_PDF_STREAM,
 ) -> ImageReport:
     """Return what `data` is, whether it is acceptable, and its thumbnail and hash; never raise.
+
+    `max_inflated` caps what one stream of a PDF may unpack to.
 
     >>> inspect_image(b"").message
     'The file is empty (0 bytes) — please upload it again'
     """
     try:
-        decoded = _decode(data, max_pixels=max_pixels, max_bytes=max_bytes, box=THUMB_SIZE)
+        decoded = _decode(
+            data,
+            max_pixels=max_pixels,
+            max_bytes=max_bytes,
+            box=THUMB_SIZE,
+            max_inflated=max_inflated,
+        )
         thumb = _fit(decoded.image, THUMB_SIZE)
         return ImageReport(
             format=decoded.format,
@@ -458,6 +632,8 @@ def inspect_image(
         return ImageReport(
             refused.format, w, h, pixels, 0, None, refused.flag, refused.message, None
         )
+    except MemoryError:
+        return ImageReport(None, None, None, None, 0, None, TOO_LARGE, MSG_MEMORY, None)
     except Exception:
         # Decoders meet hostile bytes here; whatever they throw, the upload is just unreadable.
         return ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_DAMAGED, None)
@@ -481,6 +657,7 @@ def page_count(data: bytes) -> int:
     """Return how many pages the detail view can show: PDF and TIFF pages, 1 for a picture, 0 if unreadable."""
     try:
         if _is_pdf(data):
+            _check_pdf_streams(data, max_inflated=MAX_PDF_STREAM, max_pixels=MAX_PIXELS)
             doc = pdfium.PdfDocument(data)
             try:
                 return len(doc)

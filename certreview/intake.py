@@ -18,7 +18,7 @@ from certreview.catalog import CatalogMatcher, Entry, split_aliases
 from certreview.cells import is_too_long
 from certreview.facts import load_rules
 from certreview.images import NEAR_DUPLICATE_DISTANCE
-from certreview.imagestore import ImageStore
+from certreview.imagestore import MAX_UNREADABLE_BYTES, ImageStore, UnreadableAllowance
 from certreview.models import (
     CatalogItem,
     ImageFile,
@@ -139,8 +139,13 @@ def import_submissions(
     today: date | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_unreadable_bytes: int = MAX_UNREADABLE_BYTES,
 ) -> IntakeResult:
-    """Import a submissions export with its images folder or ZIP, and return the report."""
+    """Import a submissions export with its images folder or ZIP, and return the report.
+
+    Files that do not open as pictures are kept only up to `max_unreadable_bytes` per import;
+    beyond that their rows are still imported and flagged, without the file.
+    """
     table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
     name = round_name or default_round_name(today)
     round_ = session.scalars(select(Round).where(Round.name == name)).first()
@@ -158,6 +163,7 @@ def import_submissions(
     now = datetime.now()
 
     new: list[tuple[int, Submission, set[str]]] = []
+    allowance = UnreadableAllowance(store, max_unreadable_bytes)
     with open_source(Path(images)) as source:
         for line, row in zip(table.line_numbers, table.rows, strict=True):
             submission_id = row["submission_id"].strip() or _row_key(row)
@@ -176,10 +182,15 @@ def import_submissions(
             flags = set(verdict.flags)
             if not is_blank(row["image"]):
                 try:
-                    submission.image_sha256 = store.put(source.read(row["image"].strip()))
+                    sha, refusal = allowance.put(source.read(row["image"].strip()))
                 except ImageSourceError as exc:
+                    sha, refusal = None, None
                     flags.add(_SOURCE_FLAGS.get(type(exc), "unreadable_image"))
                     submission.image_note = str(exc)
+                submission.image_sha256 = sha
+                if refusal is not None:
+                    flags.add("unreadable_image")
+                    submission.image_note = refusal
             submission.notes = "\n".join(verdict.notes)
             new.append((line, submission, flags))
 
@@ -335,26 +346,27 @@ def _inspect_new_images(
     progress: Callable[[int, int], None] | None,
 ) -> None:
     wanted = sorted(s for s in shas if s)
-    known = set(session.scalars(select(ImageFile.sha256).where(ImageFile.sha256.in_(wanted))))
-    todo = [sha for sha in wanted if sha not in known]
+    known = {
+        f.sha256: f for f in session.scalars(select(ImageFile).where(ImageFile.sha256.in_(wanted)))
+    }
+    # A file checked while its stored copy was damaged (a crash left it empty) is checked again.
+    todo = [sha for sha in wanted if sha not in known or sha in store.repaired]
     items = [(sha, store.original_path(sha)) for sha in todo]
     for sha, report in inspect_many(items, workers=workers, progress=progress):
         if report.thumbnail is not None:
             store.save_thumbnail(sha, report.thumbnail)
-        session.add(
-            ImageFile(
-                sha256=sha,
-                byte_size=store.original_path(sha).stat().st_size,
-                format=report.format,
-                width=report.width,
-                height=report.height,
-                pixels=report.pixels,
-                pages=report.pages,
-                phash=report.phash,
-                flag=report.flag,
-                message=report.message,
-            )
-        )
+        image = known.get(sha) or ImageFile(sha256=sha)
+        image.byte_size = store.original_path(sha).stat().st_size
+        image.format = report.format
+        image.width = report.width
+        image.height = report.height
+        image.pixels = report.pixels
+        image.pages = report.pages
+        image.phash = report.phash
+        image.flag = report.flag
+        image.message = report.message
+        session.add(image)
+        store.repaired.discard(sha)
     session.flush()
 
 

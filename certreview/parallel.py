@@ -8,6 +8,7 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from pathlib import Path
 from typing import TypeVar
@@ -16,8 +17,12 @@ from tqdm import tqdm
 
 from certreview.images import (
     MAX_BYTES,
+    MAX_PDF_STREAM,
     MAX_PIXELS,
+    MSG_CRASHED,
     MSG_DAMAGED,
+    MSG_MEMORY,
+    TOO_LARGE,
     UNREADABLE,
     ImageReport,
     inspect_image,
@@ -43,11 +48,15 @@ def default_workers() -> int:
 
 
 def inspect_source(
-    source: Source, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES
+    source: Source,
+    max_pixels: int = MAX_PIXELS,
+    max_bytes: int = MAX_BYTES,
+    max_inflated: int = MAX_PDF_STREAM,
 ) -> ImageReport:
     """Return the report for bytes, or for a file path read here (so workers read, not the parent)."""
+    limits = {"max_pixels": max_pixels, "max_bytes": max_bytes, "max_inflated": max_inflated}
     if isinstance(source, bytes):
-        return inspect_image(source, max_pixels=max_pixels, max_bytes=max_bytes)
+        return inspect_image(source, **limits)
     path = Path(source)
     try:
         size = path.stat().st_size
@@ -56,7 +65,9 @@ def inspect_source(
         data = path.read_bytes()
     except OSError:
         return ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_DAMAGED, None)
-    return inspect_image(data, max_pixels=max_pixels, max_bytes=max_bytes)
+    except MemoryError:
+        return ImageReport(None, None, None, None, 0, None, TOO_LARGE, MSG_MEMORY, None)
+    return inspect_image(data, **limits)
 
 
 def process_context() -> multiprocessing.context.BaseContext:
@@ -70,6 +81,47 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+CRASHED = ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_CRASHED, None)
+
+
+def _settled(report: ImageReport) -> Future[ImageReport]:
+    future: Future[ImageReport] = Future()
+    future.set_result(report)
+    return future
+
+
+def _has_report(future: Future[ImageReport]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _one_by_one(
+    suspects: list[tuple[K, Source]], limits: tuple[int, int, int]
+) -> list[ImageReport]:
+    """Return the reports of files that were in a pool when a worker died, each checked alone.
+
+    Alone in a pool of one, a file that kills its worker again is known to be the one: it gets
+    the CRASHED report, and every other file its ordinary report.
+    """
+    out: list[ImageReport] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for _, source in suspects:
+            if pool is None:
+                pool = ProcessPoolExecutor(1, mp_context=process_context())
+            try:
+                out.append(pool.submit(inspect_source, source, *limits).result())
+            except BrokenProcessPool:
+                out.append(CRASHED)
+                pool.shutdown(wait=True)
+                pool = None
+            except Exception:  # a report that cannot come back from the worker, for one
+                out.append(CRASHED)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return out
+
+
 def inspect_many(
     items: Iterable[tuple[K, Source]],
     workers: int | None = None,
@@ -79,6 +131,7 @@ def inspect_many(
     show_bar: bool | None = None,
     max_pixels: int = MAX_PIXELS,
     max_bytes: int = MAX_BYTES,
+    max_inflated: int = MAX_PDF_STREAM,
 ) -> Iterator[tuple[K, ImageReport]]:
     """Yield `(key, report)` for each `(key, bytes or path)` in input order, using all cores.
 
@@ -86,6 +139,8 @@ def inspect_many(
     many files there are; pass paths (e.g. `ImageStore.original_path`) so workers read the
     bytes themselves. `progress(done, total)` is called after each file (a notebook can drive
     a widget with it); the tqdm bar shows when stderr is a terminal, or as `show_bar` says.
+    A worker that dies (out of memory, a crashing decoder) costs only the file it was
+    checking: that file gets the CRASHED report and the rest go on in a new pool.
 
     >>> for sha, report in inspect_many((s, store.original_path(s)) for s in shas):  # doctest: +SKIP
     ...     store.save_thumbnail(sha, report.thumbnail)
@@ -108,22 +163,43 @@ def inspect_many(
             progress(done, total)
         return key, report
 
+    limits = (max_pixels, max_bytes, max_inflated)
     try:
         if n_workers == 1 or len(head) < IN_PROCESS_BELOW:
             for key, source in chain(head, it):
-                yield finished(key, inspect_source(source, max_pixels, max_bytes))
+                yield finished(key, inspect_source(source, *limits))
             return
         pool = ProcessPoolExecutor(n_workers, mp_context=process_context())
-        window: deque[tuple[K, Future[ImageReport]]] = deque()
+        window: deque[tuple[K, Source, Future[ImageReport]]] = deque()
+
+        def first() -> tuple[K, ImageReport]:
+            nonlocal pool
+            key0, source0, future = window.popleft()
+            try:
+                return key0, future.result()
+            except BrokenProcessPool:
+                # The dead worker took the whole pool, and we cannot tell which file killed it:
+                # every file without a report yet is checked again, alone.
+                pool.shutdown(wait=True, cancel_futures=True)  # now every future is settled
+                window.appendleft((key0, source0, future))
+                pending = [(k, s) for k, s, f in window if not _has_report(f)]
+                reports = iter(_one_by_one(pending, limits))
+                for i, (k, s, f) in enumerate(window):
+                    if not _has_report(f):
+                        window[i] = (k, s, _settled(next(reports)))
+                pool = ProcessPoolExecutor(n_workers, mp_context=process_context())
+                key0, _, future = window.popleft()
+                return key0, future.result()
+            except Exception:  # a report that cannot come back from the worker, for one
+                return key0, CRASHED
+
         try:
             for key, source in chain(head, it):
-                window.append((key, pool.submit(inspect_source, source, max_pixels, max_bytes)))
+                window.append((key, source, pool.submit(inspect_source, source, *limits)))
                 if len(window) >= n_workers * IN_FLIGHT_PER_WORKER:
-                    key0, future = window.popleft()
-                    yield finished(key0, future.result())
+                    yield finished(*first())
             while window:
-                key0, future = window.popleft()
-                yield finished(key0, future.result())
+                yield finished(*first())
         finally:
             # A consumer that stops early must not wait for the queued rest.
             pool.shutdown(wait=True, cancel_futures=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat as stat_module
 import struct
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
@@ -22,6 +25,9 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 _UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP: the UTF-8 name some Windows tools add
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 class ImageSourceError(Exception):
@@ -29,7 +35,7 @@ class ImageSourceError(Exception):
 
 
 class UnsafePath(ImageSourceError):
-    """Raised for a path that is absolute, climbs out with `..`, or links outside the folder."""
+    """Raised for a path that is absolute, climbs out with `..`, or is a link."""
 
 
 class MissingImage(ImageSourceError):
@@ -112,13 +118,20 @@ class ImageSource:
 
 
 class FolderSource(ImageSource):
-    """Images in a folder; symlinks may be followed only while they stay inside it."""
+    """Images in a folder, read only as plain files that no link leads into or out of.
+
+    Any symlink on the way is refused, even one pointing inside: a link can be changed to
+    point elsewhere between the check and the read, and a loop of links must not end the
+    import. A file with several hard links is read only when all of them are inside the
+    folder (counted by device and inode), so a hard link to a file elsewhere is refused.
+    """
 
     def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
         super().__init__(path, max_bytes)
         self.root = self.path.resolve(strict=True)
         self._exact: dict[str, Path] | None = None
         self._folded: dict[str, Path] = {}
+        self._links: Counter[tuple[int, int]] | None = None
 
     def _index(self) -> dict[str, Path]:
         # Built on the first miss only: exact names are the common case and cost one stat.
@@ -139,37 +152,97 @@ class FolderSource(ImageSource):
 
     def _find(self, clean: str) -> Path:
         candidate = self.root.joinpath(*clean.split("/"))
-        if os.path.lexists(candidate):
-            return candidate
+        if os.path.lexists(candidate) or self._through_link(clean):
+            return candidate  # a link on the way is refused when it is opened
         # macOS writes decomposed (NFD) names and Windows users ignore case: match loosely.
         found = self._index().get(clean) or self._folded.get(clean.casefold())
         if found is None:
             raise MissingImage(f"The image “{clean}” is not in the images folder")
         return found
 
+    def _through_link(self, clean: str) -> bool:
+        parts = clean.split("/")
+        return any(self.root.joinpath(*parts[:i]).is_symlink() for i in range(1, len(parts)))
+
+    def _links_inside(self, stat: os.stat_result) -> bool:
+        """Return whether every hard link of the file with `stat` is inside the folder."""
+        if self._links is None:
+            # Walked once, and only when a file with several links turns up.
+            self._links = Counter()
+            for dirpath, _, filenames in os.walk(self.root):
+                for filename in filenames:
+                    try:
+                        st = os.lstat(os.path.join(dirpath, filename))
+                    except OSError:
+                        continue
+                    if stat_module.S_ISREG(st.st_mode) and st.st_nlink > 1:
+                        self._links[st.st_dev, st.st_ino] += 1
+        return self._links[stat.st_dev, stat.st_ino] >= stat.st_nlink
+
+    def _open(self, parts: tuple[str, ...]) -> int:
+        """Return a descriptor of the file at `parts` below the root, following no link."""
+        if os.open in os.supports_dir_fd:
+            # One component at a time with O_NOFOLLOW: nothing can be swapped in between.
+            fd = os.open(self.root, os.O_RDONLY | _O_DIRECTORY)
+            try:
+                for part in parts[:-1]:
+                    try:
+                        inner = os.open(part, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW, dir_fd=fd)
+                    except NotADirectoryError:
+                        # Linux says "not a folder" for a link to one: tell the two apart.
+                        st = os.stat(part, dir_fd=fd, follow_symlinks=False)
+                        if stat_module.S_ISLNK(st.st_mode):
+                            raise OSError(errno.ELOOP, "symbolic link") from None
+                        raise
+                    os.close(fd)
+                    fd = inner
+                # O_NONBLOCK: a named pipe must not hang the import; it is refused below.
+                return os.open(parts[-1], os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK, dir_fd=fd)
+            finally:
+                os.close(fd)
+        for i in range(1, len(parts) + 1):  # Windows: check each component, then open
+            if self.root.joinpath(*parts[:i]).is_symlink():
+                raise OSError(errno.ELOOP, "symbolic link")
+        return os.open(self.root.joinpath(*parts), os.O_RDONLY | getattr(os, "O_BINARY", 0))
+
     def read(self, relative: str) -> bytes:
         """Return the bytes of one file in the folder, or raise an ImageSourceError saying why not."""
         clean = clean_relative(relative)
-        path = self._find(clean)
-        real = path.resolve()
-        if not real.is_relative_to(self.root):
-            raise UnsafePath(
-                f"The image “{relative}” links outside the images folder — it was not read"
-            )
+        parts = self._find(clean).relative_to(self.root).parts
         try:
-            size = real.stat().st_size
-            if not real.is_file():
-                raise MissingImage(f"The image “{clean}” is not a file")
-            if size > self.max_bytes:
-                raise _too_large(clean, size, self.max_bytes)
-            with real.open("rb") as f:
-                data = f.read(self.max_bytes + 1)  # the file may grow after stat()
+            fd = self._open(parts)
         except FileNotFoundError:
             raise MissingImage(f"The image “{clean}” is not in the images folder") from None
+        except NotADirectoryError:
+            raise MissingImage(f"The image “{clean}” is not a file") from None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EMLINK):  # EMLINK: FreeBSD's O_NOFOLLOW
+                raise UnsafePath(
+                    f"The image “{clean}” is a link to another file, not a file in the images "
+                    "folder — it was not read"
+                ) from None
+            raise UnreadableFile(
+                f"The image “{clean}” could not be read ({exc.strerror})"
+            ) from None
+        try:
+            st = os.fstat(fd)
+            if not stat_module.S_ISREG(st.st_mode):
+                raise MissingImage(f"The image “{clean}” is not a file")
+            if st.st_nlink > 1 and not self._links_inside(st):
+                raise UnsafePath(
+                    f"The image “{clean}” is also linked from outside the images folder "
+                    "(a hard link) — it was not read"
+                )
+            if st.st_size > self.max_bytes:
+                raise _too_large(clean, st.st_size, self.max_bytes)
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(self.max_bytes + 1)  # the file may grow after fstat()
         except OSError as exc:
             raise UnreadableFile(
                 f"The image “{clean}” could not be read ({exc.strerror})"
             ) from None
+        finally:
+            os.close(fd)
         if len(data) > self.max_bytes:
             raise _too_large(clean, len(data), self.max_bytes)
         return data

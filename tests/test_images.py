@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import random
+import zlib
 from functools import cache
 
 import numpy as np
@@ -14,6 +16,9 @@ from PIL import Image, ImageDraw
 from certreview import synthetic
 from certreview.images import (
     MAX_BYTES,
+    MSG_EMPTY,
+    MSG_TEXT,
+    MSG_TRUNCATED,
     NEAR_DUPLICATE_DISTANCE,
     ImageRefused,
     ImageReport,
@@ -21,6 +26,7 @@ from certreview.images import (
     inspect_image,
     page_count,
     phash_distance,
+    quick_verdict,
     render_preview,
 )
 
@@ -360,3 +366,156 @@ def test_encrypted_pdf_opens_with_its_password() -> None:
     doc = pdfium.PdfDocument(sample("pdf_encrypted"), password=synthetic.PDF_PASSWORD)
     assert len(doc) == 1
     doc.close()
+
+
+# --- resource bombs inside PDFs (issue 15) ---
+
+MIB = 1024 * 1024
+
+
+def zlib_zeros(mib: int) -> bytes:
+    """Return zlib data that unpacks to `mib` MiB of zeros, built in milliseconds from one block."""
+    zero = b"\0" * MIB
+    packer = zlib.compressobj(9)
+    first = packer.compress(zero) + packer.flush(zlib.Z_FULL_FLUSH)
+    # After a full flush the packer starts afresh, so every further MiB packs to the same block.
+    block = packer.compress(zero) + packer.flush(zlib.Z_FULL_FLUSH)
+    check = 1
+    for _ in range(mib):
+        check = zlib.adler32(zero, check)
+    return first + block * (mib - 1) + b"\x03\x00" + check.to_bytes(4, "big")
+
+
+def pdf_with_stream(body: bytes, dictionary: bytes = b"/Filter /FlateDecode") -> bytes:
+    """Return a valid one-page PDF whose page content is the stream `body`."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 420] /Contents 4 0 R >>",
+        b"<< /Length %d %s >>\nstream\n" % (len(body), dictionary) + body + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for num, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % num + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def flate_bomb_pdf(mib: int) -> bytes:
+    """Return a small PDF with one stream that unpacks to `mib` MiB (200 MiB is a 200 KiB file)."""
+    return pdf_with_stream(zlib_zeros(mib))
+
+
+PDF_BOMBS = {
+    "flate": lambda mib: flate_bomb_pdf(mib),
+    "hex then flate": lambda mib: pdf_with_stream(
+        zlib_zeros(mib).hex().encode() + b">", b"/Filter [/ASCIIHexDecode /FlateDecode]"
+    ),
+    "ascii85 then flate": lambda mib: pdf_with_stream(
+        base64.a85encode(zlib_zeros(mib), adobe=True)[2:],
+        b"/Filter [/ASCII85Decode /FlateDecode]",
+    ),
+    "flate twice": lambda mib: pdf_with_stream(
+        zlib.compress(zlib_zeros(mib), 9), b"/Filter [/FlateDecode /FlateDecode]"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(PDF_BOMBS))
+def test_pdf_stream_bombs_are_refused_before_rendering(kind: str) -> None:
+    bomb = PDF_BOMBS[kind](64)
+    assert len(bomb) < 200 * 1024
+    report = inspect_image(bomb, max_inflated=16 * MIB)
+    assert (report.flag, report.format, report.message) == (
+        TOO_LARGE,
+        "PDF",
+        "This PDF unpacks to over 16 MB, more than a certificate needs — please save or print "
+        "it again as a new PDF, or upload a photo or scan instead",
+    )
+    assert report.thumbnail is None
+    # The same PDF under the cap is an ordinary (blank) certificate page.
+    assert inspect_image(PDF_BOMBS[kind](4), max_inflated=16 * MIB).flag is None
+
+
+def test_pdf_stream_bomb_is_refused_at_the_default_cap() -> None:
+    bomb = flate_bomb_pdf(300)  # 300 MiB of zeros in a 300 KiB file
+    assert inspect_image(bomb).flag == TOO_LARGE
+    with pytest.raises(ImageRefused) as refused:
+        render_preview(bomb)
+    assert refused.value.flag == TOO_LARGE
+    assert page_count(bomb) == 0
+
+
+def test_pdf_picture_over_the_pixel_cap_is_refused_from_its_dictionary() -> None:
+    # A 40000 x 40000 picture packs to a few hundred KiB but would take 4.8 GB to draw.
+    body = b"q 595 0 0 420 0 0 cm /Im0 Do Q"
+    picture = zlib.compress(b"\0" * 1000, 9)
+    pdf = pdf_with_stream(body, b"").replace(
+        b"/MediaBox [0 0 595 420] /Contents 4 0 R",
+        b"/MediaBox [0 0 595 420] /Contents 4 0 R /Resources << /XObject << /Im0 5 0 R >> >>",
+    )
+    pdf = pdf.replace(
+        b"trailer",
+        b"5 0 obj\n<< /Type /XObject /Subtype /Image /Width 40000 /Height 40000 "
+        b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\n"
+        b"stream\n%s\nendstream\nendobj\ntrailer" % (len(picture), picture),
+    )
+    report = inspect_image(pdf)
+    assert (report.flag, report.message) == (
+        TOO_LARGE,
+        "The picture is 1600 megapixels, over the safety limit of 60 megapixels — "
+        "please upload a smaller copy",
+    )
+
+
+def test_many_streams_just_under_the_cap_are_refused_together() -> None:
+    pdf = flate_bomb_pdf(3)
+    extra = b"".join(
+        b"%d 0 obj\n<< /Filter /FlateDecode >>\nstream\n%s\nendstream\nendobj\n"
+        % (n, zlib_zeros(3))
+        for n in range(5, 10)
+    )
+    pdf = pdf.replace(b"xref\n", extra + b"xref\n", 1)
+    report = inspect_image(pdf, max_inflated=4 * MIB)
+    assert (report.flag, report.message) == (
+        TOO_LARGE,
+        "This PDF unpacks to over 16 MB, more than a certificate needs — please save or print "
+        "it again as a new PDF, or upload a photo or scan instead",
+    )
+    assert inspect_image(pdf, max_inflated=5 * MIB).flag is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "verdict"),
+    [
+        ("jpeg", None),
+        ("pdf", None),
+        ("heic", None),
+        ("truncated_jpeg", None),  # the header is fine: only the full check finds the cut
+        ("text", MSG_TEXT),
+        ("empty", MSG_EMPTY),
+        (
+            "bomb_png",
+            "The picture is 900 megapixels, over the safety limit of 60 megapixels — "
+            "please upload a smaller copy",
+        ),
+    ],
+)
+def test_quick_verdict_reads_only_headers(kind: str, verdict: str | None) -> None:
+    assert quick_verdict(sample(kind)) == verdict
+
+
+def test_quick_verdict_measures_pdf_streams() -> None:
+    assert quick_verdict(flate_bomb_pdf(300)) == (
+        "This PDF unpacks to over 256 MB, more than a certificate needs — please save or print "
+        "it again as a new PDF, or upload a photo or scan instead"
+    )
+    assert quick_verdict(sample("pdf")[:-200]) == MSG_TRUNCATED

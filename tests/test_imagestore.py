@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import zlib
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from certreview import synthetic
-from certreview.images import ImageRefused, inspect_image
+from certreview.images import MSG_CRASHED, MSG_MEMORY, ImageRefused, inspect_image
 from certreview.imagestore import ImageStore
 from certreview.parallel import IN_PROCESS_BELOW, inspect_many
+from tests.test_images import flate_bomb_pdf, zlib_zeros
 
 
 @pytest.fixture
@@ -137,3 +144,117 @@ def test_inspect_many_refuses_oversize_paths_without_reading(tmp_path: Path) -> 
     assert report.flag == "image_too_large"
     [(_, missing)] = inspect_many([("gone", tmp_path / "gone.jpg")])
     assert missing.flag == "unreadable_image"
+
+
+# --- damage a crash can leave behind (issue 15) ---
+
+
+@pytest.mark.parametrize("keep", [0, 100, -1])
+def test_a_damaged_original_is_rewritten_from_the_same_upload(
+    store: ImageStore, jpeg: bytes, keep: int
+) -> None:
+    sha = hashlib.sha256(jpeg).hexdigest()
+    path = store.original_path(sha)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(jpeg[:keep])  # what a power cut leaves of an unsynced write
+    assert store.put(jpeg) == sha
+    assert store.read_original(sha) == jpeg
+    assert [p.name for p in path.parent.iterdir()] == [sha]  # no temporary files left
+
+
+@pytest.mark.parametrize("damage", [b"", b"\xff\xd8\xff\xe0 cut"])
+def test_a_damaged_cached_thumbnail_or_preview_is_made_again(
+    store: ImageStore, jpeg: bytes, damage: bytes
+) -> None:
+    sha = store.put(jpeg)
+    thumb = store.thumbnail(sha)
+    preview = store.preview(sha)
+    store.thumbnail_path(sha).write_bytes(damage)
+    store.preview_path(sha).write_bytes(damage)
+    assert store.thumbnail(sha) == thumb
+    assert store.preview(sha) == preview
+    assert store.thumbnail_path(sha).read_bytes() == thumb
+
+
+# A real worker death: the check runs in a child process whose address space is capped a
+# little above what the libraries need, so pdfium aborts on the stream it unpacks (as it
+# does under a container's memory limit); the bomb stays just under the stream cap.
+CRASH_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from certreview.parallel import inspect_many
+
+if __name__ == "__main__":
+    size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
+    cap = (size + 200 * 1024) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    paths = sorted(Path(sys.argv[1]).iterdir())
+    reports = inspect_many([(p.name, p) for p in paths], workers=2)
+    print(json.dumps([[key, report.flag, report.message] for key, report in reports]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    jpeg = synthetic.sample("jpeg", size=(300, 200))
+    for n in range(9):
+        (folder / f"c{n}.jpg").write_bytes(jpeg)
+    (folder / "c4-bomb.pdf").write_bytes(flate_bomb_pdf(250))  # under the 256 MB stream cap
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    reports = {key: (flag, message) for key, flag, message in json.loads(done.stdout)}
+    assert reports.pop("c4-bomb.pdf") == ("unreadable_image", MSG_CRASHED)
+    assert reports == {
+        f"c{n}.jpg": (None, "This is a JPEG photo or scan — accepted") for n in range(9)
+    }
+
+
+MEMORY_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from certreview.images import inspect_image
+
+datas = [Path(name).read_bytes() for name in sys.argv[1:]]
+size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
+cap = (size + 64 * 1024) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+print(json.dumps([[r.flag, r.message] for r in map(inspect_image, datas)]))
+"""
+
+
+def _png(width: int, height: int, idat: bytes) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_running_out_of_memory_says_so_rather_than_damaged(tmp_path: Path) -> None:
+    # 59 megapixels each, under the pixel cap, in a process with only 64 MB to spare: the RGB
+    # picture fails as Pillow allocates it, the 1-bit one when it is converted to RGB.
+    rgb, one_bit = tmp_path / "rgb.png", tmp_path / "1bit.png"
+    rgb.write_bytes(_png(7700, 7700, zlib_zeros(170)))  # 170 MiB of zeros cover every row
+    one_bit.write_bytes(synthetic.bomb_png(7700, 7700))
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(rgb), str(one_bit)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [["image_too_large", MSG_MEMORY]] * 2

@@ -124,17 +124,64 @@ def test_folder_refuses_traversal(folder: Path) -> None:
 def test_folder_refuses_symlinks_out(folder: Path) -> None:
     (folder / "link.jpg").symlink_to(folder.parent / "secret.txt")
     (folder / "linkdir").symlink_to(folder.parent, target_is_directory=True)
-    (folder / "inside.jpg").symlink_to(folder / "Photo.JPG")
     with open_source(folder) as images:
         with pytest.raises(UnsafePath) as caught:
             images.read("link.jpg")
-        assert (
-            str(caught.value)
-            == "The image “link.jpg” links outside the images folder — it was not read"
+        assert str(caught.value) == (
+            "The image “link.jpg” is a link to another file, not a file in the images folder "
+            "— it was not read"
         )
         with pytest.raises(UnsafePath):
             images.read("linkdir/secret.txt")
-        assert images.read("inside.jpg") == JPEG
+
+
+def test_folder_refuses_symlinks_even_inside(folder: Path) -> None:
+    # Where a link points is checked and then followed: in between it can be changed.
+    (folder / "inside.jpg").symlink_to(folder / "Photo.JPG")
+    (folder / "dirlink").symlink_to(folder / "B10912345", target_is_directory=True)
+    with open_source(folder) as images:
+        with pytest.raises(UnsafePath):
+            images.read("inside.jpg")
+        with pytest.raises(UnsafePath):
+            images.read("dirlink/toeic.jpg")
+        assert images.read("Photo.JPG") == JPEG
+
+
+def test_folder_symlink_loops_are_refused_not_fatal(folder: Path) -> None:
+    (folder / "self.jpg").symlink_to(folder / "self.jpg")
+    (folder / "a.jpg").symlink_to(folder / "b.jpg")
+    (folder / "b.jpg").symlink_to(folder / "a.jpg")
+    (folder / "loopdir").symlink_to(folder / "loopdir", target_is_directory=True)
+    with open_source(folder) as images:
+        for name in ("self.jpg", "a.jpg", "b.jpg", "loopdir/x.jpg", "SELF.JPG"):
+            with pytest.raises(UnsafePath):
+                images.read(name)
+        assert "self.jpg" in images.names()
+        assert images.read("photo.jpg") == JPEG
+
+
+def test_folder_refuses_a_hard_link_to_a_file_outside(folder: Path) -> None:
+    os.link(folder.parent / "secret.txt", folder / "secret.jpg")
+    with open_source(folder) as images, pytest.raises(UnsafePath) as caught:
+        images.read("secret.jpg")
+    assert str(caught.value) == (
+        "The image “secret.jpg” is also linked from outside the images folder (a hard link) "
+        "— it was not read"
+    )
+
+
+def test_folder_reads_hard_links_that_all_stay_inside(folder: Path) -> None:
+    os.link(folder / "Photo.JPG", folder / "B10912345" / "copy.jpg")
+    with open_source(folder) as images:
+        assert images.read("B10912345/copy.jpg") == JPEG
+        assert images.read("Photo.JPG") == JPEG
+
+
+def test_folder_refuses_a_named_pipe_without_waiting(folder: Path) -> None:
+    os.mkfifo(folder / "pipe.jpg")
+    with open_source(folder) as images, pytest.raises(MissingImage) as caught:
+        images.read("pipe.jpg")
+    assert str(caught.value) == "The image “pipe.jpg” is not a file"
 
 
 def test_folder_missing_and_too_large(folder: Path) -> None:
