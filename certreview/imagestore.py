@@ -9,18 +9,19 @@ import tempfile
 from pathlib import Path
 
 from certreview.images import PREVIEW_SIZE, inspect_image, render_preview
+from certreview.private import make_private_dir
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
+    # mkstemp's mode 0600 is kept: uploads are personal data, readable by this user only.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other office accounts
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
