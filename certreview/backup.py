@@ -271,7 +271,10 @@ def _open_tar(archive: Path) -> tarfile.TarFile:
     try:
         return tarfile.open(archive, mode="r:*")
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise BackupError(f"{archive} is not a readable tar archive ({exc})") from None
+        raise BackupError(
+            f"{archive} is not a readable tar archive ({_first_line(exc)}) — "
+            "is it a certreview backup, copied completely?"
+        ) from None
 
 
 def _read_manifest(archive: Path) -> dict[str, Any]:
@@ -320,11 +323,17 @@ def _unpack(archive: Path, work: Path, store_dir: Path | None) -> tuple[dict[str
                 elif store_dir is not None:
                     _write_private(store_dir / PurePosixPath(name).relative_to("store"), data)
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise BackupError(f"{archive} is damaged ({exc})") from None
+        raise BackupError(
+            f"{archive} is damaged ({_first_line(exc)}) — use another copy of the backup"
+        ) from None
     missing = sorted(set(expected) - seen)
     if missing:
         raise BackupError(f"{archive}: {len(missing)} files are missing, e.g. {missing[0]}")
     return manifest, db_file
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(":")
 
 
 def _safe(name: str) -> bool:
@@ -371,7 +380,7 @@ def _check_database(manifest: dict[str, Any], db_file: Path) -> None:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"the database copy does not open: {exc}") from None
+        raise BackupError(f"the database copy does not open: {_first_line(exc)}") from None
     if ok != "ok":
         raise BackupError(f"the database copy is damaged: {ok}")
     if counts != manifest["tables"]:
