@@ -194,6 +194,8 @@ def _run_pg(command: list[str], env: dict[str, str]) -> None:
         lines = [line for line in done.stderr.splitlines() if line.strip()] or ["no message"]
         detail = lines[0].strip()
         if "version mismatch" in done.stderr:
+            versions = [line for line in lines if "server version:" in line]
+            detail = versions[0].split("detail:")[-1].strip() if versions else detail
             raise BackupError(
                 f"{Path(command[0]).name} is older than the server ({detail}) — install the "
                 f"client tools of the server's version or set {PG_BIN_ENV} to their folder"
@@ -437,9 +439,23 @@ def restore(archive: Path, db_url: str, data_dir: Path) -> Verified:
             counts = _counts(c)
     finally:
         engine.dispose()
+    for entry in manifest["files"]:
+        # Read back from where they landed: what is on disk now is what the archive held.
+        if entry["path"].startswith("store/"):
+            path = store_dir / PurePosixPath(entry["path"]).relative_to("store")
+            if _sha256_file(path) != entry["sha256"]:
+                raise BackupError(f"{path} does not read back as archived — check the disk")
     if counts != manifest["tables"]:
         raise BackupError("the restored database's row counts differ from the manifest")
     return Verified(manifest, len(manifest["files"]) - 1, sum(counts.values()))
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _refuse_used_database(engine: Engine) -> None:

@@ -204,6 +204,7 @@ def test_exact_round_trip_through_the_command_line(workspace, tmp_path, fresh, c
     out.parent.mkdir()
     assert main(["backup", str(out), "--db", db, "--data", str(workspace.settings.data_dir)]) == 0
     assert [p.name for p in out.parent.iterdir()] == ["b.tar"]  # no temp file left behind
+    assert out.stat().st_mode & 0o077 == 0  # the archive holds personal data too
     assert main(["verify-backup", str(out)]) == 0
     url, data = fresh
     assert main(["restore", str(out), "--db", url, "--data", str(data)]) == 0
@@ -295,3 +296,29 @@ def test_backup_replaces_an_old_archive_only_when_complete(workspace, tmp_path, 
     backup(workspace.engine, workspace.store.root, out)
     assert verify(out).files == len(every_file(workspace.store.root))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp")) == []
+
+
+def test_a_pg_dump_older_than_the_server_is_named_in_one_line(
+    workspace, tmp_path, capsys, monkeypatch
+):
+    if workspace.engine.url.get_backend_name() != "postgresql":
+        pytest.skip("pg_dump is used for PostgreSQL only")
+    department(workspace, submissions=2)
+    # A real program standing in for an old pg_dump: it fails the way pg_dump 14 does.
+    old = tmp_path / "bin" / "pg_dump"
+    old.parent.mkdir()
+    old.write_text(
+        "#!/bin/sh\n"
+        "echo 'pg_dump: error: aborting because of server version mismatch' >&2\n"
+        "echo 'pg_dump: detail: server version: 15.8; pg_dump version: 14.1' >&2\n"
+        "exit 1\n",
+        encoding="utf-8",
+    )
+    old.chmod(0o755)
+    monkeypatch.setenv("CERTREVIEW_PG_BIN", str(old.parent))
+    out = tmp_path / "b.tar"
+    code = main(["backup", str(out), "--db", workspace.settings.db_url, "--data", str(tmp_path)])
+    assert code == 1 and not out.exists()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "pg_dump is older than the server (server version: 15.8; pg_dump version: 14.1)" in err
