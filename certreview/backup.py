@@ -135,7 +135,9 @@ def _sqlite_snapshot(engine: Engine, work: str) -> tuple[str, dict[str, int], st
     if not source_path or source_path == ":memory:":
         raise BackupError("cannot back up an in-memory SQLite database")
     # The backup API in one step reads one consistent snapshot; with WAL, writers go on meanwhile.
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    if not Path(source_path).is_file():
+        raise BackupError(f"no database file at {source_path} — check --db / CERTREVIEW_DB")
+    source = sqlite3.connect(source_path, timeout=30)
     target = sqlite3.connect(copy)
     try:
         source.backup(target)
@@ -242,9 +244,19 @@ def _store_files(store_root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _add_file(tar: tarfile.TarFile, member: str, path: Path) -> dict[str, Any]:
-    # Read once and hash what is archived, so the checksum always matches the archived bytes.
-    data = path.read_bytes()
-    return _add_bytes(tar, member, data)
+    with path.open("rb") as f:
+        # Hash and archive through one open file: a file replaced meanwhile (a thumbnail
+        # remade by rename) cannot make the checksum disagree with the archived bytes.
+        digest = hashlib.sha256()
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+        info = tarfile.TarInfo(member)
+        info.size = f.tell()
+        info.mode = 0o600
+        info.mtime = int(datetime.now().timestamp())
+        f.seek(0)
+        tar.addfile(info, f)
+    return {"path": member, "size": info.size, "sha256": digest.hexdigest()}
 
 
 def _add_bytes(tar: tarfile.TarFile, member: str, data: bytes) -> dict[str, Any]:
@@ -312,18 +324,16 @@ def _unpack(archive: Path, work: Path, store_dir: Path | None) -> tuple[dict[str
                 entry = expected.get(name)
                 if entry is None or not member.isfile() or not _safe(name) or name in seen:
                     raise BackupError(f"{archive}: unexpected member {name!r} — it was altered")
-                source = tar.extractfile(member)
-                data = source.read() if source else b""
-                if (
-                    len(data) != entry["size"]
-                    or hashlib.sha256(data).hexdigest() != entry["sha256"]
-                ):
+                if name == db_member:
+                    target: Path | None = db_file
+                elif store_dir is not None:
+                    target = store_dir / PurePosixPath(name).relative_to("store")
+                else:
+                    target = None
+                size, sha = _copy_member(tar, member, target)
+                if size != entry["size"] or sha != entry["sha256"]:
                     raise BackupError(f"{archive}: checksum mismatch in {name} — it was altered")
                 seen.add(name)
-                if name == db_member:
-                    _write_private(db_file, data)
-                elif store_dir is not None:
-                    _write_private(store_dir / PurePosixPath(name).relative_to("store"), data)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BackupError(
             f"{archive} is damaged ({_first_line(exc)}) — use another copy of the backup"
@@ -354,11 +364,26 @@ def _safe(name: str) -> bool:
     )
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    make_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+def _copy_member(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path | None
+) -> tuple[int, str]:
+    """Stream one member to TARGET (mode 0600; None: nowhere) and return its size and hash."""
+    source = tar.extractfile(member)
+    digest, size = hashlib.sha256(), 0
+    out = None
+    if target is not None:
+        make_private_dir(target.parent)
+        out = os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+    try:
+        for block in iter(lambda: source.read(1 << 20) if source else b"", b""):
+            digest.update(block)
+            size += len(block)
+            if out is not None:
+                out.write(block)
+    finally:
+        if out is not None:
+            out.close()
+    return size, digest.hexdigest()
 
 
 def _check_database(manifest: dict[str, Any], db_file: Path) -> None:
