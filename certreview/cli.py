@@ -319,15 +319,15 @@ def _backup(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _verify_backup(args: argparse.Namespace) -> int:
-    from certreview.backup import verify
+    from certreview.restore import verify
 
     print(f"{args.archive}: {verify(args.archive).summary()}")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from certreview.backup import restore
     from certreview.config import load_settings
+    from certreview.restore import restore
 
     settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
     done = restore(args.archive, settings.db_url, settings.data_dir)
