@@ -73,6 +73,14 @@ def _read_manifest(archive: Path) -> dict[str, Any]:
             ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{archive} is not a certreview backup of format {FORMAT}")
+    files, tables = manifest.get("files"), manifest.get("tables")
+    if (
+        manifest.get("db_kind") not in ("sqlite", "postgresql")
+        or not isinstance(tables, dict)
+        or not isinstance(files, list)
+        or not all(isinstance(f, dict) and {"path", "size", "sha256"} <= f.keys() for f in files)
+    ):
+        raise BackupError(f"{archive}: its {MANIFEST} is incomplete — it was altered")
     return manifest
 
 

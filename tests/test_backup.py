@@ -249,10 +249,21 @@ def test_a_truncated_or_foreign_archive_fails_verify_with_one_line(workspace, tm
     raw = (tmp_path / "good.tar.gz").read_bytes()
     (tmp_path / "cut.tar.gz").write_bytes(raw[: len(raw) // 2])
     (tmp_path / "notes.txt").write_text("not a backup", encoding="utf-8")
-    for name in ("cut.tar.gz", "notes.txt", "missing.tar"):
+    with (
+        tarfile.open(tmp_path / "good.tar.gz") as src,
+        tarfile.open(tmp_path / "odd.tar", "w") as dst,
+    ):
+        for m in src:
+            data = src.extractfile(m).read()  # type: ignore[union-attr]
+            if m.name == "manifest.json":
+                data = json.dumps({"format": 1, "db_kind": "sqlite"}).encode()
+                m.size = len(data)
+            dst.addfile(m, io.BytesIO(data))
+    for name in ("cut.tar.gz", "notes.txt", "missing.tar", "odd.tar"):
         assert main(["verify-backup", str(tmp_path / name)]) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("certreview: "), err
+        assert "unexpected" not in err, err
 
 
 def test_restoring_over_a_used_place_is_refused_and_changes_nothing(workspace, tmp_path, capsys):
