@@ -9,13 +9,14 @@ remaining submission uses is kept. The purge is logged in the import log with co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from certreview.imagestore import ImageStore
 from certreview.models import Decision, ImageFile, ImportLog, Student, Submission
+from certreview.years import academic_year
 
 LEFT = ("graduated", "withdrawn")
 
@@ -48,8 +49,19 @@ class PurgePlan:
         )
 
 
-def plan_purge(session: Session, year: int) -> PurgePlan:
+class PurgeError(ValueError):
+    """A purge that would remove the wrong students; str() is one line."""
+
+
+def plan_purge(session: Session, year: int, today: date | None = None) -> PurgePlan:
     """Return what purging the students who left before academic YEAR would remove."""
+    current = academic_year(today or date.today())
+    if year > current + 1:
+        # A Gregorian year (2024) here would remove every student who ever left.
+        raise PurgeError(
+            f"AY{year} is later than next academic year (AY{current + 1}) — give an ROC "
+            f"academic year, e.g. --left-before {current - 5}"
+        )
     ids = tuple(
         session.scalars(
             select(Student.student_id)

@@ -140,6 +140,14 @@ def test_only_students_who_left_before_the_year_are_chosen(office, year, student
     assert f": {students} students," in capsys.readouterr().out
 
 
+def test_a_gregorian_year_is_refused_before_anything_is_deleted(office, capsys):
+    before = every_row(office.settings.db_url), every_file(office.store.root)
+    assert cli(office, "--left-before", "2024", "--yes") == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "give an ROC academic year" in err
+    assert (every_row(office.settings.db_url), every_file(office.store.root)) == before
+
+
 def test_a_purge_leaves_no_orphans_for_the_doctor(office):
     from certreview.doctor import examine
 
