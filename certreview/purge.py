@@ -84,10 +84,13 @@ def plan_purge(session: Session, year: int, today: date | None = None) -> PurgeP
             )
         )
     )
-    # An image another (staying) submission uses is theirs too: it stays.
+    # An image another (staying) submission uses is theirs too: it stays. (Not `~_theirs`:
+    # SQL's NOT of a NULL comparison would hide unlinked uploads.)
     shared = set(
         session.scalars(
-            select(Submission.image_sha256).where(Submission.image_sha256.in_(used), ~_theirs(ids))
+            select(Submission.image_sha256).where(
+                Submission.image_sha256.in_(used), Submission.id.not_in(leaving)
+            )
         )
     )
     return PurgePlan(year, ids, submissions, decisions, tuple(sorted(used - shared)))

@@ -53,6 +53,17 @@ def office(workspace: Workspace) -> Iterator[Workspace]:
         shared_sha = s.get(Submission, pks[2]).image_sha256  # B11100003's upload
         own = add_image(workspace, s, "yellow")
     add_submission(workspace, submission_id="KEEP-SHARED", image_sha256=shared_sha)
+    # An unlinked upload of someone not on the roster, with the same picture as a leaver's.
+    with workspace.Session() as s:
+        leavers_sha = s.get(Submission, pks[4]).image_sha256  # B11200002's upload
+    add_submission(
+        workspace,
+        submission_id="STRANGER",
+        student_id=None,
+        student_key="X0000001",
+        image_sha256=leavers_sha,
+        flags="unknown_student;shared_image",
+    )
     # An upload never linked to the roster, typed with a leaver's ID.
     add_submission(
         workspace,
@@ -96,7 +107,7 @@ def test_a_dry_run_counts_and_changes_nothing(office, capsys):
     out = capsys.readouterr().out
     assert out == (
         "would delete students who left before AY115: 2 students, 7 submissions, "
-        "3 decisions, 5 images — run again with --yes to delete them\n"
+        "3 decisions, 4 images — run again with --yes to delete them\n"
     )
     assert (every_row(office.settings.db_url), every_file(office.store.root)) == before
 
@@ -113,7 +124,7 @@ def test_purge_removes_the_leavers_and_keeps_everyone_else(office, capsys):
     assert cli(office, "--left-before", "115", "--yes") == 0
     assert capsys.readouterr().out == (
         "deleted students who left before AY115: 2 students, 7 submissions, 3 decisions, "
-        "5 images; 5 stored files removed\n"
+        "4 images; 4 stored files removed\n"
     )
     after = every_row(office.settings.db_url)
     for table, survivors in keep.items():
@@ -128,7 +139,7 @@ def test_purge_removes_the_leavers_and_keeps_everyone_else(office, capsys):
     assert office.store.has(shared)  # another student's submission still uses it
     with office.Session() as s:
         log = s.scalars(select(ImportLog).where(ImportLog.kind == "purge")).one()
-    assert log.counts == {"students": 2, "submissions": 7, "decisions": 3, "images": 5}
+    assert log.counts == {"students": 2, "submissions": 7, "decisions": 3, "images": 4}
     assert log.source == "left before AY115"  # counts only: no names, no IDs
     assert cli(office, "--left-before", "115", "--yes") == 0
     assert "2 students" not in capsys.readouterr().out
