@@ -80,6 +80,8 @@ def backup(engine: Engine, store_root: Path, out: Path) -> Verified:
             db_member, db_file, tables, revision = PG_MEMBER, *_pg_snapshot(engine, work)
         else:
             raise BackupError(f"cannot back up a {kind} database: use SQLite or PostgreSQL")
+        if revision is None:
+            raise BackupError("the database has no certreview tables — check --db / CERTREVIEW_DB")
         # The database snapshot comes first: every image row in it has its original already
         # stored (intake stores files before it commits), so the files copied next cover it.
         files: list[dict[str, Any]] = []

@@ -191,8 +191,11 @@ def _workspace(args: argparse.Namespace, create: bool = False) -> Workspace:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "lab":
         return _lab(args)
-    if args.command in {"verify-backup", "restore"}:
-        return _verify_backup(args) if args.command == "verify-backup" else _restore(args)
+    if args.command in {"backup", "verify-backup", "restore"}:
+        # No schema check: a backup is most wanted just before `certreview init` upgrades.
+        return {"backup": _backup, "verify-backup": _verify_backup, "restore": _restore}[
+            args.command
+        ](args)
     ws = _workspace(args, create=args.command in {"init", "demo"})
     try:
         handler = {
@@ -202,7 +205,6 @@ def _run(args: argparse.Namespace) -> int:
             "decide": _decide,
             "export": _export,
             "status": _status,
-            "backup": _backup,
             "doctor": _doctor,
             "purge": _purge,
         }[args.command]
@@ -311,10 +313,17 @@ def _status(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def _backup(ws: Workspace, args: argparse.Namespace) -> int:
+def _backup(args: argparse.Namespace) -> int:
     from certreview.backup import backup
+    from certreview.config import load_settings
+    from certreview.db import make_engine
 
-    print(f"{args.out}: {backup(ws.engine, ws.store.root, args.out).summary()}")
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    engine = make_engine(settings.db_url)
+    try:
+        print(f"{args.out}: {backup(engine, settings.store_dir, args.out).summary()}")
+    finally:
+        engine.dispose()
     return 0
 
 

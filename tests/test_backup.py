@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sqlite3
 import tarfile
 import threading
 import uuid
@@ -337,3 +338,24 @@ def test_a_pg_dump_older_than_the_server_is_named_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert "pg_dump is older than the server (server version: 15.8; pg_dump version: 14.1)" in err
+
+
+def test_a_database_of_an_older_version_can_be_backed_up_before_the_upgrade(workspace, tmp_path):
+    department(workspace, submissions=2)
+    with workspace.engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    db, data = workspace.settings.db_url, str(workspace.settings.data_dir)
+    assert main(["status", "B11200001", "--db", db, "--data", data]) == 1  # needs `init`
+    assert main(["backup", str(tmp_path / "b.tar"), "--db", db, "--data", data]) == 0
+    assert verify(tmp_path / "b.tar").manifest["revision"] == "older"
+
+
+def test_backing_up_nothing_is_refused_in_one_line(tmp_path, capsys):
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    for db in (sqlite_url(empty), sqlite_url(tmp_path / "absent.sqlite")):
+        assert main(["backup", str(tmp_path / "b.tar"), "--db", db, "--data", str(tmp_path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "CERTREVIEW_DB" in err, err
+    assert not (tmp_path / "b.tar").exists()
+    assert not (tmp_path / "absent.sqlite").exists()
