@@ -107,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
     s.add_argument("student_id", metavar="STUDENT_ID")
 
+    b = sub.add_parser("backup", parents=[common], help="back up the database and image store")
+    b.add_argument("out", type=Path, metavar="OUT.tar|OUT.tar.gz")
+    v = sub.add_parser("verify-backup", help="check every checksum and the database of a backup")
+    v.add_argument("archive", type=Path, metavar="ARCHIVE")
+    r = sub.add_parser("restore", parents=[common], help="restore a backup into an empty place")
+    r.add_argument("archive", type=Path, metavar="ARCHIVE")
+    doc = sub.add_parser(
+        "doctor", parents=[common], help="check the image store against the database"
+    )
+    doc.add_argument("--fix", action="store_true", help="repair what can be repaired safely")
+    pu = sub.add_parser("purge", parents=[common], help="delete students who left, with uploads")
+    pu.add_argument("--left-before", type=int, required=True, metavar="AY")
+    pu.add_argument("--yes", action="store_true", help="really delete (default: only count)")
+
     lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")
     lab.add_argument("--no-browser", action="store_true")
     return parser
@@ -148,6 +162,7 @@ def _database_problem(exc: Exception) -> str:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    from certreview.backup import BackupError
     from certreview.db import SchemaError
     from certreview.decisions import DecisionError
     from certreview.sources import ImageSourceError
@@ -156,6 +171,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
     return (
         CommandError,
+        BackupError,
         SchemaError,
         DecisionError,
         ImageSourceError,
@@ -175,6 +191,11 @@ def _workspace(args: argparse.Namespace, create: bool = False) -> Workspace:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "lab":
         return _lab(args)
+    if args.command in {"backup", "verify-backup", "restore"}:
+        # No schema check: a backup is most wanted just before `certreview init` upgrades.
+        return {"backup": _backup, "verify-backup": _verify_backup, "restore": _restore}[
+            args.command
+        ](args)
     ws = _workspace(args, create=args.command in {"init", "demo"})
     try:
         handler = {
@@ -184,6 +205,8 @@ def _run(args: argparse.Namespace) -> int:
             "decide": _decide,
             "export": _export,
             "status": _status,
+            "doctor": _doctor,
+            "purge": _purge,
         }[args.command]
         return handler(ws, args)
     finally:
@@ -291,6 +314,69 @@ def _status(ws: Workspace, args: argparse.Namespace) -> int:
 
     with ws.Session() as session:
         print(student_status(session, args.student_id))
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from certreview.backup import backup
+    from certreview.config import load_settings
+    from certreview.db import make_engine
+
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    engine = make_engine(settings.db_url)
+    try:
+        print(f"{args.out}: {backup(engine, settings.store_dir, args.out).summary()}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _verify_backup(args: argparse.Namespace) -> int:
+    from certreview.restore import verify
+
+    print(f"{args.archive}: {verify(args.archive).summary()}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from certreview.config import load_settings
+    from certreview.restore import restore
+
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    done = restore(args.archive, settings.db_url, settings.data_dir)
+    print(f"restored into {settings.data_dir} and the database; {done.summary()}")
+    return 0
+
+
+def _doctor(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.doctor import examine, repair
+
+    with ws.Session() as session:
+        checkup = examine(session, ws.store)
+    for line in checkup.lines():
+        print(line)
+    if args.fix:
+        done = repair(ws.Session, ws.store, checkup, ws.settings.data_dir / "quarantine")
+        for line in done.lines():
+            print(f"fixed: {line}")
+        return 0
+    return 0 if checkup.healthy else 1
+
+
+def _purge(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.purge import plan_purge, purge, remove_files
+
+    with ws.Session.begin() as session:
+        plan = plan_purge(session, args.left_before)
+        if not args.yes:
+            print(f"would delete {plan.summary()} — run again with --yes to delete them")
+            return 0
+        purge(session, plan)
+    # Files go only after the rows are gone for good; a crash in between leaves orphans,
+    # which `certreview doctor --fix` removes.
+    with ws.Session() as session:
+        files = remove_files(session, ws.store, plan.images)
+    print(f"deleted {plan.summary()}; {files} stored files removed")
     return 0
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import load_settings
+from certreview.private import create_private_file, make_private_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -58,7 +59,10 @@ def upgrade(engine: Engine) -> None:
         "",
         ":memory:",
     ):
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(engine.url.database)
+        make_private_dir(path.parent)
+        # SQLite would create the file world-readable; its -wal/-shm files copy this mode.
+        create_private_file(path)
     command.upgrade(_alembic_config(engine), "head")
 
 

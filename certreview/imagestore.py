@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from certreview.images import PREVIEW_SIZE, inspect_image, quick_verdict, render_preview
+from certreview.private import make_private_dir
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 # What one import may add to the store in files that do not even open as pictures: enough
@@ -32,8 +33,9 @@ def _sync_folder(folder: Path) -> None:
 
 def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
     created = [p for p in path.parents if not p.is_dir()]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
+    # mkstemp's mode 0600 is kept: uploads are personal data, readable by this user only.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -41,7 +43,6 @@ def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
             f.flush()
             # Without fsync a power cut can leave an empty or cut-off file under the new name.
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from other office accounts
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from certreview.config import Settings, load_settings
 from certreview.db import check_schema, make_engine, make_sessionmaker, upgrade
 from certreview.imagestore import ImageStore
+from certreview.private import make_private_dir
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Workspace:
         engine = make_engine(settings.db_url)
         try:
             if create:
-                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                make_private_dir(settings.data_dir)
                 upgrade(engine)
             else:
                 check_schema(engine)
