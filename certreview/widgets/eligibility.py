@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from certreview.exports import KINDS, eligibility_frame, export, this_year
 from certreview.models import Student
+from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer
 from certreview.workspace import Workspace
 
@@ -73,6 +74,7 @@ class EligibilityPanel(w.VBox):
             programs = s.scalars(select(Student.program).distinct()).all()
         return sorted(cohorts), sorted(p for p in programs if p)
 
+    @reports_database_errors("Not loaded", "Change a choice to try again.")
     def refresh(self) -> None:
         """Reload the table for the chosen cohort, program and year."""
         with self.ws.Session() as s:
@@ -90,7 +92,9 @@ class EligibilityPanel(w.VBox):
         )
         shown = self.frame[self.frame["met"] == "no"] if self.only_not_met.value else self.frame
         self.table.value = table_html(shown)
+        self.message.value = ""  # what was said (exported, not loaded) was about the old choice
 
+    @reports_database_errors("Not exported", "Press Export again.")
     def export_now(self) -> Path | None:
         """Write the chosen export to the data folder's exports/, log it, and say where."""
         who = self.exported_by.value.strip()
@@ -122,6 +126,10 @@ class EligibilityPanel(w.VBox):
             return None
         self.message.value = _say(f"Wrote {rows} rows to {path}", "#2e7d32")
         return path
+
+    def say(self, text: str, colour: str = "#c62828") -> None:
+        """Show a one-line message under the export controls (escaped)."""
+        self.message.value = _say(text, colour)
 
 
 def table_html(frame: pd.DataFrame, limit: int = SHOWN_ROWS) -> str:

@@ -19,6 +19,7 @@ from certreview.intake import (
     import_submissions,
     parse_cutoff,
 )
+from certreview.widgets.guard import explain
 from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
@@ -134,7 +135,7 @@ class IntakePanel(w.VBox):
             problems = [f"row {line}: {text}" for line, text in result.problems]
             self._say(result.summary(), [*result.notes, *problems])
         except Exception as exc:
-            self._say(f"Could not import {kind}: {exc}", error=True)
+            self._say(explain(exc, f"Could not import {kind}", "Press Import again."), error=True)
 
     def _run_submissions(self) -> None:
         cutoff = parse_cutoff(self.cutoff.value) if self.cutoff.value.strip() else None
