@@ -40,7 +40,7 @@ def database_problem(exc: BaseException, failed: str, again: str = PRESS_AGAIN) 
     if isinstance(exc, PoolTimeout) or any(word in first.lower() for word in BUSY_WORDS):
         return f"{failed}: the database is busy (another import or reviewer). {again}"
     return (
-        f"{failed}: the database did not answer ({first[:160]}). {again} "
+        f"{failed}: the database reported a problem ({first[:160]}). {again} "
         "If this keeps happening, tell whoever looks after the database."
     )
 
