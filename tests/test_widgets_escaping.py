@@ -65,6 +65,8 @@ def html_of(widget: w.Widget) -> Iterator[str]:
         yield widget.value
     if getattr(widget, "description_allow_html", False):
         yield widget.description
+    if isinstance(widget, w.ToggleButtons):  # the only choices the browser shows as HTML
+        yield from widget._options_labels
     if isinstance(widget, w.Output):
         for output in widget.outputs:
             yield output.get("data", {}).get("text/html", "")
