@@ -368,7 +368,10 @@ class ReviewWorkbench(w.VBox):
         expected = {v.card.pk: v.card.decision_id for v in chosen if v.card}
         try:
             done = guard.attempt(
-                [self.say], "Not saved", lambda: self.service.approve_many(expected)
+                [self.say],
+                "Not saved",
+                lambda: self.service.approve_many(expected),
+                "Press the approve button again.",
             )
         except DecisionError as exc:
             self.say(str(exc))
@@ -392,7 +395,9 @@ class ReviewWorkbench(w.VBox):
     def undo(self) -> None:
         """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
         try:
-            undone = guard.attempt([self.say], "Not undone", self.service.undo_last)
+            undone = guard.attempt(
+                [self.say], "Not undone", self.service.undo_last, "Press Undo (U) again."
+            )
         except DecisionError as exc:
             self.say(str(exc))
             return
