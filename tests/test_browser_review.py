@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -57,9 +58,47 @@ def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, department: Path) -> Iterator[str]:
-    """Start JupyterLab on 127.0.0.1 with a token over a copy of the notebook; yield its URL."""
+    """Start JupyterLab over a copy of the review notebook; yield its URL."""
+    with running_lab(tmp_path_factory, NOTEBOOK, department) as url:
+        yield url
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Return headless Chromium started with no calls out and no GPU."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    )
+
+
+def run_all_cells(page: Any, url: str) -> None:
+    """Open the notebook at URL in PAGE, wait for its kernel and run all its cells."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.locator(".jp-Notebook").wait_for(timeout=60_000)
+    kernel = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
+    with contextlib.suppress(PlaywrightTimeout):  # settings may ask for the kernel
+        kernel.click(timeout=5_000)
+    expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=60_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+
+@contextlib.contextmanager
+def running_lab(
+    tmp_path_factory: pytest.TempPathFactory, notebook: Path, department: Path
+) -> Iterator[str]:
+    """Start JupyterLab on 127.0.0.1 with a token over a copy of NOTEBOOK; yield its URL."""
     root = tmp_path_factory.mktemp("lab")
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    shutil.copy(notebook, root / notebook.name)
     port, token = free_port(), secrets.token_hex(16)
     runtime = tmp_path_factory.mktemp("jupyter")
     env = {
@@ -104,7 +143,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, department: Path) -> Iterator[
                     log.flush()
                     pytest.fail("JupyterLab did not start:\n" + (runtime / "lab.log").read_text())
                 time.sleep(0.5)
-        yield f"{url}/lab/tree/{NOTEBOOK.name}?token={token}"
+        yield f"{url}/lab/tree/{notebook.name}?token={token}"
     finally:
         process.terminate()
         try:
@@ -116,31 +155,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory, department: Path) -> Iterator[
 
 
 def test_review_in_the_browser(lab: str, department: Path) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         try:
-            page.goto(lab)
-            page.locator(".jp-Notebook").wait_for(timeout=60_000)
-            kernel = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
-            with contextlib.suppress(PlaywrightTimeout):  # settings may ask for the kernel
-                kernel.click(timeout=5_000)
-            expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=60_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            run_all_cells(page, lab)
 
             bench = page.locator(".certreview-workbench")
             bench.wait_for(timeout=60_000)  # the widget manager (jupyterlab_widgets) rendered it

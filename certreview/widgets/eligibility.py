@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from certreview.exports import KINDS, eligibility_frame, export, this_year
 from certreview.models import Student
+from certreview.widgets import html
+from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer
 from certreview.workspace import Workspace
 
@@ -73,6 +75,7 @@ class EligibilityPanel(w.VBox):
             programs = s.scalars(select(Student.program).distinct()).all()
         return sorted(cohorts), sorted(p for p in programs if p)
 
+    @reports_database_errors("Not loaded", "Change a choice to try again.")
     def refresh(self) -> None:
         """Reload the table for the chosen cohort, program and year."""
         with self.ws.Session() as s:
@@ -90,7 +93,9 @@ class EligibilityPanel(w.VBox):
         )
         shown = self.frame[self.frame["met"] == "no"] if self.only_not_met.value else self.frame
         self.table.value = table_html(shown)
+        self.message.value = ""  # what was said (exported, not loaded) was about the old choice
 
+    @reports_database_errors("Not exported", "Press Export again.")
     def export_now(self) -> Path | None:
         """Write the chosen export to the data folder's exports/, log it, and say where."""
         who = self.exported_by.value.strip()
@@ -123,35 +128,28 @@ class EligibilityPanel(w.VBox):
         self.message.value = _say(f"Wrote {rows} rows to {path}", "#2e7d32")
         return path
 
+    def say(self, text: str, colour: str = "#c62828") -> None:
+        """Show a one-line message under the export controls (escaped)."""
+        self.message.value = _say(text, colour)
+
 
 def table_html(frame: pd.DataFrame, limit: int = SHOWN_ROWS) -> str:
     """Return FRAME as an HTML table with met rows green and not-met rows red."""
     if frame.empty:
         return "<i>No students match.</i>"
-    head = "".join(f"<th style='text-align:left'>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for record in frame.head(limit).itertuples(index=False):
-        colour = MET_COLOURS.get(record.met, "")
-        cells = "".join(f"<td>{html.escape(_text(v))}</td>" for v in record)
-        rows.append(f"<tr style='background:{colour}'>{cells}</tr>")
     more = (
         f"<p><i>Showing {limit} of {len(frame)} rows; the export has them all.</i></p>"
         if len(frame) > limit
         else ""
     )
-    return (
-        "<table style='border-collapse:collapse;font-size:12px'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
-    )
+    return html.frame_table(frame, _met_style, limit) + more
 
 
-def _text(value: object) -> str:
-    """Return a cell as text: whole numbers without .0, missing as blank."""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return "" if value is None else str(value)
+def _met_style(record: Any) -> str:
+    colour = MET_COLOURS.get(record.met, "")
+    return f"background:{colour}" if colour else ""
 
 
 def _say(text: str, colour: str) -> str:
     """Return a one-line coloured message."""
-    return f"<span style='color:{colour}'>{html.escape(text)}</span>"
+    return f"<span style='color:{colour}'>{html.esc(text)}</span>"

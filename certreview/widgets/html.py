@@ -1,9 +1,12 @@
-"""HTML fragments for cards and the detail view; every outside string goes through `esc`."""
+"""HTML fragments for cards, tables and the detail view; every outside string goes through `esc`."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
 
 from certreview.normalise import name_key
 from certreview.review import Card, DecisionInfo
@@ -95,6 +98,41 @@ def table(rows: Iterable[tuple[str, object]]) -> str:
         for k, v in rows
     )
     return f'<table style="font-size:12px">{body}</table>'
+
+
+def cell_text(value: object) -> str:
+    """Return a table cell as text: whole numbers without .0, missing as blank."""
+    if value is None or (isinstance(value, float) and value != value):  # NaN
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    row_style: Callable[[Any], str] | None = None,
+    limit: int | None = None,
+) -> str:
+    """Return FRAME (its first LIMIT rows) as an HTML table, every header and cell escaped.
+
+    ROW_STYLE maps a row (a named tuple) to its CSS style. This is the one way a widget
+    shows a table: pandas' Styler does not escape what students typed.
+
+    >>> frame_table(pd.DataFrame({"student_id": ["<b>"]}))
+    "<table style='border-collapse:collapse;font-size:12px'><thead><tr><th style='text-align:left'>student_id</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>"
+    """
+    head = "".join(f"<th style='text-align:left'>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    shown = frame if limit is None else frame.head(limit)
+    for record in shown.itertuples(index=False):
+        style = row_style(record) if row_style else ""
+        cells = "".join(f"<td>{esc(cell_text(v))}</td>" for v in record)
+        rows.append(f"<tr style='{esc(style)}'>{cells}</tr>" if style else f"<tr>{cells}</tr>")
+    return (
+        "<table style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def history(decisions: Iterable[DecisionInfo]) -> str:

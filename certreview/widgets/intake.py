@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -19,12 +18,15 @@ from certreview.intake import (
     import_submissions,
     parse_cutoff,
 )
+from certreview.widgets import html
+from certreview.widgets.guard import explain
 from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 NONE = "(choose a file)"
 REPORT_PREFIX = "intake_report_"  # what this panel writes; never offered as an input
 ROUND_IN_NAME = re.compile(r"AY\d{3}", re.IGNORECASE)
+UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 SHOWN_ROWS = 30  # flagged rows shown under the panel; the report file has them all
 
 
@@ -62,7 +64,7 @@ class IntakePanel(w.VBox):
             value=0, min=0, max=1, description="Images", layout=w.Layout(visibility="hidden")
         )
         self.message = w.HTML()
-        self.report = w.Output()
+        self.report = w.HTML(layout=w.Layout(max_height="480px", overflow="auto"))
         self.refresh_button.on_click(lambda _: self.refresh())
         self.submissions.observe(lambda _: self._round_from_name(), "value")
         for kind, button in self.buttons.items():
@@ -134,7 +136,7 @@ class IntakePanel(w.VBox):
             problems = [f"row {line}: {text}" for line, text in result.problems]
             self._say(result.summary(), [*result.notes, *problems])
         except Exception as exc:
-            self._say(f"Could not import {kind}: {exc}", error=True)
+            self._say(explain(exc, f"Could not import {kind}", "Press Import again."), error=True)
 
     def _run_submissions(self) -> None:
         cutoff = parse_cutoff(self.cutoff.value) if self.cutoff.value.strip() else None
@@ -148,7 +150,9 @@ class IntakePanel(w.VBox):
             result = self._import_submissions(cutoff, progress)
         finally:
             self.progress.layout.visibility = "hidden"
-        report_path = self.folder / f"{REPORT_PREFIX}{result.round_name}.csv"
+        # The round name is typed: a "/" or ":" in it must not point the report elsewhere.
+        safe_round = UNSAFE_IN_NAME.sub("_", result.round_name)
+        report_path = self.folder / f"{REPORT_PREFIX}{safe_round}.csv"
         result.write_report(report_path)
         self._say(f"{result.summary()} — report saved as {report_path.name}", result.notes)
         frame = pd.DataFrame([vars(r) for r in result.rows])
@@ -169,29 +173,24 @@ class IntakePanel(w.VBox):
             )
 
     def show_report(self, frame: pd.DataFrame) -> None:
-        """Show flag counts and the flagged rows of a report frame."""
-        self.report.clear_output()
-        with self.report:
-            from IPython.display import display
-
-            if frame.empty:
-                display(w.HTML("<i>No rows.</i>"))
-                return
-            status = frame["status"].value_counts()
-            display(w.HTML(", ".join(f"{n} {k}" for k, n in status.items())))
-            counts = flag_counts_frame(frame)
-            if counts["submissions"].any():
-                display(counts[counts["submissions"] > 0].style.hide(axis="index"))
-            flagged = frame[frame["status"] == "flagged"]
-            display(flagged.head(SHOWN_ROWS).style.hide(axis="index"))
-            if len(flagged) > SHOWN_ROWS:
-                display(
-                    w.HTML(
-                        f"<i>… and {len(flagged) - SHOWN_ROWS} more flagged rows in the report file.</i>"
-                    )
-                )
+        """Show flag counts and the flagged rows of a report frame (all text escaped)."""
+        if frame.empty:
+            self.report.value = "<i>No rows.</i>"
+            return
+        status = frame["status"].value_counts()
+        parts = [html.esc(", ".join(f"{n} {k}" for k, n in status.items()))]
+        counts = flag_counts_frame(frame)
+        if counts["submissions"].any():
+            parts.append(html.frame_table(counts[counts["submissions"] > 0]))
+        flagged = frame[frame["status"] == "flagged"]
+        parts.append(html.frame_table(flagged, limit=SHOWN_ROWS))
+        if len(flagged) > SHOWN_ROWS:
+            parts.append(
+                f"<i>… and {len(flagged) - SHOWN_ROWS} more flagged rows in the report file.</i>"
+            )
+        self.report.value = "<br>".join(parts)
 
     def _say(self, text: str, notes: list[str] | None = None, *, error: bool = False) -> None:
         colour = "#b00020" if error else "#1b5e20"
-        extra = "".join(f"<br><small>{html.escape(n)}</small>" for n in notes or [])
-        self.message.value = f"<b style='color:{colour}'>{html.escape(text)}</b>{extra}"
+        extra = "".join(f"<br><small>{html.esc(n)}</small>" for n in notes or [])
+        self.message.value = f"<b style='color:{colour}'>{html.esc(text)}</b>{extra}"

@@ -12,13 +12,15 @@ from ipyevents import Event
 
 from certreview.decisions import DecisionError
 from certreview.review import DecisionInfo, Filters, ReviewConflict, ReviewService
-from certreview.widgets import html
+from certreview.widgets import guard, html
 from certreview.widgets.cards import Attempt, CardView
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keys import HELP, action_for
 
 PAGE_SIZES = (12, 24, 48, 96)
+# Reads that fail leave the grid as it was; Refresh reloads whatever the controls show.
+not_loaded = guard.reports_database_errors("Not loaded", "Press Refresh.")
 
 
 def default_reviewer() -> str:
@@ -176,24 +178,28 @@ class ReviewWorkbench(w.VBox):
         self.page_number = 0
         self.load(counts=True)
 
+    @not_loaded
     def apply_filters(self) -> None:
         """Open a new view from the filter bar and show its first page."""
         self.view_filters = self.service.open_view(self.filter_bar.filters())
         self.page_number = 0
         self.load(counts=True)
 
+    @not_loaded
     def refresh(self) -> None:
         """Reload the view as it stands now (others' decisions included), on the same page."""
         self.view_filters = self.service.open_view(self.view_filters)
         self.load(counts=True)
 
-    def load(self, *, counts: bool = False) -> None:
-        """Show the current page of the view; with COUNTS, refresh the filter counts too."""
+    @not_loaded
+    def load(self, *, counts: bool = False, number: int | None = None) -> None:
+        """Show page NUMBER (default: the current one); with COUNTS, refresh the filter counts."""
         progress = self.service.progress(self.view_filters)
-        self.total, self.decided = progress.total, progress.decided
-        pages = max(1, math.ceil(self.total / self.page_size))
-        self.page_number = min(max(self.page_number, 0), pages - 1)
-        cards = self.service.page(self.view_filters, self.page_number, self.page_size)
+        pages = max(1, math.ceil(progress.total / self.page_size))
+        number = min(max(self.page_number if number is None else number, 0), pages - 1)
+        cards = self.service.page(self.view_filters, number, self.page_size)
+        # Only once both reads worked: a busy database leaves the page as it was.
+        self.total, self.decided, self.page_number = progress.total, progress.decided, number
         self._ensure_views(self.page_size)
         for i, view in enumerate(self.views):
             view.show(cards[i] if i < len(cards) else None)
@@ -219,15 +225,13 @@ class ReviewWorkbench(w.VBox):
         pages = max(1, math.ceil(self.total / self.page_size))
         target = min(max(self.page_number + delta, 0), pages - 1)
         if target != self.page_number:
-            self.page_number = target
-            self.load()
+            self.load(number=target)
 
     def set_page_size(self, size: int) -> None:
         """Show SIZE cards per page, keeping the first card of the page in view."""
         first = self.page_number * self.page_size
         self.page_size = size
-        self.page_number = first // size
-        self.load()
+        self.load(number=first // size)
 
     def _ensure_views(self, count: int) -> None:
         # Cards are made once and reused for every page; only a bigger page size adds some.
@@ -294,22 +298,29 @@ class ReviewWorkbench(w.VBox):
         info = self._try_decide(view, view.card.pk, attempt, expected)
         if info is None:
             return
+        view.say("")  # an earlier "Not saved" is no longer true
         self._set_decision(view.card.pk, info)
         self.say(f"{info.state.capitalize()}: {view.card.submission_id}", "#2e7d32")
 
     def _try_decide(
         self, where: CardView | DetailView, pk: int, attempt: Attempt, expected: int | None
     ) -> DecisionInfo | None:
-        """Write ATTEMPT; on a conflict or a broken rule tell WHERE, and return None."""
+        """Write ATTEMPT; on a conflict, a broken rule or a busy database tell WHERE; None."""
         verdict, reason, note, item = attempt
+        says = [where.say] if where is self.detail else [where.say, self.say]
         try:
-            return self.service.decide(
-                pk,
-                verdict,
-                reason=reason,
-                note=note,
-                item=None if item == AS_MATCHED else item,
-                expected_latest=expected,
+            # Nothing was written when the database was busy: the card keeps its true state.
+            return guard.attempt(
+                says,
+                "Not saved",
+                lambda: self.service.decide(
+                    pk,
+                    verdict,
+                    reason=reason,
+                    note=note,
+                    item=None if item == AS_MATCHED else item,
+                    expected_latest=expected,
+                ),
             )
         except ReviewConflict as exc:
             where.show_conflict(exc.newer, attempt)
@@ -356,10 +367,18 @@ class ReviewWorkbench(w.VBox):
         self._hide_confirm()
         expected = {v.card.pk: v.card.decision_id for v in chosen if v.card}
         try:
-            approved, conflicts = self.service.approve_many(expected)
+            done = guard.attempt(
+                [self.say],
+                "Not saved",
+                lambda: self.service.approve_many(expected),
+                "Press the approve button again.",
+            )
         except DecisionError as exc:
             self.say(str(exc))
             return
+        if done is None:
+            return
+        approved, conflicts = done
         for pk, info in approved.items():
             self._set_decision(pk, info)
         for view in chosen:
@@ -372,12 +391,17 @@ class ReviewWorkbench(w.VBox):
         )
         self.say(f"Approved {len(approved)} card(s){extra}.", "#2e7d32")
 
+    @not_loaded
     def undo(self) -> None:
         """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
         try:
-            undone = self.service.undo_last()
+            undone = guard.attempt(
+                [self.say], "Not undone", self.service.undo_last, "Press Undo (U) again."
+            )
         except DecisionError as exc:
             self.say(str(exc))
+            return
+        if undone is None:
             return
         restored = undone.restored
         for pk, info in restored.items():
@@ -426,6 +450,7 @@ class ReviewWorkbench(w.VBox):
 
     # -- detail view ---------------------------------------------------------------------
 
+    @not_loaded
     def open_detail(self, view: CardView) -> None:
         """Show the detail view of VIEW's submission in place of the grid."""
         if view.card is None:
@@ -448,6 +473,7 @@ class ReviewWorkbench(w.VBox):
             return
         self._apply_detail((verdict, reason, note, item or None), detail.card.decision_id)
 
+    @not_loaded
     def _resolve_detail(self, override: bool) -> None:
         detail, newer, attempt = self.detail.detail, self.detail.newer, self.detail.attempt
         if detail is None or newer is None or attempt is None:
@@ -458,6 +484,7 @@ class ReviewWorkbench(w.VBox):
             self._set_decision(detail.card.pk, newer)
             self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
 
+    @not_loaded
     def _apply_detail(self, attempt: Attempt, expected: int | None) -> None:
         detail = self.detail.detail
         assert detail is not None
