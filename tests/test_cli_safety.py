@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from certreview.cli import main
 from certreview.config import display_url, sqlite_url
+from certreview.imports import import_catalog, import_roster
 from certreview.models import Submission
 from certreview.terminal import terminal_text
 from certreview.workspace import Workspace
@@ -120,10 +122,12 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
 
 def test_status_prints_student_text_without_terminal_escapes(cli, tmp_path: Path):
     """A name or certificate text carrying escape sequences is shown, not obeyed."""
-    roster = list(csv.DictReader((SAMPLES / "roster.csv").open(encoding="utf-8")))
+    roster = list(csv.DictReader((SAMPLES / "roster.csv").read_text("utf-8").splitlines()))
     roster[0]["name"] = "王小明\x1b]0;pwned\x07"
     _write_csv(tmp_path / "roster.csv", roster)
-    submissions = list(csv.DictReader((SAMPLES / "submissions.csv").open(encoding="utf-8")))
+    submissions = list(
+        csv.DictReader((SAMPLES / "submissions.csv").read_text("utf-8").splitlines())
+    )
     submissions[0]["certificate_name"] = "TQC Excel 進階\x1b[2J\x1b[H\x9b31m"
     submissions[0]["student_name"] = "王小明\x1b]0;pwned\x07"
     _write_csv(tmp_path / "submissions.csv", submissions)
@@ -189,12 +193,17 @@ def big_import(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
     """Return the command and environment of an import that keeps two workers busy a while."""
     images = tmp_path / "images"
     images.mkdir()
+    picture = Image.linear_gradient("L").resize((1600, 1200)).convert("RGB")
+    ImageDraw.Draw(picture).text((40, 40), "certificate", fill=(255, 0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    jpeg = buffer.getvalue()
     rows = []
-    for n in range(240):
-        # Distinct, quick to write, slow enough to check: a gradient with the row number on it.
-        picture = Image.linear_gradient("L").resize((1600, 1200)).convert("RGB")
-        ImageDraw.Draw(picture).text((40, 40 + n), f"certificate {n}", fill=(n, 0, 0))
-        picture.save(images / f"{n}.png", compress_level=1)
+    for n in range(150):
+        # Encoded once, made distinct by a JPEG comment segment: quick to write, slow to check.
+        comment = f"certificate {n}".encode()
+        segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+        (images / f"{n}.jpg").write_bytes(jpeg[:2] + segment + jpeg[2:])
         rows.append(
             {
                 "submission_id": f"k{n:04d}",
@@ -204,7 +213,7 @@ def big_import(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
                 "category": "Information",
                 "certificate_name": "TQC Excel 進階",
                 "exam_year": "111",
-                "image": f"{n}.png",
+                "image": f"{n}.jpg",
             }
         )
     _write_csv(tmp_path / "submissions.csv", rows)
@@ -214,14 +223,11 @@ def big_import(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
         CERTREVIEW_DATA=str(tmp_path / "data"),
     )
     env.pop("CERTREVIEW_DEBUG", None)
-    subprocess.run([SCRIPT, "init"], env=env, check=True, capture_output=True)
-    for kind in ("roster", "catalog"):
-        subprocess.run(
-            [SCRIPT, "import", kind, SAMPLES / f"{kind}.csv"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    ws = Workspace.open(env["CERTREVIEW_DB"], env["CERTREVIEW_DATA"], create=True)
+    with ws.Session.begin() as session:
+        import_roster(session, SAMPLES / "roster.csv")
+        import_catalog(session, SAMPLES / "catalog.csv")
+    ws.close()
     command = [str(SCRIPT), "import", "submissions", str(tmp_path / "submissions.csv")]
     yield [*command, "--images", str(images), "--workers", "2"], env
 
