@@ -17,7 +17,7 @@ from certreview.models import Decision, Student, Submission
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 
-SIZE = ("--students", "30", "--submissions", "60")
+SIZE = ("--students", "8", "--submissions", "12")  # small: the full demo takes minutes
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def test_a_killed_demo_can_simply_be_run_again(
 
     assert main(["demo", *SIZE]) == 0, capsys.readouterr().err
     students, submissions, decisions = counts(env)
-    assert (students, submissions) == (30, 60) and decisions > 0
+    assert (students, submissions) == (8, 12) and decisions > 0
 
 
 def test_force_replaces_an_earlier_demo(env: dict[str, str], capsys: pytest.CaptureFixture[str]):
