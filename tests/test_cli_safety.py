@@ -81,11 +81,23 @@ def test_init_keeps_a_sqlite_path_as_it_is(cli, tmp_path: Path):
     assert cli("init", "--db", url) == (0, f"database ready: {url}\n", "")
 
 
-def test_unreachable_server_error_has_no_password(cli):
-    url = f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/office?connect_timeout=2"
-    code, out, err = cli("init", "--db", url)
-    assert (code, out) == (1, "")
-    assert err.startswith("certreview: database error: ") and err.count("\n") == 1
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/office?connect_timeout=2",
+        f"postgresql+psycopg://clerk:{SECRET}@/office?host=/nonexistent",
+        f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:1/office?sslmode=bogus",
+        f"postgresql+psycopg://clerk:{SECRET}@127.0.0.1:notaport/office",
+        f"postgresql+nodriver://clerk:{SECRET}@db/office",
+        f"clerk:{SECRET}@db/office",
+    ],
+)
+def test_a_bad_or_unreachable_database_error_has_no_password(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    assert main(["init", "--db", url, "--data", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("certreview: ") and err.count("\n") == 1
     assert SECRET not in err
 
 
