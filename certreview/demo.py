@@ -177,15 +177,18 @@ def _check_empty(session: Session, ws: Workspace, force: bool) -> None:
     """Raise DemoRefused unless the database is empty, or FORCE and it holds only a demo."""
     students_now = session.scalar(select(func.count()).select_from(Student)) or 0
     uploads_now = session.scalar(select(func.count()).select_from(Submission)) or 0
-    if not (students_now or uploads_now) or (force and is_demo_department(session)):
+    if not (students_now or uploads_now):
+        return
+    demo = is_demo_department(session)
+    if force and demo:
         return
     # Decisions are never deleted: fake ones must not land in a real department.
-    hint = (
-        "it is not a demo department, so --force leaves it alone"
-        if force
-        else "build the demo in an empty one, e.g. --data demo-data (or --force to replace "
-        "an earlier demo)"
-    )
+    if demo:
+        hint = "it is an earlier demo: add --force to replace it"
+    elif force:
+        hint = "it is not a demo department, so --force leaves it alone"
+    else:
+        hint = "build the demo in an empty one, e.g. --data demo-data"
     raise DemoRefused(
         f"{display_url(ws.settings.db_url)} already holds a department ({students_now} students, "
         f"{uploads_now} uploads) — {hint}"

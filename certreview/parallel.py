@@ -111,9 +111,7 @@ def inspect_source(
 
 
 def process_context() -> multiprocessing.context.BaseContext:
-    """Return the context worker pools use: forkserver with preloads (or spawn), whose workers
-    ignore Ctrl-C and exit when the process that started them dies, however it dies.
-    """
+    """Return the context of worker pools: forkserver (or spawn) workers that die with the caller."""
     # fork() from a process with threads (a Jupyter kernel has several) can deadlock; a
     # forkserver that has already imported Pillow, libheif and pdfium starts workers fast.
     if "forkserver" in multiprocessing.get_all_start_methods():

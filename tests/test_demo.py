@@ -78,7 +78,7 @@ def test_force_replaces_an_earlier_demo(env: dict[str, str], capsys: pytest.Capt
     first = capsys.readouterr().out
     before = counts(env)
     assert main(["demo", *SIZE]) == 1
-    assert "--force" in capsys.readouterr().err
+    assert "it is an earlier demo: add --force to replace it" in capsys.readouterr().err
     assert main(["demo", *SIZE, "--force"]) == 0
     assert capsys.readouterr().out == first  # the same department again, not two of them
     assert counts(env) == before
