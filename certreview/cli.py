@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from certreview import __version__
+from certreview.config import display_url, load_settings
+from certreview.terminal import terminal_text
 
 if TYPE_CHECKING:
     from certreview.workspace import Workspace
@@ -23,6 +27,10 @@ DEBUG_ENV = "CERTREVIEW_DEBUG"
 
 class CommandError(Exception):
     """A command that cannot go on; str() is the one line for stderr."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM arrived: stop like Ctrl-C, so transactions roll back and worker pools shut down."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (the demo is deterministic)")
     demo.add_argument("--students", type=int, default=420)
     demo.add_argument("--submissions", type=int, default=1600)
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier demo department (never a real one)",
+    )
 
     imp = sub.add_parser("import", parents=[common], help="import a department file")
     kinds = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -129,28 +142,56 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status (0 ok, 1 bad input or state, 2 usage)."""
     args = build_parser().parse_args(argv)
+    previous = _stop_on_sigterm()
     try:
         return _run(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(
             "certreview: interrupted; nothing was saved from the unfinished step", file=sys.stderr
         )
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(exc, Stopped) else signal.SIGINT)
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
         known = _known_errors()
         if isinstance(exc, DBAPIError | ArgumentError):
-            print(f"certreview: {_database_problem(exc)}", file=sys.stderr)
+            message = _database_problem(exc)
         elif isinstance(exc, known):
-            print(f"certreview: {exc}", file=sys.stderr)
+            message = str(exc)
         else:
-            print(
-                f"certreview: unexpected {type(exc).__name__}: {exc} "
-                f"(set {DEBUG_ENV}=1 for details and report it)",
-                file=sys.stderr,
+            message = (
+                f"unexpected {type(exc).__name__}: {exc} "
+                f"(set {DEBUG_ENV}=1 for details and report it)"
             )
+        # Messages quote file cells and typed values: one line, nothing a terminal would obey.
+        print(f"certreview: {terminal_text(_hide_password(message, args))}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm() -> signal.Handlers | None:
+    """Make SIGTERM raise Stopped in the main thread; return the handler it replaces."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)  # type: ignore[return-value]
+    except ValueError:  # main() called from another thread (e.g. a notebook): nothing to install
+        return None
+
+
+def _hide_password(message: str, args: argparse.Namespace) -> str:
+    """Return MESSAGE without the database password, should a driver have quoted it."""
+    try:
+        url = make_url(load_settings(getattr(args, "db", None)).db_url)
+    except (ArgumentError, ValueError):
+        return message
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    return message
 
 
 def _database_problem(exc: Exception) -> str:
@@ -214,14 +255,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _init(ws: Workspace, args: argparse.Namespace) -> int:
-    print(f"database ready: {ws.settings.db_url}")
+    print(f"database ready: {display_url(ws.settings.db_url)}")
     return 0
 
 
 def _demo(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.demo import build_demo
 
-    summary = build_demo(ws, seed=args.seed, students=args.students, submissions=args.submissions)
+    summary = build_demo(
+        ws, seed=args.seed, students=args.students, submissions=args.submissions, force=args.force
+    )
     print(summary)
     return 0
 
@@ -237,9 +280,9 @@ def _import(ws: Workspace, args: argparse.Namespace) -> int:
     with ws.Session.begin() as session:
         result = action(session, args.file)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {terminal_text(note)}", file=sys.stderr)
     for line, problem in result.problems:
-        print(f"row {line}: {problem}", file=sys.stderr)
+        print(f"row {line}: {terminal_text(problem)}", file=sys.stderr)
     print(result.summary())
     return 0
 
@@ -266,7 +309,7 @@ def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     if args.report:
         result.write_report(args.report)
     for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {terminal_text(note)}", file=sys.stderr)
     print(result.summary())
     flags = result.flag_counts()
     if flags:
@@ -284,7 +327,10 @@ def _decide(ws: Workspace, args: argparse.Namespace) -> int:
     with ws.Session.begin() as session:
         submission = find_submission(session, args.submission_id)
         decision = decide(session, submission, verdict, args.reviewer)
-        print(f"{submission.submission_id}: {current_state(decision)} (decision #{decision.id})")
+        print(
+            f"{terminal_text(submission.submission_id)}: {current_state(decision)} "
+            f"(decision #{decision.id})"
+        )
     return 0
 
 
@@ -387,8 +433,6 @@ def notebooks_dir() -> Path:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from certreview.config import load_settings
-
     settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
     env = dict(
         os.environ, CERTREVIEW_DB=settings.db_url, CERTREVIEW_DATA=str(settings.data_dir.resolve())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("data")
 DB_FILENAME = "certreview.sqlite"
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,15 @@ def load_settings(db: str | None = None, data: str | os.PathLike[str] | None = N
 def sqlite_url(path: str | os.PathLike[str]) -> str:
     """Return the SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{Path(path).resolve()}"
+
+
+def display_url(url: str) -> str:
+    """Return URL as it may be printed or logged: with its password replaced by `***`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # Not a URL SQLAlchemy can parse (the error is reported elsewhere): mask by pattern.
+        return _PASSWORD_IN_URL.sub(r"\1***@", url)

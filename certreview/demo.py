@@ -19,13 +19,15 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from certreview.catalog import split_aliases
+from certreview.config import display_url
 from certreview.decisions import check_verdict, decide
 from certreview.imports import import_catalog, import_roster, import_standards
 from certreview.intake import import_submissions, parse_cutoff
-from certreview.models import Student, Submission
+from certreview.models import Base, Round, Student, Submission
 from certreview.parallel import process_context
 from certreview.synthetic import certificate_image, encode
 from certreview.workspace import Workspace
@@ -43,6 +45,7 @@ OTHER_CERTIFICATES = [
 ]
 ROUNDS = (("AY113", date(2025, 2, 1), "2025-05-15"), ("AY114", date(2026, 2, 1), "2026-05-15"))
 REVIEWERS = ("office-lin", "office-chen")
+DEMO_EMAIL_DOMAIN = "@example.edu"  # reserved for examples (RFC 2606): no real student has it
 
 # (format kind, weight): mostly phone JPEGs, then what really breaks uploads (seed Q4).
 IMAGE_KINDS = [
@@ -99,18 +102,20 @@ def demo_dir(ws: Workspace) -> Path:
 
 
 def build_demo(
-    ws: Workspace, *, seed: int = 0, students: int = 420, submissions: int = 1600
+    ws: Workspace,
+    *,
+    seed: int = 0,
+    students: int = 420,
+    submissions: int = 1600,
+    force: bool = False,
 ) -> str:
-    """Write and import a synthetic department into WS, decide part of it, and return a summary."""
+    """Write and import a synthetic department into WS, decide part of it, and return a summary.
+
+    Everything is written to the database in one transaction, so a demo that is killed halfway
+    leaves the database as it was; with FORCE an earlier demo department is replaced.
+    """
     with ws.Session() as session:
-        students_now = session.scalar(select(func.count()).select_from(Student)) or 0
-        uploads_now = session.scalar(select(func.count()).select_from(Submission)) or 0
-    if students_now or uploads_now:
-        # Decisions are never deleted: fake ones must not land in a real department.
-        raise DemoRefused(
-            f"{ws.settings.db_url} already holds a department ({students_now} students, "
-            f"{uploads_now} uploads) — build the demo in an empty one, e.g. --data demo-data"
-        )
+        _check_empty(session, ws, force)
     rng = random.Random(seed)
     folder = demo_dir(ws)
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,21 +131,26 @@ def build_demo(
     (folder / "standards.toml").write_text(standards_text, encoding="utf-8")
     catalog = list(csv.DictReader(io.StringIO(catalog_text)))
 
-    with ws.Session.begin() as session:
-        import_roster(session, folder / "roster.csv")
-        import_catalog(session, folder / "catalog.csv")
-        import_standards(session, folder / "standards.toml")
-
-    lines = []
+    # The slow part (rendering images) comes first, so the transaction below stays short.
     shares = [0.45, 0.55]
     made: dict[str, list[Picture]] = {}
+    uploads = []
     for (name, start, cutoff), share in zip(ROUNDS, shares, strict=True):
         count = round(submissions * share)
         rows, images = make_submissions(rng, roster, catalog, name, start, count, made)
         export = folder / f"submissions_{name}.csv"
         _write_csv(export, rows[0].keys(), rows)
-        target = _write_images(folder, name, images)
-        with ws.Session.begin() as session:
+        uploads.append((name, start, cutoff, export, _write_images(folder, name, images)))
+
+    results = []
+    with ws.Session.begin() as session:
+        _check_empty(session, ws, force)  # again: another process may have written meanwhile
+        if force:
+            _clear(session)
+        import_roster(session, folder / "roster.csv")
+        import_catalog(session, folder / "catalog.csv")
+        import_standards(session, folder / "standards.toml")
+        for name, start, cutoff, export, target in uploads:
             result = import_submissions(
                 session,
                 ws.store,
@@ -150,16 +160,71 @@ def build_demo(
                 cutoff=parse_cutoff(cutoff),
                 today=start + timedelta(days=120),
             )
+            results.append((name, result))
+        decided = decide_demo(session, rng)
+    for name, result in results:
         result.write_report(folder / f"intake_report_{name}.csv")
-        lines.append(result.summary())
-    decided = decide_demo(ws, rng)
     return "\n".join(
         [
             f"demo department in {ws.settings.data_dir}: {len(roster)} students",
-            *lines,
+            *(result.summary() for _, result in results),
             f"decisions: {decided}",
         ]
     )
+
+
+def _check_empty(session: Session, ws: Workspace, force: bool) -> None:
+    """Raise DemoRefused unless the database is empty, or FORCE and it holds only a demo."""
+    students_now = session.scalar(select(func.count()).select_from(Student)) or 0
+    uploads_now = session.scalar(select(func.count()).select_from(Submission)) or 0
+    if not (students_now or uploads_now):
+        return
+    demo = is_demo_department(session)
+    if force and demo:
+        return
+    # Decisions are never deleted: fake ones must not land in a real department.
+    if demo:
+        hint = "it is an earlier demo: add --force to replace it"
+    elif force:
+        hint = "it is not a demo department, so --force leaves it alone"
+    else:
+        hint = "build the demo in an empty one, e.g. --data demo-data"
+    raise DemoRefused(
+        f"{display_url(ws.settings.db_url)} already holds a department ({students_now} students, "
+        f"{uploads_now} uploads) — {hint}"
+    )
+
+
+def is_demo_department(session: Session) -> bool:
+    """Return whether every student and upload in the database is one the demo makes."""
+    real_students = session.scalar(
+        select(func.count())
+        .select_from(Student)
+        .where(or_(Student.email.is_(None), Student.email.not_like(f"%{DEMO_EMAIL_DOMAIN}")))
+    )
+    round_names = [name for name, _, _ in ROUNDS]
+    real_uploads = session.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .join(Round)
+        .where(
+            or_(
+                Round.name.not_in(round_names),
+                *(
+                    # The demo's IDs are ROUND-NNNNN; the upload platform's never look like that.
+                    and_(Round.name == name, Submission.submission_id.not_like(f"{name}-_____"))
+                    for name in round_names
+                ),
+            )
+        )
+    )
+    return real_students == 0 and real_uploads == 0
+
+
+def _clear(session: Session) -> None:
+    """Delete every row of an earlier demo department (never called on a real one)."""
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(table.delete())
 
 
 def make_students(rng: random.Random, count: int) -> list[DemoStudent]:
@@ -200,7 +265,7 @@ def make_students(rng: random.Random, count: int) -> list[DemoStudent]:
                 admission,
                 status,
                 exit_year,
-                f"{student_id.lower()}@example.edu",
+                f"{student_id.lower()}{DEMO_EMAIL_DOMAIN}",
             )
         )
     return students
@@ -386,42 +451,39 @@ REASON_FOR_FLAG = {
 }
 
 
-def decide_demo(ws: Workspace, rng: random.Random) -> int:
+def decide_demo(session: Session, rng: random.Random) -> int:
     """Decide the whole first round and a third of the second, as two office reviewers would."""
     count = 0
-    with ws.Session.begin() as session:
-        subs = session.scalars(select(Submission).order_by(Submission.id)).all()
-        for sub in subs:
-            first_round = sub.round.name == ROUNDS[0][0]
-            if not first_round and rng.random() > 0.33:
-                continue
-            flags = set(sub.flag_list)
-            reason = next((REASON_FOR_FLAG[f] for f in REASON_FOR_FLAG if f in flags), None)
-            if "missing_field" in flags or "missing_image" in flags or "unknown_student" in flags:
-                verdict = check_verdict(
-                    "return", "incomplete", "please complete and upload again", None
-                )
-            elif reason is not None:
-                verdict = check_verdict("reject", reason, None, None)
-            elif rng.random() < 0.03:
-                verdict = check_verdict(
-                    "reject", "not_certificate", "this is a payment receipt", None
-                )
-            else:
-                verdict = check_verdict("approve", None, None, None)
-            when = datetime.combine(
-                ROUNDS[0 if first_round else 1][1], datetime.min.time()
-            ) + timedelta(days=rng.randrange(105, 115), minutes=rng.randrange(9 * 60, 17 * 60))
-            decide(session, sub, verdict, rng.choice(REVIEWERS), now=when)
-            count += 1
-            if rng.random() < 0.02:  # a second look: the later decision supersedes the first
-                decide(
-                    session,
-                    sub,
-                    check_verdict("approve", None, "re-checked with the student", None),
-                    rng.choice(REVIEWERS),
-                    now=when + timedelta(days=2),
-                )
+    subs = session.scalars(select(Submission).order_by(Submission.id)).all()
+    for sub in subs:
+        first_round = sub.round.name == ROUNDS[0][0]
+        if not first_round and rng.random() > 0.33:
+            continue
+        flags = set(sub.flag_list)
+        reason = next((REASON_FOR_FLAG[f] for f in REASON_FOR_FLAG if f in flags), None)
+        if "missing_field" in flags or "missing_image" in flags or "unknown_student" in flags:
+            verdict = check_verdict(
+                "return", "incomplete", "please complete and upload again", None
+            )
+        elif reason is not None:
+            verdict = check_verdict("reject", reason, None, None)
+        elif rng.random() < 0.03:
+            verdict = check_verdict("reject", "not_certificate", "this is a payment receipt", None)
+        else:
+            verdict = check_verdict("approve", None, None, None)
+        when = datetime.combine(
+            ROUNDS[0 if first_round else 1][1], datetime.min.time()
+        ) + timedelta(days=rng.randrange(105, 115), minutes=rng.randrange(9 * 60, 17 * 60))
+        decide(session, sub, verdict, rng.choice(REVIEWERS), now=when)
+        count += 1
+        if rng.random() < 0.02:  # a second look: the later decision supersedes the first
+            decide(
+                session,
+                sub,
+                check_verdict("approve", None, "re-checked with the student", None),
+                rng.choice(REVIEWERS),
+                now=when + timedelta(days=2),
+            )
     return count
 
 

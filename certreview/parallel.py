@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +42,52 @@ IN_PROCESS_BELOW = 8  # below this many files a pool's start-up costs more than 
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep every core busy, little enough to hold
 
 _PRELOAD = ["certreview.parallel"]
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _guard_worker() -> None:
+    """Make this pool worker ignore Ctrl-C and exit as soon as the process that started it dies."""
+    # Ctrl-C reaches the whole process group: the parent alone handles it and shuts the pool
+    # down, instead of every worker printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # Fast path: the kernel kills us with our parent (the forkserver, or the caller).
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog remains
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        # Portable backstop, and the one that counts under a forkserver (which outlives the
+        # caller while workers hold its pipe): the caller holds the other end of this sentinel
+        # pipe, so it reads as closed the moment the caller exits or is killed, even by SIGKILL.
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="parent-watch", daemon=True
+        ).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns only once the parent is gone
+    os._exit(1)  # no cleanup: the results have nowhere to go
+
+
+class _GuardedSpawnProcess(multiprocessing.context.SpawnProcess):
+    def run(self) -> None:
+        _guard_worker()
+        super().run()
+
+
+class _GuardedSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _GuardedSpawnProcess
+
+
+if sys.platform != "win32":
+
+    class _GuardedForkServerProcess(multiprocessing.context.ForkServerProcess):
+        def run(self) -> None:
+            _guard_worker()
+            super().run()
+
+    class _GuardedForkServerContext(multiprocessing.context.ForkServerContext):
+        Process = _GuardedForkServerProcess
 
 
 def default_workers() -> int:
@@ -71,14 +122,14 @@ def inspect_source(
 
 
 def process_context() -> multiprocessing.context.BaseContext:
-    """Return the multiprocessing context worker pools use (forkserver with preloads, or spawn)."""
+    """Return the context of worker pools: forkserver (or spawn) workers that die with the caller."""
     # fork() from a process with threads (a Jupyter kernel has several) can deadlock; a
     # forkserver that has already imported Pillow, libheif and pdfium starts workers fast.
     if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
+        ctx = _GuardedForkServerContext()
         ctx.set_forkserver_preload(_PRELOAD)
         return ctx
-    return multiprocessing.get_context("spawn")
+    return _GuardedSpawnContext()
 
 
 CRASHED = ImageReport(None, None, None, None, 0, None, UNREADABLE, MSG_CRASHED, None)

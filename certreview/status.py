@@ -11,6 +11,7 @@ from certreview.facts import load_rules, student_standing
 from certreview.models import Student, Submission
 from certreview.normalise import normalise_id
 from certreview.standards import pick_rule
+from certreview.terminal import terminal_text
 from certreview.vocabulary import FLAGS, REASONS
 
 
@@ -80,7 +81,8 @@ def student_status(session: Session, student_id: str) -> str:
                 f"      #{d.id} {d.decided_at:%Y-%m-%d %H:%M} {d.reviewer}: "
                 f"{d.verdict}{reason}{item}{note}{undo}"
             )
-    return "\n".join(lines)
+    # Names, certificate texts and notes are typed by students: escape what a terminal would obey.
+    return "\n".join(terminal_text(line) for line in lines)
 
 
 def _counts(result: SubmissionResult | None) -> str:
