@@ -10,6 +10,10 @@ MAX_SHORT_CHARS = 200
 # Free text (aliases, image paths, issuers) may be longer, but never unbounded.
 MAX_LONG_CHARS = 4000
 LONG_COLUMNS = frozenset({"aliases", "image", "issuer"})
+# Keys the database holds in String(64) columns (models.py): a longer one would abort a whole
+# import on PostgreSQL, so it is a per-row problem like any other over-long cell.
+KEY_COLUMNS = frozenset({"student_id", "code", "group"})
+MAX_KEY_CHARS = 64
 CUT_MARK = "…"
 
 # C0 controls except tab, LF and CR (whitespace a name may carry), DEL, C1 controls, and the
@@ -30,9 +34,11 @@ class Cell:
 def cell_limit(column: str) -> int:
     """Return how many characters a cell of COLUMN may hold.
 
-    >>> cell_limit("student_name"), cell_limit("aliases")
-    (200, 4000)
+    >>> cell_limit("student_name"), cell_limit("aliases"), cell_limit("student_id")
+    (200, 4000, 64)
     """
+    if column in KEY_COLUMNS:
+        return MAX_KEY_CHARS
     return MAX_LONG_CHARS if column in LONG_COLUMNS else MAX_SHORT_CHARS
 
 
