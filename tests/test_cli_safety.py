@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.engine import make_url
 
 from certreview.cli import main
 from certreview.config import display_url, sqlite_url
 from certreview.imports import import_catalog, import_roster
-from certreview.models import Submission
+from certreview.models import Student, Submission
 from certreview.terminal import terminal_text
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -132,7 +132,7 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_status_prints_student_text_without_terminal_escapes(cli, tmp_path: Path):
+def test_status_prints_student_text_without_terminal_escapes(cli, db_url: str, tmp_path: Path):
     """A name or certificate text carrying escape sequences is shown, not obeyed."""
     roster = list(csv.DictReader((SAMPLES / "roster.csv").read_text("utf-8").splitlines()))
     roster[0]["name"] = "王小明\x1b]0;pwned\x07"
@@ -151,6 +151,18 @@ def test_status_prints_student_text_without_terminal_escapes(cli, tmp_path: Path
         "import", "submissions", tmp_path / "submissions.csv", "--images", SAMPLES / "images"
     )
     assert code == 0, err
+    code, out, err = cli("status", "B11001001")
+    assert (code, err) == (0, "")
+    # The import already removes control characters from every cell ...
+    assert out.splitlines()[0] == "B11001001 王小明]0;pwned"
+    # ... and status shows, not obeys, whatever a database written by other tools may hold.
+    engine = create_engine(db_url)
+    with engine.begin() as c:
+        c.execute(update(Student).values(name="王小明\x1b]0;pwned\x07"))
+        c.execute(
+            update(Submission).values(certificate_name_text="TQC Excel 進階\x1b[2J\x1b[H\x9b31m")
+        )
+    engine.dispose()
     code, out, err = cli("status", "B11001001")
     assert (code, err) == (0, "")
     assert not any(ch in out for ch in "\x1b\x07\x9b")
