@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,31 +62,47 @@ def check_verdict(verdict: str, reason: str | None, note: str | None, item: str 
     return Verdict(verdict, reason, note, item)
 
 
-def latest_decision_ids() -> Select[tuple[int, int]]:
-    """Return a query of (submission_pk, latest decision id) for every decided submission."""
-    return select(Decision.submission_pk, func.max(Decision.id).label("decision_id")).group_by(
-        Decision.submission_pk
-    )
+def latest_decision_id(as_of: int | None = None) -> ScalarSelect[int]:
+    """Return the id of the latest decision of the Submission in the enclosing query (or NULL).
+
+    The latest decision is the one with the highest id; AS_OF ignores decisions made after
+    that decision id. Every "current state" in the library is read through this.
+    """
+    latest = select(func.max(Decision.id)).where(Decision.submission_pk == Submission.id)
+    if as_of is not None:
+        latest = latest.where(Decision.id <= as_of)
+    return latest.correlate(Submission).scalar_subquery()
 
 
-def latest_decision_id() -> ScalarSelect[int]:
-    """Return the id of the latest decision of the Submission in the enclosing query (or NULL)."""
-    return (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
+def join_latest_decision(stmt: Select[Any]) -> Select[Any]:
+    """Return STMT (over Submission) with each submission's latest Decision outer-joined."""
+    return stmt.outerjoin(Decision, Decision.id == latest_decision_id())
+
+
+def effective_item() -> ColumnElement[str | None]:
+    """Return the catalog item a submission counts as: the item its latest decision set, else the intake match.
+
+    Use it in a query built by `join_latest_decision`.
+    """
+    return func.coalesce(Decision.item_code, Submission.item_code)
 
 
 def current_decision(session: Session, submission: Submission) -> Decision | None:
     """Return the latest decision on SUBMISSION, or None while it is undecided."""
     return session.scalars(
-        select(Decision)
-        .where(Decision.submission_pk == submission.id)
-        .order_by(Decision.id.desc())
-        .limit(1)
+        join_latest_decision(select(Decision).select_from(Submission)).where(
+            Submission.id == submission.id
+        )
     ).first()
+
+
+def current_item(session: Session, submission: Submission) -> str | None:
+    """Return the catalog item code SUBMISSION counts as now (see `effective_item`)."""
+    return session.scalar(
+        join_latest_decision(select(effective_item()).select_from(Submission)).where(
+            Submission.id == submission.id
+        )
+    )
 
 
 def current_state(decision: Decision | None) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from certreview import decisions
-from certreview.decisions import DecisionError, check_verdict
+from certreview.decisions import DecisionError, check_verdict, effective_item
 from certreview.eligibility import WHY_NOT
 from certreview.facts import load_rules, student_standing
 from certreview.images import ImageRefused
@@ -161,7 +161,7 @@ class ReviewService:
                 Option(f, f, n) for f, n in per_flag.items() if n
             ]
             out["category"] = facet(grouped("category", category_expr()), "All categories")
-            items = grouped("item", Submission.item_code, CatalogItem.name)
+            items = grouped("item", effective_item(), CatalogItem.name)
             out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
                 Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
             ]

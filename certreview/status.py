@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from certreview.decisions import current_state
+from certreview.decisions import current_decision, current_item, current_state
 from certreview.eligibility import WHY_NOT, SubmissionResult
 from certreview.facts import load_rules, student_standing
 from certreview.models import Student, Submission
@@ -59,10 +59,11 @@ def student_status(session: Session, student_id: str) -> str:
         )
     lines.append(f"  submissions: {len(submissions)}")
     for sub in submissions:
-        state = current_state(sub.decisions[-1] if sub.decisions else None)
+        state = current_state(current_decision(session, sub))
+        item = current_item(session, sub)
         lines.append(
             f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
-            f"({sub.category_text}, exam {sub.exam_year_text}) → {sub.item_code or 'no catalog match'}"
+            f"({sub.category_text}, exam {sub.exam_year_text}) → {item or 'no catalog match'}"
             f" [{state}]" + _counts(counts.get(sub.submission_id))
         )
         for flag in sub.flag_list:
