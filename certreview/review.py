@@ -218,13 +218,11 @@ class ReviewService:
                         if mine.counted
                         else f"does not count: {WHY_NOT.get(mine.why_not or '', mine.why_not)}"
                     )
-            history = s.scalars(
-                select(Decision).where(Decision.submission_pk == pk).order_by(Decision.id)
-            )
             catalog = s.execute(
                 select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
             ).all()
             stored = s.get(Submission, pk)
+            history = decisions.history(s, stored)
             notes = tuple(filter(None, [*(stored.notes or "").splitlines(), stored.image_note]))
             return Detail(
                 card=card,

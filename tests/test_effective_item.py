@@ -74,3 +74,33 @@ def test_an_item_set_by_approve_shows_on_card_filters_status_and_audit(
     with audit.open(encoding="utf-8-sig", newline="") as f:
         rows = {r["submission_id"]: r for r in csv.DictReader(f)}
     assert (rows["u0002"]["item_code"], rows["u0002"]["item_name"]) == ("GEPT-I", "GEPT 中級")
+
+
+def test_the_latest_decision_is_the_same_on_card_filters_status_and_audit(
+    approved_as_item: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = ReviewService(approved_as_item, "amy")
+    cards = {c.submission_id: c for c in service.page(Filters(status=ALL))}
+    pk = cards["u0002"].pk
+    # approve --item GEPT-I (CLI), then reject, then undo the reject: approved as GEPT-I again.
+    service.decide(pk, "reject", reason="illegible")
+    assert service.card(pk).state == "rejected" and service.card(pk).item_code is None
+    service.undo_last()
+    card = service.card(pk)
+    assert (card.state, card.item_code, card.decision.undoes_id is not None) == (
+        "approved",
+        "GEPT-I",
+        True,
+    )
+    status = {o.value: o.count for o in service.options(Filters(status=ALL))["status"]}
+    assert status == {"pending": 1, "approved": 1, "rejected": 0, "returned": 0, ALL: 2}
+    assert [c.submission_id for c in service.page(Filters(status="approved"))] == ["u0002"]
+
+    assert main(["status", "B11201002"]) == 0
+    out = capsys.readouterr().out
+    assert "→ GEPT-I [approved] counts" in out
+    audit = tmp_path / "audit.csv"
+    assert main(["export", "audit", str(audit), "--by", "lin"]) == 0
+    with audit.open(encoding="utf-8-sig", newline="") as f:
+        rows = {r["submission_id"]: r for r in csv.DictReader(f)}
+    assert (rows["u0002"]["decision"], rows["u0002"]["counted"]) == ("approved", "yes")
