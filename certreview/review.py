@@ -51,7 +51,7 @@ from certreview.reviewsql import (
     source,
     verdict_expr,
 )
-from certreview.standards import pick_rule
+from certreview.standards import rule_named
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
 
@@ -209,8 +209,8 @@ class ReviewService:
             rule, standing, counts = None, None, ""
             if student is not None:
                 rules = load_rules(s)
-                rule = pick_rule(rules, student.admission_year, student.program)
                 standing, per_submission = student_standing(s, student, rules)
+                rule = rule_named(rules, standing.standard)
                 mine = per_submission.get(card.submission_id)
                 if mine is not None:
                     counts = (

@@ -44,6 +44,14 @@ def pick_rule(rules: Sequence[Rule], admission_year: int, program: str | None) -
     return next((r for r in rules if r.applies_to(admission_year, program)), None)
 
 
+def rule_named(rules: Sequence[Rule], name: str | None) -> Rule | None:
+    """Return the rule called NAME, as an eligibility result names it (None for none).
+
+    Views show the standard the engine judged a student by, not a second pick of their own.
+    """
+    return next((r for r in rules if r.name == name), None) if name is not None else None
+
+
 _KEYS = {
     "name",
     "admission_from",

@@ -10,7 +10,7 @@ from certreview.eligibility import WHY_NOT, SubmissionResult
 from certreview.facts import load_rules, student_standing
 from certreview.models import Student, Submission
 from certreview.normalise import normalise_id
-from certreview.standards import pick_rule
+from certreview.standards import rule_named
 from certreview.vocabulary import FLAGS, REASONS
 
 
@@ -43,8 +43,8 @@ def student_status(session: Session, student_id: str) -> str:
             + (f", left AY{student.exit_year}" if student.exit_year else "")
         )
         rules = load_rules(session)
-        rule = pick_rule(rules, student.admission_year, student.program)
         standing, counts = student_standing(session, student, rules)
+        rule = rule_named(rules, standing.standard)
         if rule is None:
             lines.append("  standard: none matches this admission year and program")
         else:

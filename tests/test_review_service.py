@@ -237,6 +237,7 @@ def test_detail_gathers_the_student_the_standard_and_the_history(
     detail = service.detail(cards[0].pk)
     assert detail.student is not None and detail.student.name == "林雅婷"
     assert detail.standard is not None and detail.standard.name == "AY111+"
+    assert detail.standing is not None and detail.standing.standard == detail.standard.name
     assert len(detail.others) == 9 and all(o.student_id == "B11200002" for o in detail.others)
     assert detail.flags == (
         ("name_mismatch", "The typed name is not the roster name for this ID."),
