@@ -18,13 +18,49 @@ class DecisionError(ValueError):
     """A decision that breaks a rule of the contract (no reason, unknown item ...)."""
 
 
-class DecisionConflict(DecisionError):
-    """Another reviewer decided the submission after this reviewer loaded it."""
+@dataclass(frozen=True)
+class DecisionInfo:
+    """A decision as the reviewer sees it: a plain value that outlives the session."""
 
-    def __init__(self, submission_id: str, newer: Decision) -> None:
-        self.newer = newer
+    id: int
+    verdict: str
+    reason: str | None
+    note: str | None
+    item_code: str | None
+    reviewer: str
+    decided_at: datetime
+    undoes_id: int | None = None
+
+    @property
+    def state(self) -> str:
+        """Return pending / approved / rejected / returned."""
+        return STATE_OF_VERDICT[self.verdict]
+
+    def describe(self) -> str:
+        """Return a one-line account such as 'rejected (illegible) by amy, 2026-05-12 10:42'."""
+        reason = f" ({self.reason})" if self.reason else ""
+        undo = f", undoing #{self.undoes_id}" if self.undoes_id else ""
+        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%Y-%m-%d %H:%M}{undo}"
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionInfo:
+        """Return the info of a stored decision."""
+        return cls(
+            d.id, d.verdict, d.reason, d.note, d.item_code, d.reviewer, d.decided_at, d.undoes_id
+        )
+
+
+class DecisionConflict(DecisionError):
+    """Another reviewer decided the submission after this reviewer loaded it.
+
+    `pk` is the submission's key and `newer` the decision that got there first.
+    """
+
+    def __init__(self, submission: Submission, newer: Decision) -> None:
+        self.pk = submission.id
+        self.newer = DecisionInfo.of(newer)
         super().__init__(
-            f"{submission_id} was decided meanwhile by {newer.reviewer} "
+            f"{submission.submission_id} was decided meanwhile by {newer.reviewer} "
             f"({newer.verdict}{' ' + newer.reason if newer.reason else ''}, "
             f"{newer.decided_at:%Y-%m-%d %H:%M})"
         )
@@ -142,7 +178,7 @@ def decide(
     latest = current_decision(session, submission)
     if expected_latest is not False and (latest.id if latest else None) != expected_latest:
         assert latest is not None  # someone decided: the ids differ only then
-        raise DecisionConflict(submission.submission_id, latest)
+        raise DecisionConflict(submission, latest)
     return _append(
         session,
         submission,
@@ -169,7 +205,7 @@ def _append(session: Session, submission: Submission, decision: Decision) -> Dec
     except IntegrityError:
         newer = current_decision(session, submission)
         assert newer is not None  # the chain moved on, so there is a newer decision
-        raise DecisionConflict(submission.submission_id, newer) from None
+        raise DecisionConflict(submission, newer) from None
     return decision
 
 

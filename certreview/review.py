@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from certreview import decisions
-from certreview.decisions import DecisionError, check_verdict, effective_item
+from certreview.decisions import DecisionConflict, DecisionError, check_verdict, effective_item
 from certreview.eligibility import WHY_NOT
 from certreview.facts import load_rules, student_standing
 from certreview.images import ImageRefused
@@ -37,7 +37,6 @@ from certreview.reviewdata import (
     Filters,
     Option,
     Progress,
-    ReviewConflict,
     StudentInfo,
     Undone,
     student_info,
@@ -268,8 +267,9 @@ class ReviewService:
         """Record a decision on submission PK, unless someone decided after EXPECTED_LATEST.
 
         EXPECTED_LATEST is the latest decision id the reviewer saw (None: undecided); the
-        default False records the decision without checking, as the command line does. Raises DecisionError for a broken rule and ReviewConflict (with the newer decision)
-        when another reviewer got there first.
+        default False records the decision without checking, as the command line does. Raises
+        DecisionError for a broken rule and DecisionConflict (with the newer decision) when
+        another reviewer got there first.
         """
         checked = check_verdict(verdict, reason, note, item)
         reviewer = self._need_reviewer()
@@ -277,12 +277,9 @@ class ReviewService:
             submission = s.get(Submission, pk)
             if submission is None:
                 raise DecisionError(f"no submission #{pk}")
-            try:
-                made = decisions.decide(
-                    s, submission, checked, reviewer, expected_latest=expected_latest
-                )
-            except decisions.DecisionConflict as exc:
-                raise ReviewConflict(pk, str(exc), DecisionInfo.of(exc.newer)) from None
+            made = decisions.decide(
+                s, submission, checked, reviewer, expected_latest=expected_latest
+            )
             info = DecisionInfo.of(made)
         self._remember((info.id,))
         return info
@@ -310,8 +307,8 @@ class ReviewService:
                         reviewer,
                         expected_latest=expected[submission.id],
                     )
-                except decisions.DecisionConflict as exc:
-                    conflicts[submission.id] = DecisionInfo.of(exc.newer)
+                except DecisionConflict as exc:
+                    conflicts[submission.id] = exc.newer
                     continue
                 approved[submission.id] = DecisionInfo.of(made)
         if approved:
@@ -402,12 +399,12 @@ __all__ = [
     "CLEAN",
     "STATUS_CHOICES",
     "Card",
+    "DecisionConflict",
     "DecisionInfo",
     "Detail",
     "Filters",
     "Option",
     "Progress",
-    "ReviewConflict",
     "ReviewService",
     "StudentInfo",
     "Undone",

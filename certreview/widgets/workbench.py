@@ -10,8 +10,8 @@ from typing import Any
 import ipywidgets as w
 from ipyevents import Event
 
-from certreview.decisions import DecisionError, check_verdict
-from certreview.review import DecisionInfo, Filters, ReviewConflict, ReviewService
+from certreview.decisions import DecisionConflict, DecisionError, check_verdict
+from certreview.review import DecisionInfo, Filters, ReviewService
 from certreview.widgets import html
 from certreview.widgets.cards import Attempt, CardView
 from certreview.widgets.detail import AS_MATCHED, DetailView
@@ -309,7 +309,7 @@ class ReviewWorkbench(w.VBox):
                 item=None if item == AS_MATCHED else item,
                 expected_latest=expected,
             )
-        except ReviewConflict as exc:
+        except DecisionConflict as exc:
             where.show_conflict(exc.newer, attempt)
             if where is not self.detail:
                 self.say(str(exc))
