@@ -13,7 +13,8 @@ from ipyevents import Event
 from certreview.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.review import DecisionInfo, Filters, ReviewService
 from certreview.widgets import html
-from certreview.widgets.cards import Attempt, CardView
+from certreview.widgets.cards import CardView
+from certreview.widgets.common import Attempt
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keys import HELP, action_for
