@@ -9,7 +9,7 @@ from typing import Any
 
 
 class StandardsError(ValueError):
-    """The standards file is not what MISSION.md describes; the message says where."""
+    """The standards file is not in the `[[standard]]` format; the message says where."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "certreview"
@@ -70,3 +71,19 @@ def test_widgets_get_services_and_never_a_database_session() -> None:
         if name.startswith("certreview.widgets")
     }
     assert {name: found for name, found in reaching.items() if found} == {}
+
+
+def test_docstring_examples_run_with_the_tests() -> None:
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+    pytest_config = config["tool"]["pytest"]["ini_options"]
+    assert "--doctest-modules" in pytest_config["addopts"].split()
+    assert "certreview" in pytest_config["testpaths"]
+
+
+def test_numpy_lower_bound_has_the_functions_the_code_calls() -> None:
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+    (numpy,) = [d for d in config["project"]["dependencies"] if d.startswith("numpy")]
+    bound = tuple(int(n) for n in numpy.split(">=")[1].split("."))
+    source = "\n".join(p.read_text("utf-8") for p in _modules().values())
+    if "np.bitwise_count" in source:  # new in NumPy 2.0
+        assert bound >= (2, 0)
