@@ -116,9 +116,10 @@ def join_latest_decision(stmt: Select[Any]) -> Select[Any]:
 
 
 def effective_item() -> ColumnElement[str | None]:
-    """Return the catalog item a submission counts as: the item its latest decision set, else the intake match.
+    """Return the item a submission counts as: its latest decision's item, else intake's match.
 
-    Use it in a query built by `join_latest_decision`.
+    Use it in a query built by `join_latest_decision`; the grid, its filters and counts, the
+    status command, eligibility and the audit all read the item through this one expression.
     """
     return func.coalesce(Decision.item_code, Submission.item_code)
 
