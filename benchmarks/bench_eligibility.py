@@ -127,7 +127,7 @@ def sqlite_end_to_end(students: pd.DataFrame, submissions: pd.DataFrame, runs: i
     """Time eligibility_frame on a SQLite department against read_sql plus groupby."""
     from sqlalchemy import insert, select
 
-    from certreview.decisions import latest_decision_ids
+    from certreview.decisions import join_latest_decision
     from certreview.exports import eligibility_frame
     from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
     from certreview.workspace import Workspace
@@ -233,11 +233,8 @@ def sqlite_end_to_end(students: pd.DataFrame, submissions: pd.DataFrame, runs: i
                 return eligibility_frame(s, current_year=CURRENT_YEAR)
 
         def read_and_group() -> object:
-            latest = latest_decision_ids().subquery()
-            query = (
-                select(Submission.student_id, Decision.verdict)
-                .join(latest, latest.c.submission_pk == Submission.id)
-                .join(Decision, Decision.id == latest.c.decision_id)
+            query = join_latest_decision(
+                select(Submission.student_id, Decision.verdict).select_from(Submission)
             )
             with ws.engine.connect() as c:
                 frame = pd.read_sql(query, c)

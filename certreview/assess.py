@@ -14,7 +14,7 @@ from certreview.standards import Rule, pick_rule
 from certreview.vocabulary import FLAGS
 from certreview.years import (
     academic_year,
-    enrollment_flag,
+    enrollment_status,
     enrollment_years,
     parse_date,
     parse_datetime,
@@ -105,13 +105,13 @@ def assess_row(
             result.flags.add("name_mismatch")
             result.notes.append(f"roster name is {student.name}")
         rule = pick_rule(rules, student.admission_year, student.program)
-        if rule is not None and rule.during_enrollment and result.exam_year is not None:
-            years = enrollment_years(student.admission_year, student.exit_year, upload_year)
-            flag = enrollment_flag(result.exam_year, years)
-            # A year after "now" for a student still enrolled is future_year, not a departure.
-            if flag == "after_enrollment" and student.exit_year is None:
-                flag = None
-            if flag:
+        if rule is not None and rule.during_enrollment:
+            flag = enrollment_status(
+                result.exam_year, student.admission_year, student.exit_year, upload_year
+            )
+            # future_year is flagged above already (the same comparison with the upload year).
+            if flag in ("before_enrollment", "after_enrollment"):
+                years = enrollment_years(student.admission_year, student.exit_year, upload_year)
                 result.flags.add(flag)
                 result.notes.append(f"enrolled AY{years.start}-{years.stop - 1} under {rule.name}")
 

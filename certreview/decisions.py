@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,13 +18,49 @@ class DecisionError(ValueError):
     """A decision that breaks a rule of the contract (no reason, unknown item ...)."""
 
 
-class DecisionConflict(DecisionError):
-    """Another reviewer decided the submission after this reviewer loaded it."""
+@dataclass(frozen=True)
+class DecisionInfo:
+    """A decision as the reviewer sees it: a plain value that outlives the session."""
 
-    def __init__(self, submission_id: str, newer: Decision) -> None:
-        self.newer = newer
+    id: int
+    verdict: str
+    reason: str | None
+    note: str | None
+    item_code: str | None
+    reviewer: str
+    decided_at: datetime
+    undoes_id: int | None = None
+
+    @property
+    def state(self) -> str:
+        """Return pending / approved / rejected / returned."""
+        return STATE_OF_VERDICT[self.verdict]
+
+    def describe(self) -> str:
+        """Return a one-line account such as 'rejected (illegible) by amy, 2026-05-12 10:42'."""
+        reason = f" ({self.reason})" if self.reason else ""
+        undo = f", undoing #{self.undoes_id}" if self.undoes_id else ""
+        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%Y-%m-%d %H:%M}{undo}"
+
+    @classmethod
+    def of(cls, d: Decision) -> DecisionInfo:
+        """Return the info of a stored decision."""
+        return cls(
+            d.id, d.verdict, d.reason, d.note, d.item_code, d.reviewer, d.decided_at, d.undoes_id
+        )
+
+
+class DecisionConflict(DecisionError):
+    """Another reviewer decided the submission after this reviewer loaded it.
+
+    `pk` is the submission's key and `newer` the decision that got there first.
+    """
+
+    def __init__(self, submission: Submission, newer: Decision) -> None:
+        self.pk = submission.id
+        self.newer = DecisionInfo.of(newer)
         super().__init__(
-            f"{submission_id} was decided meanwhile by {newer.reviewer} "
+            f"{submission.submission_id} was decided meanwhile by {newer.reviewer} "
             f"({newer.verdict}{' ' + newer.reason if newer.reason else ''}, "
             f"{newer.decided_at:%Y-%m-%d %H:%M})"
         )
@@ -61,31 +98,48 @@ def check_verdict(verdict: str, reason: str | None, note: str | None, item: str 
     return Verdict(verdict, reason, note, item)
 
 
-def latest_decision_ids() -> Select[tuple[int, int]]:
-    """Return a query of (submission_pk, latest decision id) for every decided submission."""
-    return select(Decision.submission_pk, func.max(Decision.id).label("decision_id")).group_by(
-        Decision.submission_pk
-    )
+def latest_decision_id(as_of: int | None = None) -> ScalarSelect[int]:
+    """Return the id of the latest decision of the Submission in the enclosing query (or NULL).
+
+    The latest decision is the one with the highest id; AS_OF ignores decisions made after
+    that decision id. Every "current state" in the library is read through this.
+    """
+    latest = select(func.max(Decision.id)).where(Decision.submission_pk == Submission.id)
+    if as_of is not None:
+        latest = latest.where(Decision.id <= as_of)
+    return latest.correlate(Submission).scalar_subquery()
 
 
-def latest_decision_id() -> ScalarSelect[int]:
-    """Return the id of the latest decision of the Submission in the enclosing query (or NULL)."""
-    return (
-        select(func.max(Decision.id))
-        .where(Decision.submission_pk == Submission.id)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
+def join_latest_decision(stmt: Select[Any]) -> Select[Any]:
+    """Return STMT (over Submission) with each submission's latest Decision outer-joined."""
+    return stmt.outerjoin(Decision, Decision.id == latest_decision_id())
+
+
+def effective_item() -> ColumnElement[str | None]:
+    """Return the item a submission counts as: its latest decision's item, else intake's match.
+
+    Use it in a query built by `join_latest_decision`; the grid, its filters and counts, the
+    status command, eligibility and the audit all read the item through this one expression.
+    """
+    return func.coalesce(Decision.item_code, Submission.item_code)
 
 
 def current_decision(session: Session, submission: Submission) -> Decision | None:
     """Return the latest decision on SUBMISSION, or None while it is undecided."""
     return session.scalars(
-        select(Decision)
-        .where(Decision.submission_pk == submission.id)
-        .order_by(Decision.id.desc())
-        .limit(1)
+        join_latest_decision(select(Decision).select_from(Submission)).where(
+            Submission.id == submission.id
+        )
     ).first()
+
+
+def current_item(session: Session, submission: Submission) -> str | None:
+    """Return the catalog item code SUBMISSION counts as now (see `effective_item`)."""
+    return session.scalar(
+        join_latest_decision(select(effective_item()).select_from(Submission)).where(
+            Submission.id == submission.id
+        )
+    )
 
 
 def current_state(decision: Decision | None) -> str:
@@ -125,7 +179,7 @@ def decide(
     latest = current_decision(session, submission)
     if expected_latest is not False and (latest.id if latest else None) != expected_latest:
         assert latest is not None  # someone decided: the ids differ only then
-        raise DecisionConflict(submission.submission_id, latest)
+        raise DecisionConflict(submission, latest)
     return _append(
         session,
         submission,
@@ -152,7 +206,7 @@ def _append(session: Session, submission: Submission, decision: Decision) -> Dec
     except IntegrityError:
         newer = current_decision(session, submission)
         assert newer is not None  # the chain moved on, so there is a newer decision
-        raise DecisionConflict(submission.submission_id, newer) from None
+        raise DecisionConflict(submission, newer) from None
     return decision
 
 

@@ -47,7 +47,7 @@ ROUNDS = (("AY113", date(2025, 2, 1), "2025-05-15"), ("AY114", date(2026, 2, 1),
 REVIEWERS = ("office-lin", "office-chen")
 DEMO_EMAIL_DOMAIN = "@example.edu"  # reserved for examples (RFC 2606): no real student has it
 
-# (format kind, weight): mostly phone JPEGs, then what really breaks uploads (seed Q4).
+# (format kind, weight): mostly phone JPEGs, then what really breaks uploads (HEIC, PDF, CMYK ...).
 IMAGE_KINDS = [
     ("jpeg", 52),
     ("jpeg_exif_rotated", 10),
@@ -294,10 +294,10 @@ def make_submissions(
         sid = f"{round_name}-{n + 1:05d}"
         submitted = datetime.combine(start, datetime.min.time()) + timedelta(
             days=rng.randrange(0, 104), minutes=rng.randrange(8 * 60, 23 * 60)
-        )  # a few land after the mid-May cutoff: late uploads (seed Q2)
+        )  # a few land after the mid-May cutoff: late uploads
         exam_year = rng.randrange(student.admission_year, upload_year + 1)
         if rng.random() < 0.05:
-            exam_year = student.admission_year - 1  # earned in high school (seed Q1)
+            exam_year = student.admission_year - 1  # earned in high school, before admission
         typed_id, typed_name = student.student_id, student.name
         roll = rng.random()
         if roll < 0.04:
@@ -312,7 +312,7 @@ def make_submissions(
         elif roll < 0.07:
             typed_name = typed_name.replace("台", "臺") if "台" in typed_name else typed_name + " "
         elif roll < 0.085:
-            typed_name = rng.choice(roster).name  # picked the wrong name (seed step 4)
+            typed_name = rng.choice(roster).name  # picked someone else's name from the list
         aliases = split_aliases(item["aliases"])
         roll = rng.random()
         cert_name = item["name"] if roll < 0.6 or not aliases else rng.choice(aliases)
@@ -322,7 +322,7 @@ def make_submissions(
             else rng.choice(["其他", "Information", "Language"])
         )
         if rng.random() < 0.04:
-            cert_name = rng.choice(OTHER_CERTIFICATES)  # not in the catalog (seed Q7)
+            cert_name = rng.choice(OTHER_CERTIFICATES)  # not in the catalog: no category fitted
         exam_text, exam_date = _exam_year_text(rng, exam_year)
         kind = rng.choices(kinds, weights)[0]
         filename = f"{student.student_id}_{sid}{EXTENSIONS.get(kind, '.jpg')}"
@@ -348,7 +348,7 @@ def make_submissions(
         }
         if rng.random() < 0.01:
             row[rng.choice(["student_name", "certificate_name", "exam_year"])] = (
-                ""  # incomplete (Q3)
+                ""  # incomplete: a required field left blank
             )
         rows.append(row)
     return rows, images

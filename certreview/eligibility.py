@@ -162,18 +162,9 @@ def evaluate_frames(
     n_students = len(students)
     admission = students["admission_year"].to_numpy(dtype=np.int64)
     exit_year = pd.to_numeric(students["exit_year"]).to_numpy(dtype=np.float64, na_value=np.nan)
-    last_year = np.where(np.isnan(exit_year), current_year, exit_year)
     programs = students["program"].fillna("").to_numpy(dtype=object)
 
-    # The first matching rule per student; -1 = no standard.
-    rule_of = np.full(n_students, -1, dtype=np.int64)
-    for index, rule in enumerate(rules):
-        match = (rule_of == -1) & (admission >= rule.admission_from)
-        if rule.admission_to is not None:
-            match &= admission <= rule.admission_to
-        if rule.programs is not None:
-            match &= np.isin(programs, list(rule.programs))
-        rule_of[match] = index
+    rule_of = pick_rules(rules, admission, programs)  # -1 = no standard
     rule_arrays = _rule_arrays(rules)
 
     # Where each submission's student sits; -1 = not on the roster. Off-roster submissions
@@ -185,19 +176,17 @@ def evaluate_frames(
     safe = np.where(on_roster, position, n_students)
     sub_rule = np.append(rule_of, -1)[safe]
     sub_admission = np.append(admission, 0)[safe]
-    sub_last = np.append(last_year, np.nan)[safe]
-    sub_enrolled = np.append(np.isnan(exit_year), False)[safe]
+    sub_exit = np.append(exit_year, np.nan)[safe]
     state = submissions["state"].to_numpy(dtype=object)
     approved = state == "approved"
     has_item = submissions["item_code"].notna().to_numpy()
     exam = pd.to_numeric(submissions["exam_year"]).to_numpy(dtype=np.float64, na_value=np.nan)
     during = np.where(sub_rule >= 0, rule_arrays["during"][sub_rule], False)
     # An approved certificate with no readable exam year counts: the reviewer read its date.
-    before = during & (exam < sub_admission)
-    later = during & (exam > sub_last)
-    # Still enrolled (no exit year): a year past the current one is misread, not a departure.
-    future = later & sub_enrolled
-    after = later & ~sub_enrolled
+    window = enrollment_statuses(exam, sub_admission, sub_exit, current_year)
+    before = during & (window == "before_enrollment")
+    after = during & (window == "after_enrollment")
+    future = during & (window == "future_year")
 
     why = np.full(len(submissions), None, dtype=object)
     reasons = [
@@ -268,6 +257,47 @@ def evaluate_frames(
         }
     )
     return per_student, per_submission
+
+
+def pick_rules(rules: Sequence[Rule], admission: np.ndarray, programs: np.ndarray) -> np.ndarray:
+    """Return the position in RULES of each student's standard (-1 for none), all at once.
+
+    The same rule as `standards.pick_rule` (the first that applies), over arrays of admission
+    years and programs ("" for a student without one); a property test proves they agree.
+
+    >>> rules = [Rule("new", 111), Rule("old", 100, 110, programs=("Day",))]
+    >>> pick_rules(rules, np.array([112, 105, 105]), np.array(["", "Day", ""], dtype=object))
+    array([ 0,  1, -1])
+    """
+    rule_of = np.full(len(admission), -1, dtype=np.int64)
+    for index, rule in enumerate(rules):
+        match = (rule_of == -1) & (admission >= rule.admission_from)
+        if rule.admission_to is not None:
+            match &= admission <= rule.admission_to
+        if rule.programs is not None:
+            match &= np.isin(programs, list(rule.programs))
+        rule_of[match] = index
+    return rule_of
+
+
+def enrollment_statuses(
+    exam: np.ndarray, admission: np.ndarray, exit_year: np.ndarray, current_year: int
+) -> np.ndarray:
+    """Return `years.enrollment_status` of many exam years at once.
+
+    A NaN exam year is unknown (no status); a NaN exit year means still enrolled.
+
+    >>> enrollment_statuses(np.array([110.0, 115, 113, np.nan]), np.array([111, 111, 108, 111]),
+    ...                     np.array([np.nan, np.nan, 111, np.nan]), 114).tolist()
+    ['before_enrollment', 'future_year', 'after_enrollment', None]
+    """
+    enrolled = np.isnan(exit_year)
+    later = exam > np.where(enrolled, current_year, exit_year)
+    out = np.full(len(exam), None, dtype=object)
+    out[later & enrolled] = "future_year"
+    out[later & ~enrolled] = "after_enrollment"
+    out[exam < admission] = "before_enrollment"  # checked first in the scalar rule: set last
+    return out
 
 
 def _rule_arrays(rules: Sequence[Rule]) -> dict:

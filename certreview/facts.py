@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from certreview.decisions import latest_decision_id, latest_decision_ids
+from certreview.decisions import effective_item, join_latest_decision
 from certreview.eligibility import (
     STUDENT_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -136,19 +136,15 @@ def load_facts(
 
 def _submissions_query(details: bool) -> Select:
     """Return every submission with its latest verdict and effective catalog item code."""
-    latest = latest_decision_ids().subquery("latest")
-    query = (
+    query = join_latest_decision(
         select(
             Submission.submission_id,
             Submission.student_id,
             Decision.verdict,
-            func.coalesce(Decision.item_code, Submission.item_code),
+            effective_item(),
             Submission.exam_year,
-        )
-        .outerjoin(latest, latest.c.submission_pk == Submission.id)
-        .outerjoin(Decision, Decision.id == latest.c.decision_id)
-        .order_by(Submission.id)
-    )
+        ).select_from(Submission)
+    ).order_by(Submission.id)
     if not details:
         return query
     return query.add_columns(
@@ -183,21 +179,19 @@ def student_standing(
     s: Session, student: Student, rules: list[Rule], current_year: int | None = None
 ) -> tuple[StudentResult, dict[str, SubmissionResult]]:
     """Return one student's standing and why each of their submissions counts or not."""
-    item = func.coalesce(Decision.item_code, Submission.item_code)
-    latest = latest_decision_id()
     rows = s.execute(
-        select(
-            Submission.submission_id,
-            func.coalesce(Decision.verdict, "pending"),
-            CatalogItem.code,
-            CatalogItem.category,
-            CatalogItem.group,
-            CatalogItem.points,
-            Submission.exam_year,
+        join_latest_decision(
+            select(
+                Submission.submission_id,
+                func.coalesce(Decision.verdict, "pending"),
+                CatalogItem.code,
+                CatalogItem.category,
+                CatalogItem.group,
+                CatalogItem.points,
+                Submission.exam_year,
+            ).select_from(Submission)
         )
-        .select_from(Submission)
-        .outerjoin(Decision, Decision.id == latest)
-        .outerjoin(CatalogItem, CatalogItem.code == item)
+        .outerjoin(CatalogItem, CatalogItem.code == effective_item())
         .where(Submission.student_id == student.student_id)
         # The order the engine breaks ties in (equal points: the earlier upload), as the audit.
         .order_by(Submission.id)

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from certreview import decisions
-from certreview.decisions import DecisionError, check_verdict
+from certreview.decisions import DecisionConflict, DecisionError, check_verdict, effective_item
 from certreview.eligibility import WHY_NOT
 from certreview.facts import load_rules, student_standing
 from certreview.images import ImageRefused
@@ -37,7 +37,6 @@ from certreview.reviewdata import (
     Filters,
     Option,
     Progress,
-    ReviewConflict,
     StudentInfo,
     Undone,
     student_info,
@@ -51,7 +50,7 @@ from certreview.reviewsql import (
     source,
     verdict_expr,
 )
-from certreview.standards import pick_rule
+from certreview.standards import rule_named
 from certreview.vocabulary import FLAGS, STATE_OF_VERDICT, STATES
 from certreview.workspace import Workspace
 
@@ -161,7 +160,7 @@ class ReviewService:
                 Option(f, f, n) for f, n in per_flag.items() if n
             ]
             out["category"] = facet(grouped("category", category_expr()), "All categories")
-            items = grouped("item", Submission.item_code, CatalogItem.name)
+            items = grouped("item", effective_item(), CatalogItem.name)
             out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
                 Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
             ]
@@ -209,8 +208,8 @@ class ReviewService:
             rule, standing, counts = None, None, ""
             if student is not None:
                 rules = load_rules(s)
-                rule = pick_rule(rules, student.admission_year, student.program)
                 standing, per_submission = student_standing(s, student, rules)
+                rule = rule_named(rules, standing.standard)
                 mine = per_submission.get(card.submission_id)
                 if mine is not None:
                     counts = (
@@ -218,13 +217,11 @@ class ReviewService:
                         if mine.counted
                         else f"does not count: {WHY_NOT.get(mine.why_not or '', mine.why_not)}"
                     )
-            history = s.scalars(
-                select(Decision).where(Decision.submission_pk == pk).order_by(Decision.id)
-            )
             catalog = s.execute(
                 select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
             ).all()
             stored = s.get(Submission, pk)
+            history = decisions.history(s, stored)
             notes = tuple(filter(None, [*(stored.notes or "").splitlines(), stored.image_note]))
             return Detail(
                 card=card,
@@ -270,8 +267,9 @@ class ReviewService:
         """Record a decision on submission PK, unless someone decided after EXPECTED_LATEST.
 
         EXPECTED_LATEST is the latest decision id the reviewer saw (None: undecided); the
-        default False records the decision without checking, as the command line does. Raises DecisionError for a broken rule and ReviewConflict (with the newer decision)
-        when another reviewer got there first.
+        default False records the decision without checking, as the command line does. Raises
+        DecisionError for a broken rule and DecisionConflict (with the newer decision) when
+        another reviewer got there first.
         """
         checked = check_verdict(verdict, reason, note, item)
         reviewer = self._need_reviewer()
@@ -279,12 +277,9 @@ class ReviewService:
             submission = s.get(Submission, pk)
             if submission is None:
                 raise DecisionError(f"no submission #{pk}")
-            try:
-                made = decisions.decide(
-                    s, submission, checked, reviewer, expected_latest=expected_latest
-                )
-            except decisions.DecisionConflict as exc:
-                raise ReviewConflict(pk, str(exc), DecisionInfo.of(exc.newer)) from None
+            made = decisions.decide(
+                s, submission, checked, reviewer, expected_latest=expected_latest
+            )
             info = DecisionInfo.of(made)
         self._remember((info.id,))
         return info
@@ -312,8 +307,8 @@ class ReviewService:
                         reviewer,
                         expected_latest=expected[submission.id],
                     )
-                except decisions.DecisionConflict as exc:
-                    conflicts[submission.id] = DecisionInfo.of(exc.newer)
+                except DecisionConflict as exc:
+                    conflicts[submission.id] = exc.newer
                     continue
                 approved[submission.id] = DecisionInfo.of(made)
         if approved:
@@ -404,12 +399,12 @@ __all__ = [
     "CLEAN",
     "STATUS_CHOICES",
     "Card",
+    "DecisionConflict",
     "DecisionInfo",
     "Detail",
     "Filters",
     "Option",
     "Progress",
-    "ReviewConflict",
     "ReviewService",
     "StudentInfo",
     "Undone",

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from certreview.decisions import DecisionError
+from certreview.decisions import DecisionInfo
 from certreview.eligibility import StudentResult
-from certreview.models import Decision, Student
+from certreview.models import Student
 from certreview.standards import Rule
 from certreview.vocabulary import STATE_OF_VERDICT, STATES
 
@@ -17,15 +16,6 @@ CLEAN = "clean"  # the flag filter's choice for submissions without any flag
 STATUS_CHOICES = (*STATES, ALL)
 VERDICT_OF_STATE = {state: verdict for verdict, state in STATE_OF_VERDICT.items()}
 UNDO_DEPTH = 100  # how many actions "undo last" can walk back in one session
-
-
-class ReviewConflict(DecisionError):
-    """Another reviewer decided the submission after this reviewer loaded it."""
-
-    def __init__(self, pk: int, message: str, newer: DecisionInfo) -> None:
-        self.pk = pk
-        self.newer = newer
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -51,38 +41,6 @@ class Option:
     value: Any
     label: str
     count: int
-
-
-@dataclass(frozen=True)
-class DecisionInfo:
-    """A decision as the reviewer sees it."""
-
-    id: int
-    verdict: str
-    reason: str | None
-    note: str | None
-    item_code: str | None
-    reviewer: str
-    decided_at: datetime
-    undoes_id: int | None = None
-
-    @property
-    def state(self) -> str:
-        """Return pending / approved / rejected / returned."""
-        return STATE_OF_VERDICT[self.verdict]
-
-    def describe(self) -> str:
-        """Return a one-line account such as 'rejected (illegible) by amy, 2026-05-12 10:42'."""
-        reason = f" ({self.reason})" if self.reason else ""
-        undo = f", undoing #{self.undoes_id}" if self.undoes_id else ""
-        return f"{self.state}{reason} by {self.reviewer}, {self.decided_at:%Y-%m-%d %H:%M}{undo}"
-
-    @classmethod
-    def of(cls, d: Decision) -> DecisionInfo:
-        """Return the info of a stored decision."""
-        return cls(
-            d.id, d.verdict, d.reason, d.note, d.item_code, d.reviewer, d.decided_at, d.undoes_id
-        )
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from certreview.decisions import latest_decision_id
+from certreview.decisions import effective_item, join_latest_decision, latest_decision_id
 from certreview.models import CatalogItem, Decision, ImageFile, Round, Student, Submission
 from certreview.normalise import name_key, normalise_id
 from certreview.reviewdata import (
@@ -33,16 +33,14 @@ from certreview.vocabulary import STATES
 
 
 def source(stmt: Select[Any]) -> Select[Any]:
-    # Roster and catalog joins are primary-key lookups: cheap, and filters need them.
-    return (
-        stmt.select_from(Submission)
-        .outerjoin(Student, Student.student_id == Submission.student_id)
-        .outerjoin(CatalogItem, CatalogItem.code == Submission.item_code)
-    )
+    # Roster, latest decision and catalog joins are index lookups: cheap, and filters need them.
+    # The catalog item is the effective one, so a card, its filter and its count agree.
+    return join_latest_decision(
+        stmt.select_from(Submission).outerjoin(Student, Student.student_id == Submission.student_id)
+    ).outerjoin(CatalogItem, CatalogItem.code == effective_item())
 
 
 def card_select() -> Select[Any]:
-    latest = latest_decision_id()
     return (
         source(
             select(
@@ -58,7 +56,7 @@ def card_select() -> Select[Any]:
                 Submission.certificate_name_text,
                 Submission.exam_year_text,
                 Submission.exam_year,
-                Submission.item_code,
+                effective_item().label("item_code"),
                 CatalogItem.name.label("item_name"),
                 CatalogItem.category.label("item_category"),
                 CatalogItem.points.label("item_points"),
@@ -77,16 +75,19 @@ def card_select() -> Select[Any]:
         )
         .join(Round, Round.id == Submission.round_id)
         .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
-        .outerjoin(Decision, Decision.id == latest)
     )
 
 
 def verdict_expr(as_of: int | None) -> ColumnElement[str]:
     """Return the latest verdict of each submission (as of a decision id), 'pending' if none."""
-    latest = select(Decision.verdict).where(Decision.submission_pk == Submission.id)
-    if as_of is not None:
-        latest = latest.where(Decision.id <= as_of)
-    sub = latest.order_by(Decision.id.desc()).limit(1).correlate(Submission).scalar_subquery()
+    # An alias: the enclosing query joins the (current) latest Decision under its own name.
+    seen = aliased(Decision)
+    sub = (
+        select(seen.verdict)
+        .where(seen.id == latest_decision_id(as_of))
+        .correlate(Submission)
+        .scalar_subquery()
+    )
     # A literal, not a bound parameter: PostgreSQL must see the same text in GROUP BY.
     return func.coalesce(sub, literal_column("'pending'"))
 
@@ -121,7 +122,7 @@ def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
     if f.category is not None:
         out["category"] = category_expr() == f.category
     if f.item is not None:
-        out["item"] = Submission.item_code == f.item
+        out["item"] = effective_item() == f.item
     if f.program is not None:
         out["program"] = Student.program == f.program
     if f.class_name is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 
 class StandardsError(ValueError):
-    """The standards file is not what MISSION.md describes; the message says where."""
+    """The standards file is not in the `[[standard]]` format; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,14 @@ def pick_rule(rules: Sequence[Rule], admission_year: int, program: str | None) -
     ('new', 'old', None)
     """
     return next((r for r in rules if r.applies_to(admission_year, program)), None)
+
+
+def rule_named(rules: Sequence[Rule], name: str | None) -> Rule | None:
+    """Return the rule called NAME, as an eligibility result names it (None for none).
+
+    Views show the standard the engine judged a student by, not a second pick of their own.
+    """
+    return next((r for r in rules if r.name == name), None) if name is not None else None
 
 
 _KEYS = (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from certreview.decisions import current_state
+from certreview.decisions import current_decision, current_item, current_state
 from certreview.eligibility import WHY_NOT, SubmissionResult
 from certreview.facts import load_rules, student_standing
 from certreview.models import Student, Submission
 from certreview.normalise import normalise_id
-from certreview.standards import pick_rule
+from certreview.standards import rule_named
 from certreview.terminal import terminal_text
 from certreview.vocabulary import FLAGS, REASONS
 
@@ -44,8 +44,8 @@ def student_status(session: Session, student_id: str) -> str:
             + (f", left AY{student.exit_year}" if student.exit_year else "")
         )
         rules = load_rules(session)
-        rule = pick_rule(rules, student.admission_year, student.program)
         standing, counts = student_standing(session, student, rules)
+        rule = rule_named(rules, standing.standard)
         if rule is None:
             lines.append("  standard: none matches this admission year and program")
         else:
@@ -60,10 +60,11 @@ def student_status(session: Session, student_id: str) -> str:
         )
     lines.append(f"  submissions: {len(submissions)}")
     for sub in submissions:
-        state = current_state(sub.decisions[-1] if sub.decisions else None)
+        state = current_state(current_decision(session, sub))
+        item = current_item(session, sub)
         lines.append(
             f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
-            f"({sub.category_text}, exam {sub.exam_year_text}) → {sub.item_code or 'no catalog match'}"
+            f"({sub.category_text}, exam {sub.exam_year_text}) → {item or 'no catalog match'}"
             f" [{state}]" + _counts(counts.get(sub.submission_id))
         )
         for flag in sub.flag_list:

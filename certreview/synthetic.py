@@ -280,66 +280,28 @@ def sample(
     )
 
 
-# --- a password-protected PDF, written by hand (standard security handler, RC4 40-bit) ---
-
-_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
-
-
-def _rc4(key: bytes, data: bytes) -> bytes:
-    s = list(range(256))
-    j = 0
-    for i in range(256):
-        j = (j + s[i] + key[i % len(key)]) % 256
-        s[i], s[j] = s[j], s[i]
-    out = bytearray()
-    i = j = 0
-    for byte in data:
-        i = (i + 1) % 256
-        j = (j + s[i]) % 256
-        s[i], s[j] = s[j], s[i]
-        out.append(byte ^ s[(s[i] + s[j]) % 256])
-    return bytes(out)
+# --- a password-protected PDF ---
 
 
 def encrypted_pdf(user_password: str = PDF_PASSWORD, owner_password: str = "owner") -> bytes:
-    """Return a one-page PDF that needs `user_password` to open (PDF 1.4, /Encrypt R2)."""
-    pad = lambda pw: (pw.encode("latin-1") + _PAD)[:32]  # noqa: E731
-    doc_id = hashlib.md5(b"certreview-synthetic").digest()
-    permissions = -4
-    o_value = _rc4(hashlib.md5(pad(owner_password)).digest()[:5], pad(user_password))
-    key = hashlib.md5(
-        pad(user_password) + o_value + struct.pack("<i", permissions) + doc_id
-    ).digest()[:5]
-    u_value = _rc4(key, _PAD)
+    """Return a one-page PDF that needs USER_PASSWORD to open (RC4, the Standard handler).
 
-    def obj_key(num: int) -> bytes:
-        return hashlib.md5(key + struct.pack("<I", num)[:3] + b"\x00\x00").digest()[:10]
-
-    content = _rc4(obj_key(4), b"0 0 1 rg 72 72 200 100 re f\n")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 420] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
-        % (o_value.hex().encode(), u_value.hex().encode(), permissions),
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for num, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    hex_id = doc_id.hex().encode()
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 5 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objects) + 1,
-        hex_id,
-        hex_id,
-    )
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    pypdf (a test extra, not needed by the demo) writes it; its file ID is random, so unlike
+    the other kinds the bytes differ from call to call.
+    """
+    try:
+        from pypdf import PdfWriter
+    except ImportError:
+        raise RuntimeError(
+            "encrypted sample PDFs need pypdf — install the test extra: pip install -e '.[test]'"
+        ) from None
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=420)
+    # RC4 needs no cryptography package (pypdf has it built in); AES would.
+    writer.encrypt(user_password, owner_password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- benchmark material ---

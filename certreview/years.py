@@ -117,10 +117,25 @@ def enrollment_years(admission_year: int, exit_year: int | None, current_year: i
     return range(admission_year, last + 1)
 
 
-def enrollment_flag(exam_year: int, years: range) -> str | None:
-    """Return "before_enrollment" / "after_enrollment" when EXAM_YEAR lies outside YEARS."""
+def enrollment_status(
+    exam_year: int | None, admission_year: int, exit_year: int | None, current_year: int
+) -> str | None:
+    """Return where EXAM_YEAR lies against a student's enrollment: None inside it, else a flag.
+
+    The flag is before_enrollment, after_enrollment (after an exit year), or future_year
+    (after CURRENT_YEAR for a student still enrolled: a misread year, not a departure).
+    `eligibility.enrollment_statuses` is the same rule over arrays.
+
+    >>> enrollment_status(110, 111, None, 114), enrollment_status(114, 111, None, 114)
+    ('before_enrollment', None)
+    >>> enrollment_status(115, 111, None, 114), enrollment_status(114, 108, 111, 114)
+    ('future_year', 'after_enrollment')
+    """
+    if exam_year is None:
+        return None
+    years = enrollment_years(admission_year, exit_year, current_year)
     if exam_year < years.start:
         return "before_enrollment"
     if exam_year >= years.stop:
-        return "after_enrollment"
+        return "after_enrollment" if exit_year is not None else "future_year"
     return None

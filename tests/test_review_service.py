@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from certreview.decisions import DecisionError
 from certreview.models import Decision
-from certreview.review import CLEAN, Filters, ReviewConflict, ReviewService
+from certreview.review import CLEAN, DecisionConflict, Filters, ReviewService
 from certreview.workspace import Workspace
 
 
@@ -178,9 +178,10 @@ def test_another_reviewers_newer_decision_is_not_overwritten(
     view = service.default_filters()
     amys_card = service.page(view, 0, 1)[0]
     bob.decide(amys_card.pk, "reject", reason="illegible")
-    with pytest.raises(ReviewConflict, match="decided meanwhile by bob") as caught:
+    with pytest.raises(DecisionConflict, match="decided meanwhile by bob") as caught:
         service.decide(amys_card.pk, "approve", expected_latest=amys_card.decision_id)
     newer = caught.value.newer
+    assert caught.value.pk == amys_card.pk
     assert (newer.reviewer, newer.state, newer.reason) == ("bob", "rejected", "illegible")
     assert latest(workspace, amys_card.pk)[3] == "bob"
     service.decide(amys_card.pk, "approve", expected_latest=newer.id)  # the override
@@ -237,6 +238,7 @@ def test_detail_gathers_the_student_the_standard_and_the_history(
     detail = service.detail(cards[0].pk)
     assert detail.student is not None and detail.student.name == "林雅婷"
     assert detail.standard is not None and detail.standard.name == "AY111+"
+    assert detail.standing is not None and detail.standing.standard == detail.standard.name
     assert len(detail.others) == 9 and all(o.student_id == "B11200002" for o in detail.others)
     assert detail.flags == (
         ("name_mismatch", "The typed name is not the roster name for this ID."),

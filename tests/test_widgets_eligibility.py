@@ -8,6 +8,7 @@ from reporting_department import standard_department
 from sqlalchemy import select
 
 from certreview.models import ExportLog
+from certreview.reporting import ReportService
 from certreview.widgets.eligibility import EligibilityPanel, table_html
 from certreview.workspace import Workspace
 
@@ -15,7 +16,7 @@ from certreview.workspace import Workspace
 def panel_for(workspace: Workspace) -> EligibilityPanel:
     with workspace.Session.begin() as s:
         standard_department(s)
-    return EligibilityPanel(workspace, current_year=114)
+    return EligibilityPanel(ReportService(workspace), current_year=114)
 
 
 def test_filters_narrow_the_table_and_the_summary(workspace: Workspace) -> None:

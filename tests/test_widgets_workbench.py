@@ -72,7 +72,9 @@ def test_reject_needs_a_reason_from_the_picker(
 ) -> None:
     view = bench.views[0]
     view.reject.click()
-    assert "Pick a reason" in view.message.value and decisions(workspace) == []
+    # The rule's own words (decisions.check_verdict), as the command line says them.
+    assert "reject needs a reason: one of incomplete" in view.message.value
+    assert decisions(workspace) == []
     view.reason.value = "illegible"
     view.reject.click()
     assert decisions(workspace) == [(view.card.pk, "reject", "illegible", None, "amy")]
@@ -92,11 +94,24 @@ def test_reject_other_asks_for_a_note(bench: ReviewWorkbench, workspace: Workspa
     assert bench.note_bar.layout.display == "none"
 
 
+def test_return_with_other_asks_for_a_note_and_stays_a_return(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    view = bench.views[1]
+    view.reason.value = "other"
+    view.send_back.click()
+    assert bench.note_bar.layout.display == "flex" and decisions(workspace) == []
+    assert "Return" in bench.note_label.value and bench.note_ok.description.startswith("Return")
+    bench.note_text.value = "scan both pages"
+    bench.note_ok.click()
+    assert decisions(workspace) == [(view.card.pk, "return", "other", "scan both pages", "amy")]
+
+
 def test_return(bench: ReviewWorkbench, workspace: Workspace) -> None:
     view = bench.views[3]
     view.send_back.click()  # nothing tells the student what to fix yet
     assert decisions(workspace) == []
-    assert "Pick what the student must fix" in view.message.value
+    assert "return needs a reason or a note" in view.message.value
     view.reason.value = "incomplete"
     view.send_back.click()
     assert decisions(workspace) == [(view.card.pk, "return", "incomplete", None, "amy")]

@@ -2,50 +2,20 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import replace
-from functools import cache
-from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from certreview.review import Card, DecisionInfo
 from certreview.vocabulary import REASONS
 from certreview.widgets import html
+from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
 
-if TYPE_CHECKING:
-    from certreview.widgets.detail import DetailView
-
-NO_REASON = ""
 BORDER = "1px solid #d0d0d0"
 CURSOR_BORDER = "3px solid #1976d2"
 CONFLICT_BORDER = "3px solid #c62828"
-
-
-@cache
-def placeholder() -> bytes:
-    """Return a grey JPEG shown when a submission has no readable image."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (240, 160), "#eeeeee")
-    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=70)
-    return out.getvalue()
-
-
-# What a reviewer tried: (verdict, reason, note, catalog item).
-Attempt = tuple[str, str | None, str | None, str | None]
-
-
-def offer_conflict(view: CardView | DetailView, newer: DecisionInfo, attempt: Attempt) -> None:
-    """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
-    view.attempt, view.newer = attempt, newer
-    view.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
-    view.override.description = f"Override: {attempt[0]}"
-    view.conflict.layout.display = "flex"
 
 
 class CardView:

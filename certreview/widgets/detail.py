@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from certreview.review import Card, DecisionInfo, Detail
 from certreview.widgets import html
-from certreview.widgets.cards import NO_REASON, Attempt, offer_conflict, placeholder
+from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from sqlalchemy import select
 
-from certreview.exports import KINDS, eligibility_frame, export, this_year
-from certreview.models import Student
+from certreview.exports import KINDS, this_year
+from certreview.reporting import ReportService
 from certreview.widgets import html
 from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer
-from certreview.workspace import Workspace
 
 # Enough rows to scroll through a cohort; the export always has every row.
 SHOWN_ROWS = 500
@@ -25,10 +22,10 @@ MET_COLOURS = {"yes": "#e8f5e9", "no": "#ffebee"}
 class EligibilityPanel(w.VBox):
     """Filter the eligibility table by cohort and program, highlight met / not met, export it."""
 
-    def __init__(self, ws: Workspace, current_year: int | None = None) -> None:
-        self.ws = ws
+    def __init__(self, service: ReportService, current_year: int | None = None) -> None:
+        self.service = service
         self.frame = pd.DataFrame()
-        cohorts, programs = self._choices()
+        cohorts, programs = service.choices()
         self.cohort = w.Dropdown(
             options=[("All cohorts", None), *((f"AY{c}", c) for c in cohorts)],
             description="Cohort",
@@ -68,20 +65,12 @@ class EligibilityPanel(w.VBox):
         )
         self.refresh()
 
-    def _choices(self) -> tuple[list[int], list[str]]:
-        """Return the cohorts and programs on the roster, for the pickers."""
-        with self.ws.Session() as s:
-            cohorts = s.scalars(select(Student.admission_year).distinct()).all()
-            programs = s.scalars(select(Student.program).distinct()).all()
-        return sorted(cohorts), sorted(p for p in programs if p)
-
     @reports_database_errors("Not loaded", "Change a choice to try again.")
     def refresh(self) -> None:
         """Reload the table for the chosen cohort, program and year."""
-        with self.ws.Session() as s:
-            self.frame = eligibility_frame(
-                s, self.year.value, cohort=self.cohort.value, program=self.program.value
-            )
+        self.frame = self.service.eligibility(
+            self.year.value, cohort=self.cohort.value, program=self.program.value
+        )
         met = int((self.frame["met"] == "yes").sum())
         total = len(self.frame)
         none = int((self.frame["standard"] == "").sum())
@@ -102,26 +91,15 @@ class EligibilityPanel(w.VBox):
         if not who:
             self.message.value = _say("Type your name in “Exported by” first.", "#c62828")
             return None
-        folder = self.ws.settings.data_dir / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        parts = [self.kind.value]
-        if self.kind.value == "eligibility":
-            parts += [
-                f"AY{self.cohort.value}" if self.cohort.value else "all",
-                self.program.value or "all",
-            ]
-        path = folder / f"{'_'.join(parts)}_{datetime.now():%Y%m%d-%H%M%S}.{self.format.value}"
         try:
-            with self.ws.Session.begin() as s:
-                rows = export(
-                    s,
-                    self.kind.value,
-                    path,
-                    who,
-                    current_year=self.year.value,
-                    cohort=self.cohort.value if self.kind.value == "eligibility" else None,
-                    program=self.program.value if self.kind.value == "eligibility" else None,
-                )
+            path, rows = self.service.export(
+                self.kind.value,
+                self.format.value,
+                who,
+                current_year=self.year.value,
+                cohort=self.cohort.value,
+                program=self.program.value,
+            )
         except (OSError, ValueError) as exc:
             self.message.value = _say(f"Not exported: {exc}", "#c62828")
             return None

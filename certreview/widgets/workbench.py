@@ -10,10 +10,11 @@ from typing import Any
 import ipywidgets as w
 from ipyevents import Event
 
-from certreview.decisions import DecisionError
-from certreview.review import DecisionInfo, Filters, ReviewConflict, ReviewService
+from certreview.decisions import DecisionConflict, DecisionError, check_verdict
+from certreview.review import DecisionInfo, Filters, ReviewService
 from certreview.widgets import guard, html
-from certreview.widgets.cards import Attempt, CardView
+from certreview.widgets.cards import CardView
+from certreview.widgets.common import Attempt
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keys import HELP, action_for
@@ -44,7 +45,7 @@ class ReviewWorkbench(w.VBox):
         self.decided = 0
         self.views: list[CardView] = []
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
-        self._note_for: CardView | None = None
+        self._note_for: tuple[CardView, str] | None = None  # the card and the verdict asked
 
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
@@ -152,7 +153,7 @@ class ReviewWorkbench(w.VBox):
         self.approve_selected.on_click(lambda _: self.ask_bulk(clean=False))
         self.confirm_yes.on_click(lambda _: self.confirm_bulk())
         self.confirm_no.on_click(lambda _: self._hide_confirm())
-        self.note_ok.on_click(lambda _: self._reject_with_note())
+        self.note_ok.on_click(lambda _: self._decide_with_note())
         self.note_cancel.on_click(lambda _: self._hide_note())
         self.undo_button.on_click(lambda _: self.undo())
         self.refresh_button.on_click(lambda _: self.refresh())
@@ -265,15 +266,13 @@ class ReviewWorkbench(w.VBox):
             return
         if verdict in ("reject", "return") and reason is None:
             reason = view.reason.value or None  # the reason picked on the card, if any
-        if verdict == "reject" and reason is None:
-            view.say("Pick a reason first (or press 1–8).")
-            return
-        if verdict == "return" and reason is None and not (note or "").strip():
-            # A return the student cannot act on helps nobody (seed Q5): say what to fix.
-            view.say("Pick what the student must fix (the reason list), then Return.")
-            return
-        if reason == "other" and not (note or "").strip():
-            self._ask_note(view)
+        try:
+            check_verdict(verdict, reason, note, None)  # the rules of a decision live there
+        except DecisionError as exc:
+            if reason == "other" and not (note or "").strip():
+                self._ask_note(view, verdict)  # cards have no note field: ask above them
+            else:
+                view.say(str(exc))
             return
         self.cursor = view.index
         before = view.card.decision_id
@@ -322,7 +321,7 @@ class ReviewWorkbench(w.VBox):
                     expected_latest=expected,
                 ),
             )
-        except ReviewConflict as exc:
+        except DecisionConflict as exc:
             where.show_conflict(exc.newer, attempt)
             if where is not self.detail:
                 self.say(str(exc))
@@ -421,24 +420,27 @@ class ReviewWorkbench(w.VBox):
         else:
             self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
 
-    def _ask_note(self, view: CardView) -> None:
-        self._note_for = view
+    def _ask_note(self, view: CardView, verdict: str) -> None:
+        self._note_for = (view, verdict)
         sid = view.card.submission_id if view.card else ""
-        self.note_label.value = f"Reject {html.esc(sid)} (other): &nbsp;"
+        self.note_label.value = f"{verdict.capitalize()} {html.esc(sid)} (other): &nbsp;"
+        self.note_ok.description = f"{verdict.capitalize()} with this note"
         self.note_text.value = ""
         self.note_bar.layout.display = "flex"
-        view.say("Type the note above the cards, then 'Reject with this note'.", "#555")
+        view.say(f"Type the note above the cards, then '{self.note_ok.description}'.", "#555")
 
-    def _reject_with_note(self) -> None:
-        view = self._note_for
-        if view is None or view.card is None:
+    def _decide_with_note(self) -> None:
+        if self._note_for is None or self._note_for[0].card is None:
             return
+        view, verdict = self._note_for
         note = self.note_text.value.strip()
-        if not note:
-            view.say("The reason 'other' needs a note saying what is wrong.")
+        try:
+            check_verdict(verdict, "other", note, None)
+        except DecisionError as exc:
+            view.say(str(exc))
             return
         self._hide_note()
-        self.decide_card(view, "reject", "other", note)
+        self.decide_card(view, verdict, "other", note)
 
     def _hide_note(self) -> None:
         self._note_for = None

@@ -1,0 +1,47 @@
+"""Pieces the cards and the detail view share: the blank reason, the conflict offer, the no-image picture."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from typing import Protocol
+
+import ipywidgets as w
+
+from certreview.review import DecisionInfo
+
+NO_REASON = ""
+
+# What a reviewer tried: (verdict, reason, note, catalog item).
+Attempt = tuple[str, str | None, str | None, str | None]
+
+
+class ConflictView(Protocol):
+    """A view that can offer "keep theirs / override" (a card or the detail view)."""
+
+    attempt: Attempt | None
+    newer: DecisionInfo | None
+    override: w.Button
+    conflict: w.HBox
+
+    def say(self, text: str, colour: str = ...) -> None: ...
+
+
+@cache
+def placeholder() -> bytes:
+    """Return a grey JPEG shown when a submission has no readable image."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (240, 160), "#eeeeee")
+    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) -> None:
+    """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
+    view.attempt, view.newer = attempt, newer
+    view.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
+    view.override.description = f"Override: {attempt[0]}"
+    view.conflict.layout.display = "flex"
