@@ -14,6 +14,7 @@ from reporting_department import standard_department
 from sqlalchemy import create_engine, event, func, select
 
 from certreview.models import Decision, ExportLog, Student
+from certreview.reporting import ReportService
 from certreview.review import ReviewService
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.eligibility import EligibilityPanel
@@ -166,7 +167,7 @@ def test_eligibility_on_a_locked_database_says_not_exported(workspace: Workspace
     with workspace.Session.begin() as s:
         standard_department(s)
     impatient(workspace)
-    panel = EligibilityPanel(workspace, current_year=114)
+    panel = EligibilityPanel(ReportService(workspace), current_year=114)
     with held(workspace):
         panel.export_button.click()
         assert f"Not exported: {BUSY}. Press Export again." in panel.message.value

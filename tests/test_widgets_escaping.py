@@ -18,6 +18,7 @@ from certreview import stats
 from certreview.exports import audit_frames
 from certreview.intake import flag_counts_frame, report_frame
 from certreview.models import Submission
+from certreview.reporting import ReportService
 from certreview.review import ReviewService
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.eligibility import EligibilityPanel
@@ -198,7 +199,7 @@ def test_every_panel_shows_student_text_as_text(workspace: Workspace, folder: Pa
     for field in ("category", "round", "program", "class"):
         assert hostile(field) in options, field  # dropdowns show text, never HTML
 
-    panel = EligibilityPanel(workspace, current_year=114)
+    panel = EligibilityPanel(ReportService(workspace), current_year=114)
     shown = shown_safely(list(html_of(panel)))
     for field in ("sid", "name", "program", "class"):
         assert hostile(field).upper() in shown or hostile(field) in shown, field

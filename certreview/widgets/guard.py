@@ -7,14 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-# What a busy or unreachable database raises through SQLAlchemy: driver errors (locked,
-# lock timeout, connection lost, refused writes) and an exhausted connection pool.
-DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, PoolTimeout)
-BUSY_WORDS = ("locked", "busy", "lock timeout", "could not obtain lock", "deadlock")
-PRESS_AGAIN = "Press the key again."
+from certreview.dberrors import DATABASE_ERRORS, PRESS_AGAIN, database_problem
 
 
 class Sayer(Protocol):
@@ -28,23 +21,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def database_problem(exc: BaseException, failed: str, again: str = PRESS_AGAIN) -> str:
-    """Return one line saying what FAILED, why (in plain words) and what to do.
-
-    >>> from sqlalchemy.exc import OperationalError
-    >>> database_problem(OperationalError("INSERT", {}, Exception("database is locked")), "Not saved")
-    'Not saved: the database is busy (another import or reviewer). Press the key again.'
-    """
-    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = cause[0] if cause else type(exc).__name__
-    if isinstance(exc, PoolTimeout) or any(word in first.lower() for word in BUSY_WORDS):
-        return f"{failed}: the database is busy (another import or reviewer). {again}"
-    return (
-        f"{failed}: the database reported a problem ({first[:160]}). {again} "
-        "If this keeps happening, tell whoever looks after the database."
-    )
-
-
 def explain(exc: BaseException, failed: str, again: str = PRESS_AGAIN) -> str:
     """Return one line for any error of an action: plain words for the database, else its text."""
     if isinstance(exc, DATABASE_ERRORS):
@@ -55,6 +31,7 @@ def explain(exc: BaseException, failed: str, again: str = PRESS_AGAIN) -> str:
 class DatabaseGuard:
     """Catch a database error in a `with` block and show it on every SAYS; `.failed` tells.
 
+    >>> from sqlalchemy.exc import TimeoutError as PoolTimeout
     >>> guard = DatabaseGuard([print], "Not saved")
     >>> with guard:
     ...     raise PoolTimeout("pool exhausted")
