@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from certreview.eligibility import evaluate_frames
-from certreview.standards import Rule
+from certreview.rules.eligibility import evaluate_frames
+from certreview.rules.standards import Rule
 
 CURRENT_YEAR = 114
 RULES = [
@@ -127,9 +127,9 @@ def sqlite_end_to_end(students: pd.DataFrame, submissions: pd.DataFrame, runs: i
     """Time eligibility_frame on a SQLite department against read_sql plus groupby."""
     from sqlalchemy import insert, select
 
-    from certreview.decisions import join_latest_decision
-    from certreview.exports import eligibility_frame
-    from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
+    from certreview.reports.exports import eligibility_frame
+    from certreview.store.decisions import join_latest_decision
+    from certreview.store.models import CatalogItem, Decision, Round, Standard, Student, Submission
     from certreview.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,13 +23,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from certreview import synthetic
-from certreview.imagestore import ImageStore
-from certreview.parallel import default_workers, inspect_many
+from certreview.demo import pictures
+from certreview.images.pool import default_workers, inspect_many
+from certreview.store.imagestore import ImageStore
 
 
 def _make_photo(seed: int) -> bytes:
-    return synthetic.phone_photo(seed, megapixels=12)
+    return pictures.phone_photo(seed, megapixels=12)
 
 
 def write_photos(folder: Path, count: int, distinct: int) -> list[Path]:
@@ -42,7 +42,7 @@ def write_photos(folder: Path, count: int, distinct: int) -> list[Path]:
     paths = []
     for i in range(count):
         path = folder / f"IMG_{i:04d}.jpg"
-        path.write_bytes(synthetic.with_unique_tag(photos[i % distinct], i))
+        path.write_bytes(pictures.with_unique_tag(photos[i % distinct], i))
         paths.append(path)
     return paths
 

@@ -34,9 +34,9 @@ import comm
 from comm.base_comm import BaseComm
 from sqlalchemy import func, insert, select
 
-from certreview.demo import build_demo
-from certreview.models import ImageFile, Round, Submission
-from certreview.review import ReviewService
+from certreview.demo.department import build_demo
+from certreview.review.service import ReviewService
+from certreview.store.models import ImageFile, Round, Submission
 from certreview.workspace import Workspace
 
 SENT = {"messages": 0, "bytes": 0}

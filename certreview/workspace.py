@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import Settings, load_settings
-from certreview.db import check_schema, make_engine, make_sessionmaker, upgrade
-from certreview.imagestore import ImageStore
-from certreview.private import make_private_dir
+from certreview.store.engine import check_schema, make_engine, make_sessionmaker, upgrade
+from certreview.store.imagestore import ImageStore
+from certreview.store.private import make_private_dir
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from PIL import Image
 
-from certreview.models import CatalogItem, ImageFile, Round, Standard, Student, Submission
+from certreview.store.models import CatalogItem, ImageFile, Round, Standard, Student, Submission
 from certreview.workspace import Workspace
 
 NOW = datetime(2025, 5, 20, 9, 0)

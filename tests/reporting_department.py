@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from certreview.decisions import check_verdict, decide, undo
-from certreview.models import CatalogItem, Decision, Round, Standard, Student, Submission
+from certreview.store.decisions import check_verdict, decide, undo
+from certreview.store.models import CatalogItem, Decision, Round, Standard, Student, Submission
 
 NOW = datetime(2025, 5, 20, 9, 0)
 CATALOG = (

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from certreview.backup import BackupError, backup
 from certreview.cli import main
 from certreview.config import sqlite_url
-from certreview.decisions import check_verdict, decide
-from certreview.intake import import_submissions
-from certreview.models import ImportLog, Submission
-from certreview.restore import restore, verify
+from certreview.ingest.submissions import import_submissions
+from certreview.store.backup import BackupError, backup
+from certreview.store.decisions import check_verdict, decide
+from certreview.store.models import ImportLog, Submission
+from certreview.store.restore import restore, verify
 from certreview.workspace import Workspace
 from tests.builders import STUDENTS, department, jpeg
 from tests.conftest import PG_URL

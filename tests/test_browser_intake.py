@@ -16,7 +16,7 @@ from test_browser_review import (
     running_lab,
 )
 
-from certreview.demo import demo_dir
+from certreview.demo.department import demo_dir
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from certreview.models import Decision, Submission
+from certreview.store.models import Decision, Submission
 from certreview.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -45,7 +45,7 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Return the data directory of a small demo department."""
-    from certreview.demo import build_demo
+    from certreview.demo.department import build_demo
 
     data = tmp_path_factory.mktemp("department")
     ws = Workspace.open(None, data, create=True)

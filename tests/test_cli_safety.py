@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 
 from certreview.cli import main
 from certreview.config import display_url, sqlite_url
-from certreview.imports import import_catalog, import_roster
-from certreview.models import Student, Submission
-from certreview.terminal import terminal_text
+from certreview.ingest.reference import import_catalog, import_roster
+from certreview.reports.terminal import terminal_text
+from certreview.store.models import Student, Submission
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 

@@ -6,8 +6,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from certreview.config import sqlite_url
-from certreview.db import SchemaError, check_schema, make_engine, upgrade
-from certreview.models import Base
+from certreview.store.engine import SchemaError, check_schema, make_engine, upgrade
+from certreview.store.models import Base
 
 
 def test_migrations_build_exactly_the_models(workspace):

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from certreview.decisions import (
+from certreview.ingest.reference import import_catalog
+from certreview.ingest.submissions import get_round
+from certreview.store.decisions import (
     DecisionConflict,
     DecisionError,
     Verdict,
@@ -18,9 +20,7 @@ from certreview.decisions import (
     history,
     undo,
 )
-from certreview.imports import import_catalog
-from certreview.intake import get_round
-from certreview.models import Decision, Submission
+from certreview.store.models import Decision, Submission
 from tests.conftest import SAMPLES
 
 
@@ -243,7 +243,7 @@ def test_two_reviewers_cannot_both_append_on_what_they_saw(submission):
 
 
 def test_a_lost_race_raises_a_conflict_and_keeps_the_transaction(submission, monkeypatch):
-    import certreview.decisions as d
+    import certreview.store.decisions as d
 
     real = d.current_decision
     calls = []

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from certreview.cli import main
-from certreview.models import Decision, Student, Submission
+from certreview.store.models import Decision, Student, Submission
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 

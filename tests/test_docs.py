@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from certreview.cli import build_parser
-from certreview.vocabulary import FLAGS, REASONS
+from certreview.rules.contract import FLAGS, REASONS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -11,9 +11,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from certreview.cli import main
-from certreview.doctor import examine, repair
-from certreview.intake import import_submissions
-from certreview.models import ImageFile
+from certreview.ingest.submissions import import_submissions
+from certreview.store.doctor import examine, repair
+from certreview.store.models import ImageFile
 from tests.builders import department, jpeg
 from tests.test_backup import import_files
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from certreview.cli import main
-from certreview.review import ALL, Filters, ReviewService
+from certreview.review.service import ALL, Filters, ReviewService
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from reporting_department import add_department, add_submission, undo_latest, verdict
 
-from certreview.eligibility import (
+from certreview.reports.exports import audit_frames, eligibility_frame
+from certreview.rules.eligibility import (
     NO_STANDARD,
     STUDENT_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -19,10 +20,9 @@ from certreview.eligibility import (
     evaluate_frames,
     missing_text,
 )
-from certreview.exports import audit_frames, eligibility_frame
-from certreview.facts import load_facts, load_rules, student_standing
-from certreview.models import Student
-from certreview.standards import Rule
+from certreview.rules.standards import Rule
+from certreview.store.load import load_facts, load_rules, student_standing
+from certreview.store.models import Student
 from certreview.workspace import Workspace
 
 RULES = [

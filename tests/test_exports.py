@@ -10,10 +10,16 @@ import pytest
 from reporting_department import add_department, add_submission, standard_department, verdict
 from sqlalchemy import delete, select
 
-from certreview.exports import audit_frames, eligibility_frame, export, notices_frame, write_table
-from certreview.models import ExportLog, Student
-from certreview.notices import TemplateError, load_templates
-from certreview.tablefile import neutralise
+from certreview.reports.exports import (
+    audit_frames,
+    eligibility_frame,
+    export,
+    notices_frame,
+    write_table,
+)
+from certreview.reports.notices import TemplateError, load_templates
+from certreview.reports.write_table import neutralise
+from certreview.store.models import ExportLog, Student
 from certreview.workspace import Workspace
 
 YEAR = 114
@@ -311,8 +317,8 @@ def test_bad_templates_say_what_is_wrong(tmp_path: Path, text: str, message: str
 
 
 def test_a_returned_upload_says_what_was_wrong_with_the_file(department: Workspace) -> None:
-    from certreview.images import MSG_TRUNCATED
-    from certreview.models import Submission
+    from certreview.images.inspect import MSG_TRUNCATED
+    from certreview.store.models import Submission
 
     with department.Session.begin() as s:
         cut = s.query(Submission).filter_by(submission_id="u04").one()

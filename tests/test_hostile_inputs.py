@@ -14,11 +14,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from certreview.imports import import_catalog, import_roster, import_standards
-from certreview.intake import import_submissions, reassess
-from certreview.models import CatalogItem, Student, Submission
-from certreview.synthetic import certificate_image, encode
-from certreview.tables import TableError, read_table
+from certreview.demo.pictures import certificate_image, encode
+from certreview.ingest.read_table import TableError, read_table
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.ingest.submissions import import_submissions, reassess
+from certreview.store.models import CatalogItem, Student, Submission
 from tests.conftest import SAMPLES
 
 ROSTER_HEADER = "student_id,name,admission_year,status\n"

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from certreview import synthetic
-from certreview.images import (
+from certreview.demo import pictures
+from certreview.images.inspect import (
     MAX_BYTES,
     MSG_EMPTY,
     MSG_TEXT,
@@ -36,7 +36,7 @@ SIZE = (600, 425)
 @cache
 def sample(kind: str) -> bytes:
     """Return one small certificate of `kind`, made once per test session."""
-    return synthetic.sample(kind, size=SIZE)
+    return pictures.sample(kind, size=SIZE)
 
 
 CUT = "The file is cut off — please upload it again"
@@ -104,7 +104,7 @@ CORPUS = [
 
 
 def test_corpus_covers_every_kind() -> None:
-    assert {row[0] for row in CORPUS} == set(synthetic.KINDS)
+    assert {row[0] for row in CORPUS} == set(pictures.KINDS)
 
 
 @pytest.mark.parametrize(("kind", "flag", "fmt", "pages", "message"), CORPUS)
@@ -188,7 +188,7 @@ def test_pixel_cap_is_read_from_the_header() -> None:
 
 def test_pdf_pixel_cap_comes_from_the_page_size_before_rendering() -> None:
     buf = io.BytesIO()
-    synthetic.certificate_image(size=SIZE).save(buf, "PDF", resolution=1.0)  # a 600 x 425 inch page
+    pictures.certificate_image(size=SIZE).save(buf, "PDF", resolution=1.0)  # a 600 x 425 inch page
     report = inspect_image(buf.getvalue())
     assert (report.flag, report.format, report.pixels, report.message) == (
         TOO_LARGE,
@@ -222,7 +222,7 @@ def _thumb(report: ImageReport) -> np.ndarray:
 def test_exif_rotation_is_applied() -> None:
     img = Image.new("RGB", (600, 400), "white")
     ImageDraw.Draw(img).rectangle((0, 0, 150, 100), fill=(255, 0, 0))  # red in the top-left corner
-    report = inspect_image(synthetic.encode(img, "jpeg_exif_rotated"))
+    report = inspect_image(pictures.encode(img, "jpeg_exif_rotated"))
     assert (report.width, report.height) == (600, 400)
     pixels = _thumb(report)
     assert pixels.shape[:2] == (213, 320)
@@ -256,7 +256,7 @@ def _has_metadata(jpeg: bytes) -> bool:
 
 
 def test_thumbnails_and_previews_carry_no_metadata() -> None:
-    photo = synthetic.phone_photo(seed=1, megapixels=0.5)
+    photo = pictures.phone_photo(seed=1, megapixels=0.5)
     assert _has_metadata(photo)  # the upload itself has camera and GPS data
     report = inspect_image(photo)
     assert report.thumbnail is not None
@@ -281,16 +281,16 @@ VARIANTS = {
     "cropped_1.5_each_side": lambda im: _jpeg(_crop(im, 0.015, 0.015, 0.015, 0.015)),
     "cropped_3_right": lambda im: _jpeg(_crop(im, 0, 0, 0.03, 0)),
     "cropped_3_bottom": lambda im: _jpeg(_crop(im, 0, 0, 0, 0.03)),
-    "as_png": lambda im: synthetic.encode(im, "png"),
-    "as_heic": lambda im: synthetic.encode(im, "heic"),
-    "as_pdf": lambda im: synthetic.encode(im, "pdf"),
+    "as_png": lambda im: pictures.encode(im, "png"),
+    "as_heic": lambda im: pictures.encode(im, "heic"),
+    "as_pdf": lambda im: pictures.encode(im, "pdf"),
 }
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_near_duplicates_are_within_distance(variant: str, seed: int) -> None:
-    img = synthetic.certificate_image(name=f"Student {seed}", number=f"No. {seed:06d}", seed=seed)
+    img = pictures.certificate_image(name=f"Student {seed}", number=f"No. {seed:06d}", seed=seed)
     original = inspect_image(_jpeg(img, 92)).phash
     copy = inspect_image(VARIANTS[variant](img)).phash
     assert original is not None and copy is not None
@@ -300,9 +300,7 @@ def test_near_duplicates_are_within_distance(variant: str, seed: int) -> None:
 def test_unrelated_certificates_are_beyond_distance() -> None:
     hashes = [
         inspect_image(
-            _jpeg(
-                synthetic.certificate_image(name=f"Student {i}", number=f"No. {1000 + i}", seed=i)
-            )
+            _jpeg(pictures.certificate_image(name=f"Student {i}", number=f"No. {1000 + i}", seed=i))
         ).phash
         for i in range(12)
     ]
@@ -363,7 +361,7 @@ def test_format_labels() -> None:
 def test_encrypted_pdf_opens_with_its_password() -> None:
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(sample("pdf_encrypted"), password=synthetic.PDF_PASSWORD)
+    doc = pdfium.PdfDocument(sample("pdf_encrypted"), password=pictures.PDF_PASSWORD)
     assert len(doc) == 1
     doc.close()
 

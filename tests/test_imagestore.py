@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from certreview import synthetic
-from certreview.images import MSG_CRASHED, MSG_MEMORY, ImageRefused, inspect_image
-from certreview.imagestore import ImageStore
-from certreview.parallel import IN_PROCESS_BELOW, inspect_many
+from certreview.demo import pictures
+from certreview.images.inspect import MSG_CRASHED, MSG_MEMORY, ImageRefused, inspect_image
+from certreview.images.pool import IN_PROCESS_BELOW, inspect_many
+from certreview.store.imagestore import ImageStore
 from tests.test_images import flate_bomb_pdf, zlib_zeros
 
 
@@ -29,7 +29,7 @@ def store(tmp_path: Path) -> ImageStore:
 
 @pytest.fixture(scope="module")
 def jpeg() -> bytes:
-    return synthetic.sample("jpeg")
+    return pictures.sample("jpeg")
 
 
 def test_put_keeps_the_original_once(store: ImageStore, jpeg: bytes) -> None:
@@ -71,7 +71,7 @@ def test_thumbnail_of_unreadable_or_unknown_original_is_none(store: ImageStore) 
 
 
 def test_preview_is_made_on_first_view_and_cached(store: ImageStore) -> None:
-    sha = store.put(synthetic.sample("pdf"))
+    sha = store.put(pictures.sample("pdf"))
     assert not store.preview_path(sha, 1).exists()
     page2 = store.preview(sha, page=1)
     assert Image.open(io.BytesIO(page2)).format == "JPEG"
@@ -83,7 +83,7 @@ def test_preview_is_made_on_first_view_and_cached(store: ImageStore) -> None:
 
 
 def test_preview_of_unreadable_original_raises(store: ImageStore) -> None:
-    sha = store.put(synthetic.sample("pdf_encrypted"))
+    sha = store.put(pictures.sample("pdf_encrypted"))
     with pytest.raises(ImageRefused):
         store.preview(sha)
     with pytest.raises(FileNotFoundError):
@@ -91,7 +91,7 @@ def test_preview_of_unreadable_original_raises(store: ImageStore) -> None:
 
 
 def test_originals_are_never_changed_by_viewing(store: ImageStore) -> None:
-    photo = synthetic.phone_photo(seed=3, megapixels=0.3)
+    photo = pictures.phone_photo(seed=3, megapixels=0.3)
     sha = store.put(photo)
     store.thumbnail(sha)
     store.preview(sha)
@@ -116,7 +116,7 @@ KINDS = [
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_inspect_many_in_order_from_paths_and_bytes(store: ImageStore, workers: int) -> None:
-    datas = {kind: synthetic.sample(kind, size=(300, 200)) for kind in KINDS}
+    datas = {kind: pictures.sample(kind, size=(300, 200)) for kind in KINDS}
     shas = {kind: store.put(data) for kind, data in datas.items()}
     items = [(kind, store.original_path(sha)) for kind, sha in shas.items()]
     items += [(f"{kind}-bytes", datas[kind]) for kind in KINDS[:3]]
@@ -131,7 +131,7 @@ def test_inspect_many_in_order_from_paths_and_bytes(store: ImageStore, workers: 
 
 
 def test_inspect_many_from_a_generator_without_length(store: ImageStore) -> None:
-    data = synthetic.sample("jpeg", size=(200, 150))
+    data = pictures.sample("jpeg", size=(200, 150))
     results = list(inspect_many(((i, data) for i in range(IN_PROCESS_BELOW - 1)), progress=None))
     assert [key for key, _ in results] == list(range(IN_PROCESS_BELOW - 1))
     assert all(report.flag is None for _, report in results)
@@ -182,7 +182,7 @@ def test_a_damaged_cached_thumbnail_or_preview_is_made_again(
 CRASH_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from certreview.parallel import inspect_many
+from certreview.images.pool import inspect_many
 
 if __name__ == "__main__":
     size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
@@ -198,7 +198,7 @@ if __name__ == "__main__":
 def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
     folder = tmp_path / "files"
     folder.mkdir()
-    jpeg = synthetic.sample("jpeg", size=(300, 200))
+    jpeg = pictures.sample("jpeg", size=(300, 200))
     for n in range(9):
         (folder / f"c{n}.jpg").write_bytes(jpeg)
     (folder / "c4-bomb.pdf").write_bytes(flate_bomb_pdf(250))  # under the 256 MB stream cap
@@ -221,7 +221,7 @@ def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
 MEMORY_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from certreview.images import inspect_image
+from certreview.images.inspect import inspect_image
 
 datas = [Path(name).read_bytes() for name in sys.argv[1:]]
 size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
@@ -247,7 +247,7 @@ def test_running_out_of_memory_says_so_rather_than_damaged(tmp_path: Path) -> No
     # picture fails as Pillow allocates it, the 1-bit one when it is converted to RGB.
     rgb, one_bit = tmp_path / "rgb.png", tmp_path / "1bit.png"
     rgb.write_bytes(_png(7700, 7700, zlib_zeros(170)))  # 170 MiB of zeros cover every row
-    one_bit.write_bytes(synthetic.bomb_png(7700, 7700))
+    one_bit.write_bytes(pictures.bomb_png(7700, 7700))
     done = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(rgb), str(one_bit)],
         capture_output=True,

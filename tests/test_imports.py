@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.imports import import_catalog, import_roster, import_standards
-from certreview.models import CatalogItem, ImportLog, Standard, Student
-from certreview.tables import TableError
+from certreview.ingest.read_table import TableError
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.store.models import CatalogItem, ImportLog, Standard, Student
 from tests.conftest import SAMPLES
 
 

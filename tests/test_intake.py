@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from certreview.imports import import_catalog, import_roster, import_standards
-from certreview.intake import import_submissions, parse_cutoff
-from certreview.models import ImageFile, Submission
-from certreview.synthetic import certificate_image, encode
+from certreview.demo.pictures import certificate_image, encode
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.ingest.submissions import import_submissions, parse_cutoff
+from certreview.store.models import ImageFile, Submission
 from tests.conftest import SAMPLES
 from tests.test_sources import make_zip
 
@@ -257,7 +257,7 @@ def test_progress_is_reported(department, tmp_path):
 def test_round_cutoff_is_kept(department, tmp_path):
     rows = "c1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,c1.jpg,\n"
     run(department, tmp_path, rows, {"c1.jpg": certificate(7)}, cutoff=parse_cutoff("2026-05-15"))
-    from certreview.models import Round
+    from certreview.store.models import Round
 
     with department.Session() as s:
         assert s.scalars(select(Round.cutoff)).one() == datetime(2026, 5, 15, 23, 59, 59, 999999)
@@ -337,7 +337,7 @@ def test_an_exam_date_stands_in_for_a_blank_exam_year(department, tmp_path):
 
 
 def test_an_import_that_adds_nothing_leaves_no_empty_round(department, tmp_path):
-    from certreview.models import Round
+    from certreview.store.models import Round
 
     rows = "n1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,n1.jpg,\n"
     run(department, tmp_path, rows, {"n1.jpg": certificate(8)})

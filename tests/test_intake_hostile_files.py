@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.images import MSG_EMPTY, MSG_UNKNOWN, message_code
-from certreview.imports import import_catalog, import_roster, import_standards
-from certreview.intake import import_submissions
-from certreview.models import ImageFile, Submission
+from certreview.images.inspect import MSG_EMPTY, MSG_UNKNOWN, message_code
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.ingest.submissions import import_submissions
+from certreview.store.models import ImageFile, Submission
 from tests.conftest import SAMPLES
 from tests.test_images import flate_bomb_pdf
 from tests.test_intake import HEADER, TODAY, certificate, report, run

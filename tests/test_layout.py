@@ -65,7 +65,8 @@ def test_widgets_get_services_and_never_a_database_session() -> None:
         name: sorted(
             t
             for t in _imports(path, modules)
-            if t.split(".")[0] == "sqlalchemy" or t in {"certreview.models", "certreview.db"}
+            if t.split(".")[0] == "sqlalchemy"
+            or t in {"certreview.store.models", "certreview.store.engine"}
         )
         for name, path in modules.items()
         if name.startswith("certreview.widgets")

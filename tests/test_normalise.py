@@ -2,7 +2,7 @@
 
 import pytest
 
-from certreview.normalise import is_blank, name_key, normalise_id, text_key
+from certreview.rules.normalise import is_blank, name_key, normalise_id, text_key
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from certreview.config import sqlite_url
-from certreview.demo import build_demo
+from certreview.demo.department import build_demo
 from certreview.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]

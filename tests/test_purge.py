@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 
 from certreview.cli import main
 from certreview.config import sqlite_url
-from certreview.decisions import check_verdict, decide, undo
-from certreview.models import Decision, ImageFile, ImportLog, Student, Submission
+from certreview.store.decisions import check_verdict, decide, undo
+from certreview.store.models import Decision, ImageFile, ImportLog, Student, Submission
 from certreview.workspace import Workspace
 from tests.builders import add_image, add_submission, department
 from tests.test_backup import every_file, every_row
@@ -160,7 +160,7 @@ def test_a_gregorian_year_is_refused_before_anything_is_deleted(office, capsys):
 
 
 def test_a_purge_leaves_no_orphans_for_the_doctor(office):
-    from certreview.doctor import examine
+    from certreview.store.doctor import examine
 
     assert cli(office, "--left-before", "115", "--yes") == 0
     with office.Session() as s:

@@ -10,9 +10,9 @@ from builders import add_submission, department
 from PIL import Image
 from sqlalchemy import event, select
 
-from certreview.decisions import DecisionError
-from certreview.models import Decision
-from certreview.review import CLEAN, DecisionConflict, Filters, ReviewService
+from certreview.review.service import CLEAN, DecisionConflict, Filters, ReviewService
+from certreview.store.decisions import DecisionError
+from certreview.store.models import Decision
 from certreview.workspace import Workspace
 
 

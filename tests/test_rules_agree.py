@@ -11,15 +11,15 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certreview.eligibility import (
+from certreview.rules.eligibility import (
     StudentFacts,
     SubmissionFacts,
     enrollment_statuses,
     evaluate,
     pick_rules,
 )
-from certreview.standards import Rule, pick_rule
-from certreview.years import enrollment_status
+from certreview.rules.standards import Rule, pick_rule
+from certreview.rules.years import enrollment_status
 
 CURRENT_YEAR = 114
 PROGRAMS = ("Day", "Evening", "Weekend", "")

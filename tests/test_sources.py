@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from certreview import sources
-from certreview.sources import (
+from certreview.images import sources
+from certreview.images.sources import (
     ImageSourceError,
     ImageTooLarge,
     MissingImage,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.imports import import_standards
-from certreview.models import Standard
-from certreview.standards import StandardsError, parse_standards
-from certreview.tables import TableError
+from certreview.ingest.read_table import TableError
+from certreview.ingest.reference import import_standards
+from certreview.rules.standards import StandardsError, parse_standards
+from certreview.store.models import Standard
 from tests.conftest import SAMPLES
 
 GOOD = (

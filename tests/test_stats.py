@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 from reporting_department import standard_department
 
-from certreview import stats
+from certreview.reports import stats
 from certreview.workspace import Workspace
 
 YEAR = 114

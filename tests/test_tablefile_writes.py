@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from certreview.intake import IntakeResult, ReportRow
-from certreview.tablefile import TableWriteError, neutralise, write_table
+from certreview.ingest.submissions import IntakeResult, ReportRow
+from certreview.reports.write_table import TableWriteError, neutralise, write_table
 
 REPORT_CSV = (
     "\ufeffrow,submission_id,student_id,status,flags\r\n"
@@ -140,7 +140,7 @@ import sys, time, zipfile
 from pathlib import Path
 import pandas as pd
 from openpyxl.worksheet import _writer
-from certreview.tablefile import write_table
+from certreview.reports.write_table import write_table
 
 out, signal, stage = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from certreview.tables import TableError, read_table
+from certreview.ingest.read_table import TableError, read_table
 
 REQUIRED = ("student_id", "name")
 

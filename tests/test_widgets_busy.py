@@ -13,9 +13,9 @@ from builders import department
 from reporting_department import standard_department
 from sqlalchemy import create_engine, event, func, select
 
-from certreview.models import Decision, ExportLog, Student
-from certreview.reporting import ReportService
-from certreview.review import ReviewService
+from certreview.reports.service import ReportService
+from certreview.review.service import ReviewService
+from certreview.store.models import Decision, ExportLog, Student
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.eligibility import EligibilityPanel
 from certreview.widgets.intake import IntakePanel

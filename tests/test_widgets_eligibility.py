@@ -7,8 +7,8 @@ import pandas as pd
 from reporting_department import standard_department
 from sqlalchemy import select
 
-from certreview.models import ExportLog
-from certreview.reporting import ReportService
+from certreview.reports.service import ReportService
+from certreview.store.models import ExportLog
 from certreview.widgets.eligibility import EligibilityPanel, table_html
 from certreview.workspace import Workspace
 

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from certreview import stats
-from certreview.exports import audit_frames
-from certreview.intake import flag_counts_frame, report_frame
-from certreview.models import Submission
-from certreview.reporting import ReportService
-from certreview.review import ReviewService
+from certreview.ingest.submissions import flag_counts_frame, report_frame
+from certreview.reports import stats
+from certreview.reports.exports import audit_frames
+from certreview.reports.service import ReportService
+from certreview.review.service import ReviewService
+from certreview.store.models import Submission
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.eligibility import EligibilityPanel
 from certreview.widgets.intake import IntakePanel

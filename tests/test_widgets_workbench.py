@@ -8,8 +8,8 @@ import pytest
 from builders import add_image, add_submission, department
 from sqlalchemy import select
 
-from certreview.models import Decision
-from certreview.review import ReviewService
+from certreview.review.service import ReviewService
+from certreview.store.models import Decision
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.cards import CONFLICT_BORDER, CURSOR_BORDER
 from certreview.workspace import Workspace

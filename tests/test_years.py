@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from certreview.years import (
+from certreview.rules.years import (
     ExamYear,
     academic_year,
     enrollment_status,

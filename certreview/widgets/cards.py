@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import ipywidgets as w
 
-from certreview.review import Card, DecisionInfo
-from certreview.vocabulary import REASONS
+from certreview.review.service import Card, DecisionInfo
+from certreview.rules.contract import REASONS
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import ipywidgets as w
 
-from certreview.review import DecisionInfo
+from certreview.review.service import DecisionInfo
 
 NO_REASON = ""
 

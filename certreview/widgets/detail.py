@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from certreview.review import Card, DecisionInfo, Detail
+from certreview.review.service import Card, DecisionInfo, Detail
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS

@@ -8,8 +8,8 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from certreview.exports import KINDS, this_year
-from certreview.reporting import ReportService
+from certreview.reports.exports import KINDS, this_year
+from certreview.reports.service import ReportService
 from certreview.widgets import html
 from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer

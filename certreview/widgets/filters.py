@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from certreview.review import ALL, Filters, Option
+from certreview.review.service import ALL, Filters, Option
 
 ANY = "*"  # the dropdowns' "all" choice (ipywidgets reads a None value as "nothing selected")
 FIELDS = {

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from certreview.dberrors import DATABASE_ERRORS, PRESS_AGAIN, database_problem
+from certreview.store.errors import DATABASE_ERRORS, PRESS_AGAIN, database_problem
 
 
 class Sayer(Protocol):

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from certreview.normalise import name_key
-from certreview.review import Card, DecisionInfo
-from certreview.vocabulary import FLAGS, REASONS, STATE_COLOURS
+from certreview.review.service import Card, DecisionInfo
+from certreview.rules.contract import FLAGS, REASONS, STATE_COLOURS
+from certreview.rules.normalise import name_key
 
 # Red: the certificate cannot count as it stands; amber: look closer; grey: informational.
 SEVERITY = {

@@ -10,8 +10,8 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from certreview.imports import import_catalog, import_roster, import_standards
-from certreview.intake import (
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.ingest.submissions import (
     IntakeResult,
     default_round_name,
     flag_counts_frame,

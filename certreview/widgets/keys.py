@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from certreview.vocabulary import REASONS
+from certreview.rules.contract import REASONS
 
 # Number keys pick the reject reason in the contract's order: 1 incomplete ... 8 other.
 REASON_KEYS = {str(i): code for i, code in enumerate(REASONS, start=1)}

@@ -10,8 +10,8 @@ from typing import Any
 import ipywidgets as w
 from ipyevents import Event
 
-from certreview.decisions import DecisionConflict, DecisionError, check_verdict
-from certreview.review import DecisionInfo, Filters, ReviewService
+from certreview.review.service import DecisionInfo, Filters, ReviewService
+from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.widgets import guard, html
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt

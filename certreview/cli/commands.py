@@ -1,0 +1,222 @@
+"""What each command does: a thin handler over the library, one transaction each."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from certreview.config import display_url, load_settings
+from certreview.reports.terminal import terminal_text
+
+if TYPE_CHECKING:
+    from certreview.workspace import Workspace
+
+
+def init(ws: Workspace, args: argparse.Namespace) -> int:
+    print(f"database ready: {display_url(ws.settings.db_url)}")
+    return 0
+
+
+def demo(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.demo.department import build_demo
+
+    summary = build_demo(
+        ws, seed=args.seed, students=args.students, submissions=args.submissions, force=args.force
+    )
+    print(summary)
+    return 0
+
+
+def import_files(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.ingest.reference import import_catalog, import_roster, import_standards
+
+    if args.kind == "submissions":
+        return _import_submissions(ws, args)
+    action = {"roster": import_roster, "catalog": import_catalog, "standards": import_standards}[
+        args.kind
+    ]
+    with ws.Session.begin() as session:
+        result = action(session, args.file)
+    for note in result.notes:
+        print(f"note: {terminal_text(note)}", file=sys.stderr)
+    for line, problem in result.problems:
+        print(f"row {line}: {terminal_text(problem)}", file=sys.stderr)
+    print(result.summary())
+    return 0
+
+
+def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.ingest.submissions import import_submissions, parse_cutoff
+    from certreview.reports.write_table import check_target
+
+    cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
+    if args.report:
+        # Before the import: a report that cannot be written must not follow a saved import.
+        check_target(args.report)
+    # The image checks show their own progress bar on a terminal (tqdm, in certreview.images.pool).
+    with ws.Session.begin() as session:
+        result = import_submissions(
+            session,
+            ws.store,
+            args.file,
+            args.images,
+            round_name=args.round,
+            cutoff=cutoff,
+            workers=args.workers,
+        )
+    if args.report:
+        result.write_report(args.report)
+    for note in result.notes:
+        print(f"note: {terminal_text(note)}", file=sys.stderr)
+    print(result.summary())
+    flags = result.flag_counts()
+    if flags:
+        print(
+            "flags: "
+            + ", ".join(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
+        )
+    return 0
+
+
+def decide(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.store.decisions import check_verdict, current_state, decide, find_submission
+
+    verdict = check_verdict(args.verdict, args.reason, args.note, args.item)
+    with ws.Session.begin() as session:
+        submission = find_submission(session, args.submission_id)
+        decision = decide(session, submission, verdict, args.reviewer)
+        print(
+            f"{terminal_text(submission.submission_id)}: {current_state(decision)} "
+            f"(decision #{decision.id})"
+        )
+    return 0
+
+
+def export(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.reports.exports import export
+
+    with ws.Session.begin() as session:
+        rows = export(
+            session,
+            args.kind,
+            args.out,
+            args.by or getpass.getuser(),
+            current_year=args.year,
+            cohort=args.cohort,
+            program=args.program,
+            templates=args.templates,
+            round_name=args.round,
+        )
+    print(f"{args.kind}: {rows} rows written to {args.out}")
+    if args.kind == "audit" and args.out.suffix.lower() == ".csv":
+        print(f"audit summary written to {args.out.with_name(args.out.stem + '_summary.csv')}")
+    return 0
+
+
+def status(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.reports.student import student_status
+
+    with ws.Session() as session:
+        print(student_status(session, args.student_id))
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    from certreview.config import load_settings
+    from certreview.store.backup import backup
+    from certreview.store.engine import make_engine
+
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    engine = make_engine(settings.db_url)
+    try:
+        print(f"{args.out}: {backup(engine, settings.store_dir, args.out).summary()}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def verify_backup(args: argparse.Namespace) -> int:
+    from certreview.store.restore import verify
+
+    print(f"{args.archive}: {verify(args.archive).summary()}")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from certreview.config import load_settings
+    from certreview.store.restore import restore
+
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    done = restore(args.archive, settings.db_url, settings.data_dir)
+    print(f"restored into {settings.data_dir} and the database; {done.summary()}")
+    return 0
+
+
+def doctor(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.store.doctor import examine, repair
+
+    with ws.Session() as session:
+        checkup = examine(session, ws.store)
+    for line in checkup.lines():
+        print(line)
+    if args.fix:
+        done = repair(ws.Session, ws.store, checkup, ws.settings.data_dir / "quarantine")
+        for line in done.lines():
+            print(f"fixed: {line}")
+        return 0
+    return 0 if checkup.healthy else 1
+
+
+def purge(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.store.purge import plan_purge, purge, remove_files
+
+    with ws.Session.begin() as session:
+        plan = plan_purge(session, args.left_before)
+        if not args.yes:
+            print(f"would delete {plan.summary()} — run again with --yes to delete them")
+            return 0
+        purge(session, plan)
+    # Files go only after the rows are gone for good; a crash in between leaves orphans,
+    # which `certreview doctor --fix` removes.
+    with ws.Session() as session:
+        files = remove_files(session, ws.store, plan.images)
+    print(f"deleted {plan.summary()}; {files} stored files removed")
+    return 0
+
+
+def notebooks_dir() -> Path:
+    """Return the notebooks folder of a source checkout, else ./notebooks."""
+    here = Path(__file__).resolve().parents[2] / "notebooks"
+    return here if here.is_dir() else Path.cwd() / "notebooks"
+
+
+def lab(args: argparse.Namespace) -> int:
+    settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
+    env = dict(
+        os.environ, CERTREVIEW_DB=settings.db_url, CERTREVIEW_DATA=str(settings.data_dir.resolve())
+    )
+    folder = notebooks_dir()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--notebook-dir={folder}",
+        # Office machines: no news pop-up, no update checks, no extension installs.
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
+    review = folder / "02_unified_review.ipynb"
+    if review.exists():
+        command.append(str(review))
+    if args.no_browser:
+        command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
+    return subprocess.call(command, env=env)

@@ -1,0 +1,1 @@
+"""A realistic synthetic department, and the certificate pictures it is made of."""

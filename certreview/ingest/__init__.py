@@ -1,0 +1,1 @@
+"""Bring the department's files in: spreadsheets, roster/catalog/standards and submissions."""

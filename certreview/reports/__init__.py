@@ -1,0 +1,1 @@
+"""What leaves the office: exports, safe spreadsheets, statistics, notices and the student report."""

@@ -1,0 +1,230 @@
+"""Completion statistics for analysts: DataFrames to take further, and a few charts.
+
+`load_stats` reads the department once; every other function takes its frames and returns a
+new DataFrame (or a matplotlib Figure, built without pyplot so it is safe in any process).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from sqlalchemy.orm import Session
+
+from certreview.reports.exports import eligibility_table, this_year
+from certreview.rules.contract import REASONS, STATE_COLOURS, STATES
+from certreview.rules.eligibility import evaluate_frames
+from certreview.store.load import load_facts, load_rules
+
+DECIDED = ("approved", "rejected", "returned")
+# Colours of the review states, as the review widgets show them.
+# Fonts that carry Traditional Chinese, tried before matplotlib's default when installed.
+CJK_FONTS = (
+    "Noto Sans CJK TC",
+    "Noto Sans TC",
+    "Microsoft JhengHei",
+    "PingFang TC",
+    "Heiti TC",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing TW",
+)
+
+
+@dataclass(frozen=True)
+class StatsData:
+    """One reading of the department: students with their standing, and every submission."""
+
+    students: pd.DataFrame  # eligibility columns plus status and exit_year
+    submissions: pd.DataFrame  # facts.submissions plus counted / why_not
+    current_year: int
+
+
+def load_stats(session: Session, current_year: int | None = None) -> StatsData:
+    """Return the department's students and submissions with eligibility worked out."""
+    year = current_year or this_year()
+    facts = load_facts(session)
+    per_student, per_submission = evaluate_frames(
+        facts.students, facts.submissions, load_rules(session), year
+    )
+    students = eligibility_table(facts, per_student)
+    students["status"] = facts.students["status"].to_numpy()
+    students["exit_year"] = facts.students["exit_year"].to_numpy()
+    submissions = facts.submissions.assign(
+        counted=per_submission["counted"].to_numpy(),
+        why_not=per_submission["why_not"].to_numpy(),
+        category=facts.submissions["category"].fillna(facts.submissions["category_text"]),
+    )
+    return StatsData(students, submissions, year)
+
+
+def completion_rate(
+    students: pd.DataFrame, by: str | Sequence[str] = "admission_year"
+) -> pd.DataFrame:
+    """Return students, met, not met, no standard and the met rate per BY (cohort, program, class).
+
+    >>> frame = pd.DataFrame({"program": ["Day", "Day", "Evening"], "met": ["yes", "no", "no"],
+    ...                       "standard": ["A", "A", ""]})
+    >>> completion_rate(frame, "program").values.tolist()
+    [['Day', 2, 1, 1, 0, 0.5], ['Evening', 1, 0, 1, 1, 0.0]]
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    frame = students.assign(
+        _met=students["met"] == "yes", _none=students["standard"].fillna("") == ""
+    )
+    out = (
+        frame.groupby(keys, dropna=False, sort=True)
+        .agg(students=("_met", "size"), met=("_met", "sum"), no_standard=("_none", "sum"))
+        .reset_index()
+    )
+    out.insert(len(keys) + 2, "not_met", out["students"] - out["met"])
+    out["rate"] = (out["met"] / out["students"]).round(3)
+    return out.astype({"students": "int64", "met": "int64", "not_met": "int64"})
+
+
+def decisions_by_reason(submissions: pd.DataFrame) -> pd.DataFrame:
+    """Return how many current rejections and returns give each reason, with its meaning."""
+    decided = submissions[submissions["state"].isin(["rejected", "returned"])]
+    table = pd.crosstab(decided["reason"].fillna("(none)"), decided["state"])
+    table = table.reindex(columns=["rejected", "returned"], fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table.reset_index().rename(columns={"reason": "reason"})
+    table.insert(1, "meaning", table["reason"].map(REASONS).fillna(""))
+    table.columns.name = None
+    return table.sort_values(["total", "reason"], ascending=[False, True]).reset_index(drop=True)
+
+
+def decisions_by_category(submissions: pd.DataFrame) -> pd.DataFrame:
+    """Return per certificate category the submissions in each state and the approval rate."""
+    table = pd.crosstab(submissions["category"].fillna("(none)"), submissions["state"])
+    table = table.reindex(columns=list(STATES), fill_value=0)
+    table = table[["approved", "rejected", "returned", "pending"]]
+    table["total"] = table.sum(axis=1)
+    decided = table[list(DECIDED)].sum(axis=1)
+    table["approval_rate"] = (table["approved"] / decided.where(decided > 0)).round(3)
+    table = table.reset_index()
+    table.columns.name = None
+    return table.sort_values(["total", "category"], ascending=[False, True]).reset_index(drop=True)
+
+
+def top_certificates(submissions: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """Return the N catalog items most often approved, with how often each was submitted."""
+    matched = submissions[submissions["item_code"].notna()]
+    table = (
+        matched.assign(_approved=matched["state"] == "approved")
+        .groupby(["item_code", "item_name", "category"], dropna=False)
+        .agg(submitted=("_approved", "size"), approved=("_approved", "sum"))
+        .reset_index()
+        .rename(columns={"item_name": "certificate"})
+    )
+    table = table.sort_values(
+        ["approved", "submitted", "item_code"], ascending=[False, False, True]
+    )
+    return table.head(n).reset_index(drop=True).astype({"approved": "int64"})
+
+
+def round_trends(submissions: pd.DataFrame) -> pd.DataFrame:
+    """Return per review round (in order) the submissions, their states, flags and approval rate."""
+    table = pd.crosstab([submissions["round_id"], submissions["round"]], submissions["state"])
+    table = table.reindex(columns=["approved", "rejected", "returned", "pending"], fill_value=0)
+    table.insert(0, "submissions", table.sum(axis=1))
+    flagged = submissions.assign(_flagged=submissions["flags"].fillna("") != "")
+    table["flagged"] = flagged.groupby(["round_id", "round"])["_flagged"].sum()
+    decided = table[list(DECIDED)].sum(axis=1)
+    table["approval_rate"] = (table["approved"] / decided.where(decided > 0)).round(3)
+    table = table.sort_index().reset_index().drop(columns="round_id")
+    table.columns.name = None
+    return table
+
+
+def students_at_risk(students: pd.DataFrame, current_year: int) -> pd.DataFrame:
+    """Return enrolled students in their 4th year or later who do not meet their standard yet."""
+    year_of_study = current_year - students["admission_year"] + 1
+    risky = (students["status"] == "enrolled") & (year_of_study >= 4) & (students["met"] == "no")
+    out = students.loc[risky].assign(year_of_study=year_of_study[risky])
+    columns = [
+        "student_id",
+        "name",
+        "program",
+        "class_name",
+        "admission_year",
+        "year_of_study",
+        "standard",
+        "approved",
+        "points",
+        "pending",
+        "missing",
+    ]
+    out = out[columns].sort_values(["year_of_study", "student_id"], ascending=[False, True])
+    return out.reset_index(drop=True)
+
+
+def completion_chart(rates: pd.DataFrame, by: str = "admission_year") -> Figure:
+    """Return a bar chart of the met rate per BY, each bar labelled met / students."""
+    fig, ax = _figure(width=max(5.0, 0.6 * len(rates) + 2))
+    labels = [_label(by, v) for v in rates[by]]
+    bars = ax.bar(labels, rates["rate"] * 100, color="#2e7d32")
+    ax.bar_label(
+        bars, labels=[f"{m}/{s}" for m, s in zip(rates["met"], rates["students"], strict=True)]
+    )
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("students who meet their standard (%)")
+    ax.set_title(f"Completion by {by.replace('_', ' ')}")
+    return fig
+
+
+def reasons_chart(by_reason: pd.DataFrame) -> Figure:
+    """Return horizontal stacked bars of rejections and returns per reason."""
+    fig, ax = _figure(height=max(2.5, 0.4 * len(by_reason) + 1))
+    rows = by_reason.iloc[::-1]
+    left = np.zeros(len(rows))
+    for state in ("rejected", "returned"):
+        ax.barh(rows["reason"], rows[state], left=left, color=STATE_COLOURS[state], label=state)
+        left = left + rows[state].to_numpy()
+    ax.set_xlabel("submissions")
+    ax.set_title("Rejections and returns by reason")
+    ax.legend(loc="lower right")
+    return fig
+
+
+def trends_chart(trends: pd.DataFrame) -> Figure:
+    """Return stacked bars of the states of each round's submissions."""
+    fig, ax = _figure(width=max(5.0, 1.2 * len(trends) + 2))
+    bottom = np.zeros(len(trends))
+    for state in ("approved", "rejected", "returned", "pending"):
+        ax.bar(
+            trends["round"], trends[state], bottom=bottom, color=STATE_COLOURS[state], label=state
+        )
+        bottom = bottom + trends[state].to_numpy()
+    ax.set_ylabel("submissions")
+    ax.set_title("Submissions by review round")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
+
+
+def _figure(width: float = 6.0, height: float = 3.5) -> tuple[Figure, object]:
+    """Return a pyplot-free Figure and its one Axes, with a Chinese-capable font when installed."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    ax = fig.add_subplot()
+    families = _cjk_fonts()
+    if families:
+        for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+            text.set_fontfamily([*families, "DejaVu Sans"])
+        ax.tick_params(labelfontfamily=[*families, "DejaVu Sans"])
+    return fig, ax
+
+
+def _cjk_fonts() -> list[str]:
+    """Return the installed fonts of CJK_FONTS (names, not looked up again on each chart)."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in CJK_FONTS if name in installed]
+
+
+def _label(by: str, value: object) -> str:
+    """Return a bar label: AY112 for cohorts, '(none)' for a blank."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return "(none)"
+    return f"AY{value}" if by == "admission_year" else str(value)

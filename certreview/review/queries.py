@@ -1,0 +1,168 @@
+"""The SQL of the review grid: one select per page of cards, filter conditions, search and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from certreview.review.values import (
+    ALL,
+    CLEAN,
+    STATUS_CHOICES,
+    VERDICT_OF_STATE,
+    Filters,
+    Option,
+)
+from certreview.rules.contract import STATES
+from certreview.rules.normalise import name_key, normalise_id
+from certreview.store.decisions import effective_item, join_latest_decision, latest_decision_id
+from certreview.store.models import CatalogItem, Decision, ImageFile, Round, Student, Submission
+
+
+def source(stmt: Select[Any]) -> Select[Any]:
+    # Roster, latest decision and catalog joins are index lookups: cheap, and filters need them.
+    # The catalog item is the effective one, so a card, its filter and its count agree.
+    return join_latest_decision(
+        stmt.select_from(Submission).outerjoin(Student, Student.student_id == Submission.student_id)
+    ).outerjoin(CatalogItem, CatalogItem.code == effective_item())
+
+
+def card_select() -> Select[Any]:
+    return (
+        source(
+            select(
+                Submission.id,
+                Submission.submission_id,
+                Round.name.label("round_name"),
+                Submission.student_id_text,
+                Submission.student_name_text,
+                Submission.student_key,
+                Submission.student_id,
+                Student.name.label("roster_name"),
+                Submission.category_text,
+                Submission.certificate_name_text,
+                Submission.exam_year_text,
+                Submission.exam_year,
+                effective_item().label("item_code"),
+                CatalogItem.name.label("item_name"),
+                CatalogItem.category.label("item_category"),
+                CatalogItem.points.label("item_points"),
+                Submission.flags,
+                Submission.image_sha256,
+                ImageFile.pages,
+                Decision.id.label("d_id"),
+                Decision.verdict.label("d_verdict"),
+                Decision.reason.label("d_reason"),
+                Decision.note.label("d_note"),
+                Decision.item_code.label("d_item"),
+                Decision.reviewer.label("d_reviewer"),
+                Decision.decided_at.label("d_at"),
+                Decision.undoes_id.label("d_undoes"),
+            )
+        )
+        .join(Round, Round.id == Submission.round_id)
+        .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+    )
+
+
+def verdict_expr(as_of: int | None) -> ColumnElement[str]:
+    """Return the latest verdict of each submission (as of a decision id), 'pending' if none."""
+    # An alias: the enclosing query joins the (current) latest Decision under its own name.
+    seen = aliased(Decision)
+    sub = (
+        select(seen.verdict)
+        .where(seen.id == latest_decision_id(as_of))
+        .correlate(Submission)
+        .scalar_subquery()
+    )
+    # A literal, not a bound parameter: PostgreSQL must see the same text in GROUP BY.
+    return func.coalesce(sub, literal_column("'pending'"))
+
+
+def category_expr() -> ColumnElement[str]:
+    # The matched item's category when there is one, else what the student picked.
+    return func.coalesce(CatalogItem.category, Submission.category_text)
+
+
+def has_flag(flag: str) -> ColumnElement[bool]:
+    padded = literal(";").concat(Submission.flags).concat(";")
+    return padded.contains(f";{flag};", autoescape=True)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
+    """Return one SQL condition per active filter, keyed by the filter's name."""
+    out: dict[str, ColumnElement[bool]] = {}
+    if f.round_id is not None:
+        out["round"] = Submission.round_id == f.round_id
+    if f.status != ALL:
+        if f.status not in STATES:
+            raise ValueError(f"unknown status {f.status!r}: use one of {', '.join(STATUS_CHOICES)}")
+        out["status"] = verdict_expr(f.as_of) == VERDICT_OF_STATE[f.status]
+    if f.flag == CLEAN:
+        out["flag"] = Submission.flags == ""
+    elif f.flag:
+        out["flag"] = has_flag(f.flag)
+    if f.category is not None:
+        out["category"] = category_expr() == f.category
+    if f.item is not None:
+        out["item"] = effective_item() == f.item
+    if f.program is not None:
+        out["program"] = Student.program == f.program
+    if f.class_name is not None:
+        out["class_name"] = Student.class_name == f.class_name
+    if f.cohort is not None:
+        out["cohort"] = Student.admission_year == f.cohort
+    if f.search.strip():
+        out["search"] = search_condition(s, f.search)
+    return out
+
+
+def search_condition(s: Session, text: str) -> ColumnElement[bool]:
+    """Return the condition for a student ID (part) or a name, normalised as at intake."""
+    text = text.strip()
+    conditions: list[ColumnElement[bool]] = [Submission.submission_id == text]
+    key = normalise_id(text)
+    if key:
+        conditions.append(Submission.student_key.contains(key, autoescape=True))
+    wanted = name_key(text)
+    if wanted:
+        # Names are stored as typed; compare their keys in Python (a few thousand at most).
+        typed = [
+            n
+            for n in s.scalars(select(Submission.student_name_text).distinct())
+            if wanted in name_key(n)
+        ]
+        roster = [
+            sid
+            for sid, n in s.execute(select(Student.student_id, Student.name))
+            if wanted in name_key(n)
+        ]
+        if typed:
+            conditions.append(Submission.student_name_text.in_(typed))
+        if roster:
+            conditions.append(Submission.student_id.in_(roster))
+    return or_(*conditions) if conditions else false()
+
+
+def facet(rows: Iterable[Any], all_label: str) -> list[Option]:
+    counts = [(v, n) for v, n in rows]
+    total = sum(n for _, n in counts)
+    present = sorted(((v, n) for v, n in counts if v is not None), key=lambda vn: str(vn[0]))
+    return [Option(None, all_label, total)] + [Option(v, str(v), n) for v, n in present]

@@ -1,0 +1,147 @@
+"""What the review service hands out: filters, cards, details and decisions as plain frozen values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from certreview.rules.contract import STATE_OF_VERDICT, STATES
+from certreview.rules.eligibility import StudentResult
+from certreview.rules.standards import Rule
+from certreview.store.decisions import DecisionInfo
+from certreview.store.models import Student
+
+ALL = "all"
+CLEAN = "clean"  # the flag filter's choice for submissions without any flag
+STATUS_CHOICES = (*STATES, ALL)
+VERDICT_OF_STATE = {state: verdict for verdict, state in STATE_OF_VERDICT.items()}
+UNDO_DEPTH = 100  # how many actions "undo last" can walk back in one session
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reviewer is looking at; None (or "all") means no restriction."""
+
+    round_id: int | None = None
+    status: str = "pending"
+    flag: str | None = None  # a flag code, or CLEAN for "no flags"
+    category: str | None = None
+    item: str | None = None
+    program: str | None = None
+    class_name: str | None = None
+    cohort: int | None = None
+    search: str = ""
+    as_of: int | None = None  # latest decision id when the view opened; None = now
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a filter with the number of submissions it would show."""
+
+    value: Any
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything one card of the grid shows, with the latest decision id it was loaded with."""
+
+    pk: int
+    submission_id: str
+    round_name: str
+    student_id_text: str
+    student_name_text: str
+    student_key: str
+    student_id: str | None  # the matched roster student
+    roster_name: str | None
+    category_text: str
+    certificate_name_text: str
+    exam_year_text: str
+    exam_year: int | None
+    item_code: str | None
+    item_name: str | None
+    item_category: str | None
+    item_points: float | None
+    flags: tuple[str, ...]
+    image_sha256: str | None
+    pages: int
+    thumbnail: bytes | None
+    decision: DecisionInfo | None
+
+    @property
+    def state(self) -> str:
+        """Return the current state of the submission."""
+        return "pending" if self.decision is None else self.decision.state
+
+    @property
+    def decision_id(self) -> int | None:
+        """Return the latest decision id seen, for conflict detection."""
+        return None if self.decision is None else self.decision.id
+
+    @property
+    def clean(self) -> bool:
+        """Return True when intake raised no flag."""
+        return not self.flags
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the reviewer is in the current view."""
+
+    decided: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"{self.decided} of {self.total} decided in this view"
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo restored (pk -> the restoring decision) and what it had to leave alone."""
+
+    restored: dict[int, DecisionInfo]
+    refused: dict[int, str]
+
+
+@dataclass(frozen=True)
+class StudentInfo:
+    """A roster record."""
+
+    student_id: str
+    name: str
+    admission_year: int
+    status: str
+    program: str | None
+    class_name: str | None
+    exit_year: int | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Detail:
+    """Everything the detail view shows about one submission."""
+
+    card: Card
+    student: StudentInfo | None
+    standard: Rule | None
+    others: tuple[Card, ...]
+    flags: tuple[tuple[str, str], ...]
+    history: tuple[DecisionInfo, ...]
+    standing: StudentResult | None  # the student against their standard (what is still needed)
+    counts: str  # whether this submission counts toward the standard, in plain words
+    catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
+    notes: tuple[str, ...] = ()  # what intake noticed: the roster name, the file's problem ...
+
+
+def student_info(st: Student) -> StudentInfo:
+    return StudentInfo(
+        st.student_id,
+        st.name,
+        st.admission_year,
+        st.status,
+        st.program,
+        st.class_name,
+        st.exit_year,
+        st.email,
+    )

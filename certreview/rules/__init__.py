@@ -1,0 +1,1 @@
+"""Pure domain rules: plain values in and out, no database, files or images."""

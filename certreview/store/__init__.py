@@ -1,0 +1,1 @@
+"""Storage: the engine, the models and migrations, the image store, decisions, loading rule inputs."""
