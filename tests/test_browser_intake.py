@@ -22,10 +22,12 @@ from tests.conftest import SAMPLES
 
 NOTEBOOK = ROOT / "notebooks" / "01_intake.ipynb"
 # Decimal character references survive the upper-casing and space removal of student IDs
-# and still decode to working JavaScript inside an event attribute.
-SCRIPT = "document.title='PWNED';window.pwned=1"
-ENCODED = "".join(f"&#{ord(c)};" for c in SCRIPT)
+# and still decode to working JavaScript inside an event attribute. The script is short: a
+# student ID over 64 characters is cut at intake, which would defuse a longer one anyway.
+SCRIPT = "pwned=1"
+ENCODED = "".join(f"&#{ord(c)};" if c.isalpha() else c for c in SCRIPT)
 HOSTILE_ID = f"<img/src=x/onerror={ENCODED}>"
+assert len(HOSTILE_ID) <= 64
 HOSTILE_SUBMISSION = f'<img src=x onerror="{SCRIPT}">'
 
 pytestmark = [
@@ -71,7 +73,6 @@ def test_a_script_in_a_student_id_is_shown_not_run(
             expect(page.get_by_text("4 flagged, 2 accepted")).to_be_visible(timeout=60_000)
             page.wait_for_timeout(500)  # an <img src=x> fails to load at once; give it time
             assert page.evaluate("typeof window.pwned") == "undefined", "the script ran"
-            assert "PWNED" not in page.title()
             # Shown as typed: the ID upper-cased and without spaces, the submission ID as is.
             expect(page.locator("td", has_text=HOSTILE_ID.upper())).to_have_count(1)
             expect(page.locator("td", has_text=HOSTILE_SUBMISSION)).to_have_count(1)
