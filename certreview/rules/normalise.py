@@ -6,7 +6,8 @@ import re
 import unicodedata
 
 # Zero-width characters and the BOM survive NFKC and are invisible in a form field.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 _MIDDLE_DOTS = str.maketrans(dict.fromkeys("\u00b7\u2027\u30fb\uff0e\u2022\u2219", "·"))
 # Variant characters people use interchangeably in names (the right-hand one is the key).
 VARIANT_PAIRS = {"臺": "台", "峯": "峰", "啓": "啟", "彦": "彥", "温": "溫"}
@@ -23,7 +24,9 @@ def normalise_id(value: str | None) -> str:
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value)).translate(_ZERO_WIDTH)
-    return _WHITESPACE.sub("", text).upper()
+    # Normalised again: removing a space or upper-casing can leave a combinable sequence
+    # ("A" + U+0301 once the space between them is gone), and a key must be its own key.
+    return unicodedata.normalize("NFKC", _WHITESPACE.sub("", text).upper())
 
 
 def name_key(value: str | None) -> str:

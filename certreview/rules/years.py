@@ -7,9 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from certreview.rules.normalise import ZERO_WIDTH_CHARS
+
 ROC_OFFSET = 1911
 # Plausible ROC years for certificates earned by living students.
 _ROC_RANGE = range(60, 200)
+_INVISIBLE = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 _GREGORIAN_RANGE = range(1971, 2111)
 
 
@@ -19,6 +22,11 @@ class ExamYear:
 
     year: int | None
     problem: str | None = None  # None, "blank", "ambiguous" or "unreadable"
+
+
+def _clean(text: str | None) -> str:
+    # Pasted from a web form, a year can carry zero-width characters nobody sees.
+    return unicodedata.normalize("NFKC", text or "").translate(_INVISIBLE).strip()
 
 
 def academic_year(day: date | datetime) -> int:
@@ -50,7 +58,7 @@ def parse_exam_year(text: str | None, exam_date: str | None = None) -> ExamYear:
     112
     """
     when = parse_date(exam_date)
-    cleaned = unicodedata.normalize("NFKC", text or "").replace(" ", "").strip()
+    cleaned = _clean(text).replace(" ", "")
     if not cleaned:
         return ExamYear(academic_year(when)) if when else ExamYear(None, "blank")
     if when is not None:
@@ -80,7 +88,7 @@ def parse_date(text: str | None) -> date | None:
     moment = parse_datetime(text)
     if moment is not None:
         return moment.date()
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    cleaned = _clean(text)
     match = _ROC_DATE.match(cleaned)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -93,7 +101,7 @@ def parse_date(text: str | None) -> date | None:
 
 def parse_datetime(text: str | None) -> datetime | None:
     """Return the moment TEXT names (a date alone is midnight), else None."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip()
+    cleaned = _clean(text)
     if not cleaned:
         return None
     for fmt in _DATETIME_FORMATS + _DATE_FORMATS:
