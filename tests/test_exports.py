@@ -317,7 +317,7 @@ def test_bad_templates_say_what_is_wrong(tmp_path: Path, text: str, message: str
 
 
 def test_a_returned_upload_says_what_was_wrong_with_the_file(department: Workspace) -> None:
-    from certreview.images.inspect import MSG_TRUNCATED
+    from certreview.images.limits import MSG_TRUNCATED
     from certreview.store.models import Submission
 
     with department.Session.begin() as s:

@@ -14,21 +14,16 @@ import pytest
 from PIL import Image, ImageDraw
 
 from certreview.demo import pictures
+from certreview.images.formats import format_label
 from certreview.images.inspect import (
-    MAX_BYTES,
-    MSG_EMPTY,
-    MSG_TEXT,
-    MSG_TRUNCATED,
-    NEAR_DUPLICATE_DISTANCE,
-    ImageRefused,
     ImageReport,
-    format_label,
     inspect_image,
     page_count,
-    phash_distance,
     quick_verdict,
     render_preview,
 )
+from certreview.images.limits import MAX_BYTES, MSG_EMPTY, MSG_TEXT, MSG_TRUNCATED, ImageRefused
+from certreview.images.phash import NEAR_DUPLICATE_DISTANCE, phash_distance
 
 SIZE = (600, 425)
 

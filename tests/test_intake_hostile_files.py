@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.images.inspect import MSG_EMPTY, MSG_UNKNOWN, message_code
+from certreview.images.limits import MSG_EMPTY, MSG_UNKNOWN, message_code
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import import_submissions
 from certreview.store.models import ImageFile, Submission

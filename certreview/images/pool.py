@@ -20,7 +20,8 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from certreview.images.inspect import (
+from certreview.images.inspect import ImageReport, inspect_image, oversize_report
+from certreview.images.limits import (
     MAX_BYTES,
     MAX_PDF_STREAM,
     MAX_PIXELS,
@@ -29,9 +30,6 @@ from certreview.images.inspect import (
     MSG_MEMORY,
     TOO_LARGE,
     UNREADABLE,
-    ImageReport,
-    inspect_image,
-    oversize_report,
 )
 
 K = TypeVar("K")

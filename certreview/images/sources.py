@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
-from certreview.images.inspect import MAX_BYTES, oversize_message
+from certreview.images.limits import MAX_BYTES, oversize_message
 
 MAX_ENTRIES = 100_000  # a department's year of uploads is a few thousand files
 MAX_TOTAL_BYTES = 50 * 1024**3  # declared, uncompressed

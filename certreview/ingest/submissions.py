@@ -13,8 +13,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from certreview.images.inspect import NEAR_DUPLICATE_DISTANCE
 from certreview.images.neardup import same_picture, thumbnail_array
+from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
 from certreview.images.pool import inspect_many
 from certreview.images.sources import (
     ImageSourceError,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from certreview.images.inspect import message_code
+from certreview.images.limits import message_code
 from certreview.reports.notices import load_templates, render_notice
 from certreview.reports.write_table import check_target, write_table
 from certreview.rules.contract import REASONS

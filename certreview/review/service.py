@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 
-from certreview.images.inspect import ImageRefused
+from certreview.images.limits import ImageRefused
 from certreview.review.queries import (
     card_select,
     category_expr,
