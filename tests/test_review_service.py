@@ -10,9 +10,9 @@ from builders import add_submission, department
 from PIL import Image
 from sqlalchemy import event, select
 
-from certreview.review.service import CLEAN, DecisionConflict, Filters, ReviewService
+from certreview.review.service import CLEAN, DecisionConflict, Filters, Partner, ReviewService
 from certreview.store.decisions import DecisionError
-from certreview.store.models import Decision
+from certreview.store.models import CatalogItem, Decision, ImageFile, Submission
 from certreview.workspace import Workspace
 
 
@@ -74,6 +74,7 @@ def test_a_pending_view_keeps_its_pages_while_the_reviewer_decides(service: Revi
         ({"search": "王 峰"}, 10),  # roster 王峯: spaces and the 峯/峰 variant ignored
         ({"search": "林雅婷"}, 10),  # typed names with a trailing x still match
         ({"search": "S0007"}, 1),
+        ({"search": "toeic"}, 10),  # the certificate's name, any case
         ({"search": "%"}, 0),  # LIKE wildcards are text
         ({"status": "approved"}, 0),
         ({"status": "all", "flag": "late", "program": "Evening"}, 5),
@@ -280,3 +281,101 @@ def test_preview_turns_the_image(service: ReviewService) -> None:
 def test_unknown_status_is_refused(service: ReviewService) -> None:
     with pytest.raises(ValueError, match="unknown status"):
         service.page(Filters(status="done"), 0, 5)
+
+
+def test_search_finds_certificates_by_typed_name_catalog_name_and_alias(
+    service: ReviewService, workspace: Workspace
+) -> None:
+    add_submission(
+        workspace,
+        submission_id="P1",
+        certificate_name_text="Adobe Photoshop ACA",
+        item_code=None,
+        flags="unknown_certificate",
+    )
+    with workspace.Session.begin() as s:
+        s.get(CatalogItem, "TOEIC-650").aliases = "多益|TOEIC L&R"
+
+    def found(text: str) -> set[str]:
+        view = service.open_view(Filters(status="all", search=text))
+        return {c.submission_id for c in service.page(view, 0, 100)}
+
+    assert found("photoshop") == {"P1"}  # typed text, any case
+    assert found("ＰＨＯＴＯＳＨＯＰ") == {"P1"}  # full-width, as students type it
+    assert len(found("多益")) == 10  # an alias of the matched item
+    service.decide(service.card(_pk(workspace, "P1")).pk, "approve", item="TOEIC-650")
+    assert "P1" in found("多益") and len(found("多益")) == 11  # the item a reviewer chose
+    assert len(found("tqc word")) == 20 and found("Word 進階") == {
+        f"S{n:04d}" for n in range(1, 30, 3)
+    }
+
+
+def _pk(ws: Workspace, submission_id: str) -> int:
+    with ws.Session.begin() as s:
+        return s.scalars(
+            select(Submission.id).where(Submission.submission_id == submission_id)
+        ).one()
+
+
+def _flag(ws: Workspace, submission_id: str, flags: str, phash: str | None = None) -> None:
+    with ws.Session.begin() as s:
+        sub = s.scalars(select(Submission).where(Submission.submission_id == submission_id)).one()
+        sub.flags = flags
+        if phash is not None:
+            s.get(ImageFile, sub.image_sha256).phash = phash
+
+
+def test_a_shared_image_names_the_other_student_and_opens_their_upload(
+    service: ReviewService, workspace: Workspace
+) -> None:
+    with workspace.Session.begin() as s:
+        red = s.scalars(select(Submission.image_sha256).where(Submission.submission_id == "S0000"))
+        sha = red.one()
+    copy = add_submission(
+        workspace,
+        submission_id="C1",
+        student_id="B11200002",
+        student_key="B11200002",
+        student_name_text="林雅婷",
+        image_sha256=sha,
+        flags="shared_image",
+    )
+    _flag(workspace, "S0000", "shared_image")
+    original = _pk(workspace, "S0000")
+    # The same file: each side names the other.
+    assert service.card(copy).partners == (Partner(original, "S0000", "B11200001", "陳家豪"),)
+    assert service.card(original).partners == (Partner(copy, "C1", "B11200002", "林雅婷"),)
+    view = service.open_view(Filters(status="all", search="C1"))
+    assert service.page(view, 0, 5)[0].partners[0].submission_id == "S0000"
+    detail = service.detail(copy)
+    assert [c.submission_id for c in detail.partners] == ["S0000"]
+    assert detail.partners[0].thumbnail is not None
+    assert service.card(_pk(workspace, "S0001")).partners == ()  # unflagged: not looked up
+
+
+def test_near_duplicates_pair_by_perceptual_hash(
+    service: ReviewService, workspace: Workspace
+) -> None:
+    # S0001 (green), S0002 (blue) and S0004 (purple) are different files of two students.
+    _flag(workspace, "S0001", "duplicate_image", phash="ffff000000000000")
+    _flag(workspace, "S0004", "duplicate_image", phash="ffff000000000007")  # 3 bits away
+    _flag(workspace, "S0002", "duplicate_image", phash="0000ffffffff0000")  # far
+    partners = service.card(_pk(workspace, "S0001")).partners
+    assert [p.submission_id for p in partners] == ["S0004"]
+    assert service.card(_pk(workspace, "S0002")).partners == ()
+
+
+def test_other_submissions_list_this_round_first_and_all_of_them(workspace: Workspace) -> None:
+    pks = department(workspace, 30, rounds=2)  # even uploads in AY113, odd in AY114
+    detail = ReviewService(workspace, "amy").detail(pks[0])
+    assert [c.submission_id for c in detail.others] == [
+        "S0006",
+        "S0012",
+        "S0018",
+        "S0024",
+        "S0003",
+        "S0009",
+        "S0015",
+        "S0021",
+        "S0027",
+    ]

@@ -219,7 +219,7 @@ def test_notebook_tables_escape_student_text(workspace: Workspace, folder: Path)
         flag_counts_frame(report),
         report[report["status"] == "flagged"],
         *audit.values(),
-        stats.completion_rate(data.students, ["admission_year", "program", "class_name"]),
+        stats.completion_rate(data.students, 114, ["admission_year", "program", "class_name"]),
         stats.decisions_by_category(data.submissions),
         stats.top_certificates(data.submissions, n=15),
         stats.students_at_risk(data.students, data.current_year),

@@ -9,7 +9,7 @@ from builders import add_image, add_submission, department
 from sqlalchemy import select
 
 from certreview.review.service import ReviewService
-from certreview.store.models import Decision
+from certreview.store.models import Decision, ImageFile
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.cards import CONFLICT_BORDER, CURSOR_BORDER
 from certreview.workspace import Workspace
@@ -61,7 +61,7 @@ def test_approve_click_writes_and_shows_at_once(
     assert bench.progress_label.value == "0 of 30 decided in this view"
     view.approve.click()
     assert decisions(workspace) == [(view.card.pk, "approve", None, None, "amy")]
-    assert "approved" in view.state.value and view.card.state == "approved"
+    assert "Approved" in view.state.value and view.card.state == "approved"
     assert bench.progress_label.value == "1 of 30 decided in this view"
     assert bench.progress_bar.value == 1 and bench.progress_bar.max == 30
     assert not bench.undo_button.disabled
@@ -78,7 +78,7 @@ def test_reject_needs_a_reason_from_the_picker(
     view.reason.value = "illegible"
     view.reject.click()
     assert decisions(workspace) == [(view.card.pk, "reject", "illegible", None, "amy")]
-    assert "rejected" in view.state.value and "illegible" in view.state.value
+    assert "Rejected — cannot be read" in view.state.value and "illegible" not in view.state.value
 
 
 def test_reject_other_asks_for_a_note(bench: ReviewWorkbench, workspace: Workspace) -> None:
@@ -115,7 +115,7 @@ def test_return(bench: ReviewWorkbench, workspace: Workspace) -> None:
     view.reason.value = "incomplete"
     view.send_back.click()
     assert decisions(workspace) == [(view.card.pk, "return", "incomplete", None, "amy")]
-    assert "returned" in view.state.value
+    assert "Returned — incomplete" in view.state.value
 
 
 def test_keyboard_decides_and_moves(bench: ReviewWorkbench, workspace: Workspace) -> None:
@@ -184,7 +184,7 @@ def test_a_newer_decision_by_someone_else_is_shown_not_overwritten(
     assert view.override.description == "Override: approve"
     view.override.click()
     assert decisions(workspace)[-1] == (pk, "approve", None, None, "amy")
-    assert view.conflict.layout.display == "none" and "approved" in view.state.value
+    assert view.conflict.layout.display == "none" and "Approved" in view.state.value
 
 
 def test_approve_all_clean_on_the_page_with_confirmation(
@@ -224,7 +224,7 @@ def test_approve_selected_reports_conflicts_on_their_cards(
 def test_filters_change_the_grid_at_once_with_counts(bench: ReviewWorkbench) -> None:
     flag = bench.filter_bar.dropdowns["flag"]
     labels = [label for label, _ in flag.options]
-    assert labels[:3] == ["any (30)", "no flags (15)", "name_mismatch (5)"]
+    assert labels[:3] == ["any (30)", "no flags (15)", "Name differs from the roster (5)"]
     flag.value = "late"
     assert len(shown(bench)) == 5 and all("late" in v.card.flags for v in bench.visible_cards())
     assert bench.progress_label.value == "0 of 5 decided in this view"
@@ -288,7 +288,7 @@ def test_detail_view_decides_and_goes_back(bench: ReviewWorkbench, workspace: Wo
     assert "AY111+" in detail.standard.value and "still needs" in detail.standard.value
     assert "matches no catalog item" in detail.flags.value
     assert "No decision yet" in detail.history.value
-    assert sum(m.box.layout.display == "flex" for m in detail.others) == 8
+    assert sum(m.box.layout.display == "flex" for m in detail.others) == 9  # all of them
     before = detail.image.value
     detail.rotate_right.click()
     assert detail.image.value != before and detail.rotation == 90
@@ -299,7 +299,7 @@ def test_detail_view_decides_and_goes_back(bench: ReviewWorkbench, workspace: Wo
     assert decisions(workspace)[-1] == (view.card.pk, "approve", None, None, "amy")
     with workspace.Session.begin() as s:
         assert s.scalars(select(Decision.item_code)).one() == "TOEIC-650"
-    assert "approved" in view.state.value and "approve" in detail.history.value
+    assert "Approved" in view.state.value and "Approved" in detail.history.value
     assert detail.rotation == 90  # the reviewer's view is kept after deciding
     detail.reason.value = "other"
     detail.reject.click()
@@ -324,7 +324,7 @@ def test_detail_shows_a_conflict_with_keep_and_override(
     assert bench.detail.conflict.layout.display == "flex" and "bob" in bench.detail.message.value
     bench.detail.override.click()
     assert decisions(workspace)[-1][1:] == ("return", "incomplete", None, "amy")
-    assert "returned" in view.state.value
+    assert "Returned — incomplete" in view.state.value
 
 
 def test_student_text_is_shown_as_text(bench: ReviewWorkbench, workspace: Workspace) -> None:
@@ -383,3 +383,80 @@ def test_the_roster_name_is_shown_only_when_it_really_differs(
     bench.filter_bar.search.value = "S-OTHER"
     (view,) = bench.visible_cards()
     assert "(roster: 林雅婷)" in view.info.value
+
+
+def test_badges_filters_and_decisions_read_as_words(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    add_submission(workspace, submission_id="W1", flags="shared_image;late")
+    bench.filter_bar.search.value = "W1"
+    (view,) = bench.visible_cards()
+    assert "Image also uploaded by another student" in view.badges.value
+    assert "Submitted after the cutoff" in view.badges.value and ">late<" not in view.badges.value
+    assert [label for label, _ in view.reason.options][2] == "2 not a certificate"
+    status = [label for label, _ in bench.filter_bar.dropdowns["status"].options]
+    assert status[:2] == ["Pending (1)", "Approved (0)"] and status[-1] == "All (1)"
+    view.reason.value = "not_certificate"
+    view.reject.click()
+    assert "Rejected — not a certificate" in view.state.value
+    assert "not_certificate" not in view.state.value
+    view.details.click()
+    assert "Student ID" in bench.detail.roster.value
+    assert "not a certificate" in bench.detail.history.value
+
+
+def test_a_shared_image_says_with_whom_and_the_detail_opens_the_other_upload(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    with workspace.Session.begin() as s:
+        sha = add_image(workspace, s, "yellow")
+    first = add_submission(workspace, submission_id="K1", image_sha256=sha, flags="shared_image")
+    add_submission(
+        workspace,
+        submission_id="K2",
+        student_id="B11200002",
+        student_key="B11200002",
+        student_id_text="B11200002",
+        student_name_text="林雅婷",
+        image_sha256=sha,
+        flags="shared_image",
+    )
+    bench.filter_bar.search.value = "K2"
+    (view,) = bench.visible_cards()
+    assert "Same image as B11200001 陳家豪 (K1)" in view.info.value
+    view.details.click()
+    detail = bench.detail
+    copies = [m for m in detail.copies if m.box.layout.display == "flex"]
+    assert [m.card.submission_id for m in copies] == ["K2", "K1"]  # the pair, side by side
+    assert copies[0].image.value == copies[1].image.value  # the same picture
+    copies[1].open.click()
+    assert detail.visible and detail.detail.card.pk == first
+    assert "Same image as B11200002 林雅婷 (K2)" in detail.header.value
+
+
+def test_every_other_submission_can_be_opened(bench: ReviewWorkbench) -> None:
+    view = bench.views[0]
+    view.details.click()
+    detail = bench.detail
+    student = view.card.student_id
+    shown = [m for m in detail.others if m.box.layout.display == "flex"]
+    assert len(shown) == 9 and detail.others_box.layout.overflow == "auto"
+    target = shown[-1].card
+    shown[-1].open.click()
+    assert detail.detail.card.pk == target.pk and detail.detail.card.student_id == student
+    assert view.card.pk in [m.card.pk for m in detail.others if m.box.layout.display == "flex"]
+
+
+@pytest.mark.parametrize(("file_format", "pages", "box"), [("TIFF", 3, "none"), ("PDF", 3, "flex")])
+def test_only_a_pdf_shows_the_page_box(
+    bench: ReviewWorkbench, workspace: Workspace, file_format: str, pages: int, box: str
+) -> None:
+    with workspace.Session.begin() as s:
+        sha = add_image(workspace, s, "pink")
+        image = s.get(ImageFile, sha)
+        image.format, image.pages = file_format, pages
+    add_submission(workspace, submission_id="T1", image_sha256=sha)
+    bench.filter_bar.search.value = "T1"
+    (view,) = bench.visible_cards()
+    view.details.click()
+    assert bench.detail.page.layout.display == box

@@ -16,11 +16,21 @@ from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
 from certreview.reports.exports import eligibility_table, this_year
-from certreview.rules.contract import REASONS, STATE_COLOURS, STATES
+from certreview.rules.contract import (
+    REASON_LABELS,
+    REASONS,
+    STATE_COLOURS,
+    STATE_LABELS,
+    STATES,
+    column_label,
+)
 from certreview.rules.eligibility import evaluate_frames
 from certreview.store.load import load_facts, load_rules
 
 DECIDED = ("approved", "rejected", "returned")
+# The category of an upload that matches no catalog item: what a student typed is no category.
+NO_ITEM = "(no catalog item)"
+BY_WORDS = {"admission_year": "cohort", "class_name": "class"}  # chart titles
 # Colours of the review states, as the review widgets show them.
 # Fonts that carry Traditional Chinese, tried before matplotlib's default when installed.
 CJK_FONTS = (
@@ -56,32 +66,71 @@ def load_stats(session: Session, current_year: int | None = None) -> StatsData:
     submissions = facts.submissions.assign(
         counted=per_submission["counted"].to_numpy(),
         why_not=per_submission["why_not"].to_numpy(),
-        category=facts.submissions["category"].fillna(facts.submissions["category_text"]),
+        category=facts.submissions["category"].fillna(NO_ITEM),
     )
     return StatsData(students, submissions, year)
 
 
+def population(students: pd.DataFrame, current_year: int) -> pd.DataFrame:
+    """Return the students a completion rate is fair to: under a standard, past their first year."""
+    under = students["standard"].fillna("") != ""
+    return students[under & (students["admission_year"] < current_year)]
+
+
+def population_note(students: pd.DataFrame, current_year: int) -> str:
+    """Return the sentence that says which students a completion rate counts.
+
+    >>> frame = pd.DataFrame({"standard": ["A", "A", ""], "admission_year": [110, 114, 110]})
+    >>> population_note(frame, 114)
+    '1 student under a standard, admitted AY113 or earlier (of 3 on the roster).'
+    """
+    n = len(population(students, current_year))
+    return (
+        f"{n} student{'' if n == 1 else 's'} under a standard, admitted AY{current_year - 1} "
+        f"or earlier (of {len(students)} on the roster)."
+    )
+
+
+def uploads_note(submissions: pd.DataFrame) -> str:
+    """Return the sentence that says which uploads a submissions table or chart counts."""
+    n, rounds = len(submissions), submissions["round"].nunique()
+    return (
+        f"{n} upload{'' if n == 1 else 's'} in {rounds} review round{'' if rounds == 1 else 's'}; "
+        "categories are the catalog item's, not what students typed."
+    )
+
+
+def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """Return PART of WHOLE in percent with one decimal, missing where WHOLE is 0."""
+    return (part / whole.where(whole > 0) * 100).round(1)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return FRAME for a person to read: headers in words, blanks instead of NaN or <NA>."""
+    out = frame.astype(object).where(frame.notna(), "")
+    return out.rename(columns=lambda c: column_label(str(c)))
+
+
 def completion_rate(
-    students: pd.DataFrame, by: str | Sequence[str] = "admission_year"
+    students: pd.DataFrame, current_year: int, by: str | Sequence[str] = "admission_year"
 ) -> pd.DataFrame:
-    """Return students, met, not met, no standard and the met rate per BY (cohort, program, class).
+    """Return students, met, not met and the met percentage per BY, over `population`.
 
     >>> frame = pd.DataFrame({"program": ["Day", "Day", "Evening"], "met": ["yes", "no", "no"],
-    ...                       "standard": ["A", "A", ""]})
-    >>> completion_rate(frame, "program").values.tolist()
-    [['Day', 2, 1, 1, 0, 0.5], ['Evening', 1, 0, 1, 1, 0.0]]
+    ...                       "standard": ["A", "A", ""], "admission_year": [110, 110, 110]})
+    >>> completion_rate(frame, 114, "program").values.tolist()
+    [['Day', 2, 1, 1, 50.0]]
     """
     keys = [by] if isinstance(by, str) else list(by)
-    frame = students.assign(
-        _met=students["met"] == "yes", _none=students["standard"].fillna("") == ""
-    )
+    counted = population(students, current_year)
     out = (
-        frame.groupby(keys, dropna=False, sort=True)
-        .agg(students=("_met", "size"), met=("_met", "sum"), no_standard=("_none", "sum"))
+        counted.assign(_met=counted["met"] == "yes")
+        .groupby(keys, dropna=False, sort=True)
+        .agg(students=("_met", "size"), met=("_met", "sum"))
         .reset_index()
     )
-    out.insert(len(keys) + 2, "not_met", out["students"] - out["met"])
-    out["rate"] = (out["met"] / out["students"]).round(3)
+    out["not_met"] = out["students"] - out["met"]
+    out["met_pct"] = percent(out["met"], out["students"])
     return out.astype({"students": "int64", "met": "int64", "not_met": "int64"})
 
 
@@ -98,13 +147,12 @@ def decisions_by_reason(submissions: pd.DataFrame) -> pd.DataFrame:
 
 
 def decisions_by_category(submissions: pd.DataFrame) -> pd.DataFrame:
-    """Return per certificate category the submissions in each state and the approval rate."""
-    table = pd.crosstab(submissions["category"].fillna("(none)"), submissions["state"])
+    """Return per catalog category the submissions in each state and the approval percentage."""
+    table = pd.crosstab(submissions["category"].fillna(NO_ITEM), submissions["state"])
     table = table.reindex(columns=list(STATES), fill_value=0)
     table = table[["approved", "rejected", "returned", "pending"]]
     table["total"] = table.sum(axis=1)
-    decided = table[list(DECIDED)].sum(axis=1)
-    table["approval_rate"] = (table["approved"] / decided.where(decided > 0)).round(3)
+    table["approval_pct"] = percent(table["approved"], table[list(DECIDED)].sum(axis=1))
     table = table.reset_index()
     table.columns.name = None
     return table.sort_values(["total", "category"], ascending=[False, True]).reset_index(drop=True)
@@ -127,14 +175,13 @@ def top_certificates(submissions: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 
 def round_trends(submissions: pd.DataFrame) -> pd.DataFrame:
-    """Return per review round (in order) the submissions, their states, flags and approval rate."""
+    """Return per review round (in order) the submissions, states, flags and approval percentage."""
     table = pd.crosstab([submissions["round_id"], submissions["round"]], submissions["state"])
     table = table.reindex(columns=["approved", "rejected", "returned", "pending"], fill_value=0)
     table.insert(0, "submissions", table.sum(axis=1))
     flagged = submissions.assign(_flagged=submissions["flags"].fillna("") != "")
     table["flagged"] = flagged.groupby(["round_id", "round"])["_flagged"].sum()
-    decided = table[list(DECIDED)].sum(axis=1)
-    table["approval_rate"] = (table["approved"] / decided.where(decided > 0)).round(3)
+    table["approval_pct"] = percent(table["approved"], table[list(DECIDED)].sum(axis=1))
     table = table.sort_index().reset_index().drop(columns="round_id")
     table.columns.name = None
     return table
@@ -162,46 +209,63 @@ def students_at_risk(students: pd.DataFrame, current_year: int) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def completion_chart(rates: pd.DataFrame, by: str = "admission_year") -> Figure:
-    """Return a bar chart of the met rate per BY, each bar labelled met / students."""
+def completion_chart(rates: pd.DataFrame, by: str = "admission_year", note: str = "") -> Figure:
+    """Return a bar chart of the met percentage per BY, with NOTE (the population) under it."""
     fig, ax = _figure(width=max(5.0, 0.6 * len(rates) + 2))
     labels = [_label(by, v) for v in rates[by]]
-    bars = ax.bar(labels, rates["rate"] * 100, color="#2e7d32")
+    bars = ax.bar(labels, rates["met_pct"], color="#2e7d32")
     ax.bar_label(
-        bars, labels=[f"{m}/{s}" for m, s in zip(rates["met"], rates["students"], strict=True)]
+        bars,
+        labels=[
+            f"{p:g} % ({m}/{s})"
+            for p, m, s in zip(rates["met_pct"], rates["met"], rates["students"], strict=True)
+        ],
     )
-    ax.set_ylim(0, 110)
+    ax.set_ylim(0, 115)
     ax.set_ylabel("students who meet their standard (%)")
-    ax.set_title(f"Completion by {by.replace('_', ' ')}")
+    ax.set_title(f"Completion by {BY_WORDS.get(by, column_label(by).lower())}")
+    if note:
+        fig.supxlabel(note, fontsize=9)
     return fig
 
 
-def reasons_chart(by_reason: pd.DataFrame) -> Figure:
+def reasons_chart(by_reason: pd.DataFrame, note: str = "") -> Figure:
     """Return horizontal stacked bars of rejections and returns per reason."""
     fig, ax = _figure(height=max(2.5, 0.4 * len(by_reason) + 1))
     rows = by_reason.iloc[::-1]
     left = np.zeros(len(rows))
     for state in ("rejected", "returned"):
-        ax.barh(rows["reason"], rows[state], left=left, color=STATE_COLOURS[state], label=state)
+        words = [REASON_LABELS.get(r, r) for r in rows["reason"]]
+        ax.barh(
+            words, rows[state], left=left, color=STATE_COLOURS[state], label=STATE_LABELS[state]
+        )
         left = left + rows[state].to_numpy()
     ax.set_xlabel("submissions")
     ax.set_title("Rejections and returns by reason")
     ax.legend(loc="lower right")
+    if note:
+        fig.supxlabel(note, fontsize=9)
     return fig
 
 
-def trends_chart(trends: pd.DataFrame) -> Figure:
+def trends_chart(trends: pd.DataFrame, note: str = "") -> Figure:
     """Return stacked bars of the states of each round's submissions."""
     fig, ax = _figure(width=max(5.0, 1.2 * len(trends) + 2))
     bottom = np.zeros(len(trends))
     for state in ("approved", "rejected", "returned", "pending"):
         ax.bar(
-            trends["round"], trends[state], bottom=bottom, color=STATE_COLOURS[state], label=state
+            trends["round"],
+            trends[state],
+            bottom=bottom,
+            color=STATE_COLOURS[state],
+            label=STATE_LABELS[state],
         )
         bottom = bottom + trends[state].to_numpy()
     ax.set_ylabel("submissions")
     ax.set_title("Submissions by review round")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    if note:
+        fig.supxlabel(note, fontsize=9)
     return fig
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from certreview.images.inspect import NEAR_DUPLICATE_DISTANCE
 from certreview.review.values import (
     ALL,
     CLEAN,
@@ -25,6 +27,7 @@ from certreview.review.values import (
     VERDICT_OF_STATE,
     Filters,
     Option,
+    Partner,
 )
 from certreview.rules.contract import STATES
 from certreview.rules.normalise import name_key, normalise_id
@@ -63,6 +66,7 @@ def card_select() -> Select[Any]:
                 Submission.flags,
                 Submission.image_sha256,
                 ImageFile.pages,
+                ImageFile.format.label("file_format"),
                 Decision.id.label("d_id"),
                 Decision.verdict.label("d_verdict"),
                 Decision.reason.label("d_reason"),
@@ -135,9 +139,13 @@ def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
 
 
 def search_condition(s: Session, text: str) -> ColumnElement[bool]:
-    """Return the condition for a student ID (part) or a name, normalised as at intake."""
+    """Return the condition for a student ID (part), a name, or a certificate's name or alias."""
     text = text.strip()
     conditions: list[ColumnElement[bool]] = [Submission.submission_id == text]
+    # The typed certificate and the effective catalog item's name and aliases, any case.
+    words = unicodedata.normalize("NFKC", text).lower()
+    for column in (Submission.certificate_name_text, CatalogItem.name, CatalogItem.aliases):
+        conditions.append(func.lower(column).contains(words, autoescape=True))
     key = normalise_id(text)
     if key:
         conditions.append(Submission.student_key.contains(key, autoescape=True))
@@ -159,6 +167,69 @@ def search_condition(s: Session, text: str) -> ColumnElement[bool]:
         if roster:
             conditions.append(Submission.student_id.in_(roster))
     return or_(*conditions) if conditions else false()
+
+
+COPY_FLAGS = ("shared_image", "duplicate_image")
+
+
+def copy_partners(s: Session, pks: Collection[int]) -> dict[int, list[int]]:
+    """Return, per submission of PKS flagged as a copy, the other uploads of the same picture.
+
+    Intake stores no pair link, so pairs are found again the way it found them: the same file
+    (sha256), or a perceptual hash within NEAR_DUPLICATE_DISTANCE, among the uploads intake
+    flagged as copies. One function, so a stored link can replace it later.
+    """
+    rows = s.execute(
+        select(Submission.id, Submission.image_sha256, ImageFile.phash)
+        .join(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+        .where(or_(*(has_flag(f) for f in COPY_FLAGS)))
+        .order_by(Submission.id)
+    ).all()
+    wanted = set(pks)
+    out: dict[int, list[int]] = {}
+    for pk, sha, phash in rows:
+        if pk not in wanted:
+            continue
+        mine = int(phash, 16) if phash else None
+        out[pk] = [
+            other
+            for other, other_sha, other_phash in rows
+            if other != pk
+            and (
+                other_sha == sha
+                or (
+                    mine is not None
+                    and other_phash
+                    and (mine ^ int(other_phash, 16)).bit_count() <= NEAR_DUPLICATE_DISTANCE
+                )
+            )
+        ]
+    return out
+
+
+def partners_of(s: Session, rows: Iterable[Any]) -> dict[int, tuple[Partner, ...]]:
+    """Return who else uploaded the image of each `card_select` row flagged as a copy."""
+    flagged = [r.id for r in rows if any(f in r.flags.split(";") for f in COPY_FLAGS)]
+    if not flagged:
+        return {}  # the common page: no extra query
+    pairs = copy_partners(s, flagged)
+    wanted = {p for found in pairs.values() for p in found}
+    people = {
+        pk: Partner(pk, sid, who or key, name or typed)
+        for pk, sid, who, key, name, typed in s.execute(
+            select(
+                Submission.id,
+                Submission.submission_id,
+                Submission.student_id,
+                Submission.student_key,
+                Student.name,
+                Submission.student_name_text,
+            )
+            .outerjoin(Student, Student.student_id == Submission.student_id)
+            .where(Submission.id.in_(wanted))
+        )
+    }
+    return {pk: tuple(people[p] for p in found if p in people) for pk, found in pairs.items()}
 
 
 def facet(rows: Iterable[Any], all_label: str) -> list[Option]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    case,
     func,
     select,
 )
@@ -27,6 +28,7 @@ from certreview.review.queries import (
     conditions,
     count_if,
     facet,
+    partners_of,
     source,
     verdict_expr,
 )
@@ -40,12 +42,14 @@ from certreview.review.values import (
     Detail,
     Filters,
     Option,
+    Partner,
     Progress,
     StudentInfo,
     Undone,
+    card_of,
     student_info,
 )
-from certreview.rules.contract import FLAGS, STATE_OF_VERDICT, STATES
+from certreview.rules.contract import FLAG_LABELS, FLAGS, STATE_LABELS, STATE_OF_VERDICT, STATES
 from certreview.rules.eligibility import WHY_NOT
 from certreview.rules.standards import rule_named
 from certreview.store import decisions
@@ -109,13 +113,15 @@ class ReviewService:
                 .join(ids, ids.c.pk == Submission.id)
                 .order_by(Submission.student_key, Submission.id)
             ).all()
-        return [self._card(row) for row in rows]
+            partners = partners_of(s, rows)
+        return [self._card(row, partners) for row in rows]
 
     def card(self, pk: int) -> Card:
         """Return the card of one submission as it stands now."""
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
-        return self._card(row)
+            partners = partners_of(s, [row])
+        return self._card(row, partners)
 
     def progress(self, filters: Filters) -> Progress:
         """Return how many submissions of the view are decided now (undo to pending counts not)."""
@@ -149,8 +155,8 @@ class ReviewService:
                 Option(rid, names[rid], counts.get(rid, 0)) for rid in sorted(names, reverse=True)
             ]
             counts = {STATE_OF_VERDICT[v]: n for v, n in grouped("status", verdict_expr(None))}
-            out["status"] = [Option(st, st, counts.get(st, 0)) for st in STATES] + [
-                Option(ALL, ALL, sum(counts.values()))
+            out["status"] = [Option(st, STATE_LABELS[st], counts.get(st, 0)) for st in STATES] + [
+                Option(ALL, "All", sum(counts.values()))
             ]
             # Flag combinations are few (not one per submission): count them, split in Python.
             per_flag: dict[str, int] = dict.fromkeys(FLAGS, 0)
@@ -162,7 +168,7 @@ class ReviewService:
                     if f:
                         per_flag[f] = per_flag.get(f, 0) + n
             out["flag"] = [Option(None, "any", total), Option(CLEAN, "no flags", clean)] + [
-                Option(f, f, n) for f, n in per_flag.items() if n
+                Option(f, FLAG_LABELS.get(f, f), n) for f, n in per_flag.items() if n
             ]
             out["category"] = facet(grouped("category", category_expr()), "All categories")
             items = grouped("item", effective_item(), CatalogItem.name)
@@ -200,15 +206,23 @@ class ReviewService:
         """Return the detail of one submission: roster, standard, other uploads, history, needs."""
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
-            card = self._card(row)
+            partners = partners_of(s, [row])
+            card = self._card(row, partners)
+            stored = s.get(Submission, pk)
             same = (
                 Submission.student_id == card.student_id
                 if card.student_id
                 else Submission.student_key == card.student_key
             )
+            # All of them (a student has tens at most): this round's first, then newest rounds.
+            this_round = case((Submission.round_id == stored.round_id, 0), else_=1)
             others = s.execute(
-                card_select().where(same, Submission.id != pk).order_by(Submission.id).limit(24)
+                card_select()
+                .where(same, Submission.id != pk)
+                .order_by(this_round, Submission.round_id.desc(), Submission.id)
             ).all()
+            copies = [p.pk for p in card.partners]
+            copy_rows = s.execute(card_select().where(Submission.id.in_(copies))).all()
             student = s.get(Student, card.student_id) if card.student_id else None
             rule, standing, counts = None, None, ""
             if student is not None:
@@ -225,7 +239,6 @@ class ReviewService:
             catalog = s.execute(
                 select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
             ).all()
-            stored = s.get(Submission, pk)
             history = decisions.history(s, stored)
             notes = tuple(filter(None, [*(stored.notes or "").splitlines(), stored.image_note]))
             return Detail(
@@ -239,6 +252,7 @@ class ReviewService:
                 counts=counts,
                 catalog=tuple((c, f"{c} {n}") for c, n in catalog),
                 notes=notes,
+                partners=tuple(self._card(r) for r in copy_rows),
             )
 
     def preview(self, sha256: str, page: int = 0, rotate: int = 0) -> bytes | None:
@@ -357,46 +371,9 @@ class ReviewService:
             raise DecisionError("enter the reviewer's name first")
         return self.reviewer.strip()
 
-    def _card(self, row: Any) -> Card:
-        sha = row.image_sha256
-        thumb = self.workspace.store.thumbnail(sha) if sha else None
-        decision = (
-            DecisionInfo(
-                row.d_id,
-                row.d_verdict,
-                row.d_reason,
-                row.d_note,
-                row.d_item,
-                row.d_reviewer,
-                row.d_at,
-                row.d_undoes,
-            )
-            if row.d_id is not None
-            else None
-        )
-        return Card(
-            pk=row.id,
-            submission_id=row.submission_id,
-            round_name=row.round_name,
-            student_id_text=row.student_id_text,
-            student_name_text=row.student_name_text,
-            student_key=row.student_key,
-            student_id=row.student_id,
-            roster_name=row.roster_name,
-            category_text=row.category_text,
-            certificate_name_text=row.certificate_name_text,
-            exam_year_text=row.exam_year_text,
-            exam_year=row.exam_year,
-            item_code=row.item_code,
-            item_name=row.item_name,
-            item_category=row.item_category,
-            item_points=row.item_points,
-            flags=tuple(f for f in row.flags.split(";") if f),
-            image_sha256=sha,
-            pages=row.pages or 1,
-            thumbnail=thumb,
-            decision=decision,
-        )
+    def _card(self, row: Any, partners: dict[int, tuple[Partner, ...]] | None = None) -> Card:
+        thumb = self.workspace.store.thumbnail(row.image_sha256) if row.image_sha256 else None
+        return card_of(row, thumb, (partners or {}).get(row.id, ()))
 
 
 __all__ = [
@@ -409,6 +386,7 @@ __all__ = [
     "Detail",
     "Filters",
     "Option",
+    "Partner",
     "Progress",
     "ReviewService",
     "StudentInfo",

@@ -44,6 +44,16 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """Another upload of the same image: whose, and which submission to open."""
+
+    pk: int
+    submission_id: str
+    student_id: str  # the roster ID when matched, else as typed
+    name: str
+
+
+@dataclass(frozen=True)
 class Card:
     """Everything one card of the grid shows, with the latest decision id it was loaded with."""
 
@@ -68,6 +78,8 @@ class Card:
     pages: int
     thumbnail: bytes | None
     decision: DecisionInfo | None
+    file_format: str | None = None  # the stored file's format, e.g. "PDF", "TIFF"
+    partners: tuple[Partner, ...] = ()  # other uploads of this image (shared/duplicate flags)
 
     @property
     def state(self) -> str:
@@ -125,13 +137,14 @@ class Detail:
     card: Card
     student: StudentInfo | None
     standard: Rule | None
-    others: tuple[Card, ...]
+    others: tuple[Card, ...]  # the student's other uploads, this round's first
     flags: tuple[tuple[str, str], ...]
     history: tuple[DecisionInfo, ...]
     standing: StudentResult | None  # the student against their standard (what is still needed)
     counts: str  # whether this submission counts toward the standard, in plain words
     catalog: tuple[tuple[str, str], ...] = field(default=())  # (code, label) for approve-as
     notes: tuple[str, ...] = ()  # what intake noticed: the roster name, the file's problem ...
+    partners: tuple[Card, ...] = ()  # other uploads of the same image, to compare and open
 
 
 def student_info(st: Student) -> StudentInfo:
@@ -144,4 +157,47 @@ def student_info(st: Student) -> StudentInfo:
         st.class_name,
         st.exit_year,
         st.email,
+    )
+
+
+def card_of(row: Any, thumbnail: bytes | None, partners: tuple[Partner, ...] = ()) -> Card:
+    """Return the card of one row of `queries.card_select`."""
+    decision = (
+        DecisionInfo(
+            row.d_id,
+            row.d_verdict,
+            row.d_reason,
+            row.d_note,
+            row.d_item,
+            row.d_reviewer,
+            row.d_at,
+            row.d_undoes,
+        )
+        if row.d_id is not None
+        else None
+    )
+    return Card(
+        pk=row.id,
+        submission_id=row.submission_id,
+        round_name=row.round_name,
+        student_id_text=row.student_id_text,
+        student_name_text=row.student_name_text,
+        student_key=row.student_key,
+        student_id=row.student_id,
+        roster_name=row.roster_name,
+        category_text=row.category_text,
+        certificate_name_text=row.certificate_name_text,
+        exam_year_text=row.exam_year_text,
+        exam_year=row.exam_year,
+        item_code=row.item_code,
+        item_name=row.item_name,
+        item_category=row.item_category,
+        item_points=row.item_points,
+        flags=tuple(f for f in row.flags.split(";") if f),
+        image_sha256=row.image_sha256,
+        pages=row.pages or 1,
+        thumbnail=thumbnail,
+        decision=decision,
+        file_format=row.file_format,
+        partners=partners,
     )

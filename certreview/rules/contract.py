@@ -49,3 +49,97 @@ REASONS: dict[str, str] = {
     "illegible": "The image cannot be read clearly.",
     "other": "Other (see the note).",
 }
+
+# What a reviewer reads in place of a code: short words on badges, filters and decisions.
+# Codes stay in files and exports; these are only for people.
+FLAG_LABELS: dict[str, str] = {
+    "missing_field": "A required field is blank",
+    "unknown_student": "Student ID not on the roster",
+    "name_mismatch": "Name differs from the roster",
+    "before_enrollment": "Earned before admission",
+    "after_enrollment": "Earned after leaving",
+    "future_year": "Exam year in the future",
+    "ambiguous_year": "Exam year unclear (calendar year)",
+    "unknown_certificate": "Certificate not in the catalog",
+    "missing_image": "Image file missing",
+    "unreadable_image": "Image cannot be opened",
+    "image_too_large": "Image too large",
+    "unsafe_path": "Image path outside the upload",
+    "duplicate_image": "Same image uploaded twice by this student",
+    "shared_image": "Image also uploaded by another student",
+    "late": "Submitted after the cutoff",
+}
+REASON_LABELS: dict[str, str] = {
+    "incomplete": "incomplete",
+    "not_certificate": "not a certificate",
+    "before_enrollment": "earned before enrollment",
+    "not_in_catalog": "not in the catalog",
+    "mismatch": "does not match the student",
+    "duplicate": "already submitted",
+    "illegible": "cannot be read",
+    "other": "other reason",
+}
+STATE_LABELS: dict[str, str] = {
+    "pending": "Pending",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "returned": "Returned",
+}
+# Column headers of every table a person reads (widgets, notebooks); files keep the codes.
+COLUMN_LABELS: dict[str, str] = {
+    "row": "Row",
+    "submission_id": "Submission",
+    "student_id": "Student ID",
+    "name": "Name",
+    "student_name": "Name",
+    "program": "Program",
+    "class_name": "Class",
+    "admission_year": "Admitted (AY)",
+    "exit_year": "Left (AY)",
+    "status": "Status",
+    "standard": "Standard",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "returned": "Returned",
+    "pending": "Pending",
+    "points": "Points",
+    "met": "Met",
+    "not_met": "Not met",
+    "missing": "Still needed",
+    "students": "Students",
+    "met_pct": "Met (%)",
+    "approval_pct": "Approved of decided (%)",
+    "flags": "Flags",
+    "flag": "Flag",
+    "meaning": "Meaning",
+    "submissions": "Submissions",
+    "flagged": "Flagged",
+    "round": "Round",
+    "category": "Category",
+    "certificate": "Certificate",
+    "item_code": "Catalog item",
+    "item_name": "Certificate",
+    "reason": "Reason",
+    "total": "Total",
+    "submitted": "Submitted",
+    "year_of_study": "Year of study",
+    "why_not": "Why it does not count",
+    "certificate_typed": "Certificate (as typed)",
+    "decision": "Decision",
+    "counted": "Counts",
+    "during_enrollment": "Earned during enrollment",
+    "min_count": "Certificates needed",
+    "min_points": "Points needed",
+    "rule": "Rule",
+}
+
+
+def column_label(code: str) -> str:
+    """Return the words a person reads for a column code (its own words when unknown)."""
+    return COLUMN_LABELS.get(code, code.replace("_", " ").capitalize())
+
+
+def decision_label(state: str, reason: str | None) -> str:
+    """Return a decision in words, e.g. "Rejected — not a certificate"."""
+    words = STATE_LABELS.get(state, state)
+    return f"{words} — {REASON_LABELS.get(reason, reason)}" if reason else words

@@ -8,7 +8,7 @@ from dataclasses import replace
 import ipywidgets as w
 
 from certreview.review.service import Card, DecisionInfo
-from certreview.rules.contract import REASONS
+from certreview.rules.contract import REASON_LABELS, REASONS
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
@@ -49,7 +49,7 @@ class CardView:
         self.details = _button("Details", "", "Full preview, history and the student (D)")
         self.reason = w.Dropdown(
             options=[("reason…", NO_REASON)]
-            + [(f"{k} {code}", code) for k, code in REASON_KEYS.items()],
+            + [(f"{k} {REASON_LABELS[code]}", code) for k, code in REASON_KEYS.items()],
             value=NO_REASON,
             layout=w.Layout(width="auto", flex="1 1 auto"),
             tooltip="; ".join(f"{c}: {t}" for c, t in REASONS.items()),

@@ -7,13 +7,13 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from certreview.review.service import Card, DecisionInfo, Detail
+from certreview.rules.contract import REASON_LABELS
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""
 ZOOMS = {"fit": "100%", "150%": "150%", "200%": "200%", "300%": "300%"}
-OTHERS_SHOWN = 8
 
 
 def image_format(data: bytes) -> str:
@@ -32,6 +32,8 @@ class DetailView:
         on_back: Callable[[], None],
     ) -> None:
         self.detail: Detail | None = None
+        # How to fetch another submission's detail (the workbench's service), for "Open".
+        self.load: Callable[[int], Detail] | None = None
         self._preview = preview
         self.rotation = 0
         self.header = w.HTML()
@@ -50,10 +52,15 @@ class DetailView:
         self.flags = w.HTML()
         self.history = w.HTML()
         self.others_label = w.HTML()
-        self.others = [_Mini() for _ in range(OTHERS_SHOWN)]
+        self.others: list[_Mini] = []  # grown as needed: every other upload is reachable
+        self.others_box = w.HBox(layout=w.Layout(overflow="auto", width="100%"))
+        self.copies_label = w.HTML()
+        self.copies: list[_Mini] = []
+        self.copies_box = w.HBox(layout=w.Layout(overflow="auto", width="100%"))
         self.item = w.Dropdown(description="as item", layout=w.Layout(width="320px"))
         self.reason = w.Dropdown(
-            options=[("reason…", NO_REASON)] + [(f"{k} {c}", c) for k, c in REASON_KEYS.items()],
+            options=[("reason…", NO_REASON)]
+            + [(f"{k} {REASON_LABELS[c]}", c) for k, c in REASON_KEYS.items()],
             value=NO_REASON,
             layout=_auto(),
         )
@@ -87,8 +94,10 @@ class DetailView:
                 self.message,
                 self.conflict,
                 w.HBox([left, right]),
+                self.copies_label,
+                self.copies_box,
                 self.others_label,
-                w.HBox([m.box for m in self.others], layout=w.Layout(overflow="auto")),
+                self.others_box,
             ],
             layout=w.Layout(display="none", border="1px solid #d0d0d0", padding="6px"),
         )
@@ -138,7 +147,9 @@ class DetailView:
             self.note.value = ""
             self.page.max = max(card.pages, 1)
             self.page.value = 1
-            self.page.layout.display = "flex" if card.pages > 1 else "none"
+            # Only a PDF has pages to choose; a multi-frame TIFF shows its first frame.
+            pdf = card.file_format == "PDF" and card.pages > 1
+            self.page.layout.display = "flex" if pdf else "none"
             self._load_preview()
         self.roster.value = _roster(detail)
         self.standard.value = _standard(detail)
@@ -150,15 +161,34 @@ class DetailView:
             else "<b>Flags</b>: none"
         ) + "".join(f"<div><i>{html.esc(note)}</i></div>" for note in detail.notes)
         self.history.value = "<b>History</b>: " + html.history(detail.history)
-        shown = detail.others[:OTHERS_SHOWN]
-        more = len(detail.others) - len(shown)
         self.others_label.value = (
-            f"<b>Other submissions of this student</b> ({len(detail.others)})"
-            + (f" — {more} more not shown" if more > 0 else "")
+            f"<b>Other submissions of this student</b> ({len(detail.others)}, this round's first;"
+            " scroll for more)"
+            if detail.others
+            else "<b>Other submissions of this student</b>: none"
         )
-        for i, mini in enumerate(self.others):
-            mini.show(shown[i] if i < len(shown) else None)
+        self._fill(self.others, self.others_box, detail.others)
+        self.copies_label.value = (
+            "<b>The same image, uploaded as</b> (this upload first)" if detail.partners else ""
+        )
+        self._fill(
+            self.copies, self.copies_box, (card, *detail.partners) if detail.partners else ()
+        )
         self.box.layout.display = "flex"
+
+    def open(self, pk: int) -> None:
+        """Show the detail of another submission (an "Open" button of a small card)."""
+        if self.load is not None:
+            self.show(self.load(pk))
+
+    def _fill(self, minis: list[_Mini], box: w.Box, cards: tuple[Card, ...]) -> None:
+        while len(minis) < len(cards):
+            # The copies are compared by eye: twice the size of the student's other uploads.
+            minis.append(_Mini(self.open, 2 if minis is self.copies else 1))
+        for i, mini in enumerate(minis):
+            mini.show(cards[i] if i < len(cards) else None)
+        if len(box.children) != len(minis):
+            box.children = [m.box for m in minis]
 
     def hide(self) -> None:
         """Hide the detail view."""
@@ -190,22 +220,33 @@ class DetailView:
 
 
 class _Mini:
-    """A small card of another submission by the same student."""
+    """A small card of another submission, with a button that opens its detail."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_open: Callable[[int], None], scale: int = 1) -> None:
+        self.card: Card | None = None
+        width = f"{140 * scale}px"
         self.image = w.Image(
-            format="jpeg", layout=w.Layout(width="140px", height="100px", object_fit="contain")
+            format="jpeg",
+            layout=w.Layout(width=width, height=f"{100 * scale}px", object_fit="contain"),
         )
-        self.text = w.HTML(layout=w.Layout(width="140px"))
-        self.box = w.VBox([self.image, self.text], layout=w.Layout(display="none", margin="2px"))
+        self.text = w.HTML(layout=w.Layout(width=width))
+        self.open = w.Button(description="Open", tooltip="Show this submission", layout=_auto())
+        self.open.on_click(lambda _: on_open(self.card.pk) if self.card else None)
+        self.box = w.VBox(
+            [self.image, self.text, self.open],
+            layout=w.Layout(display="none", margin="2px", flex="0 0 auto"),
+        )
 
     def show(self, card: Card | None) -> None:
+        self.card = card
         if card is None:
             self.box.layout.display = "none"
             return
         self.image.value = card.thumbnail or placeholder()
+        who = card.student_id or card.student_key
         self.text.value = (
-            f'<div style="font-size:11px;overflow-wrap:anywhere">{html.esc(card.submission_id)}<br>'
+            f'<div style="font-size:11px;overflow-wrap:anywhere">{html.esc(card.submission_id)} · '
+            f"{html.esc(who)} {html.esc(card.roster_name or card.student_name_text)}<br>"
             f"{html.esc(card.certificate_name_text)}<br>{html.esc(card.round_name)} · "
             f"{html.state_line(card.decision)}</div>"
         )
@@ -222,13 +263,13 @@ def _roster(detail: Detail) -> str:
         return "<b>Roster</b>: <span style='color:#c62828'>no roster student with this ID</span>"
     return "<b>Roster</b>" + html.table(
         [
-            ("student ID", st.student_id),
-            ("name", st.name),
-            ("program", st.program or ""),
-            ("class", st.class_name or ""),
-            ("admitted (AY)", st.admission_year),
-            ("status", st.status),
-            ("left (AY)", st.exit_year or ""),
+            ("Student ID", st.student_id),
+            ("Name", st.name),
+            ("Program", st.program or ""),
+            ("Class", st.class_name or ""),
+            ("Admitted (AY)", st.admission_year),
+            ("Status", st.status),
+            ("Left (AY)", st.exit_year or ""),
         ]
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from certreview.review.service import ALL, Filters, Option
+from certreview.rules.contract import FLAG_LABELS
 
 ANY = "*"  # the dropdowns' "all" choice (ipywidgets reads a None value as "nothing selected")
 FIELDS = {
@@ -33,7 +34,7 @@ class FilterBar:
         self.dropdowns = {
             name: w.Dropdown(
                 description=label,
-                options=[(f"{ALL}", ALL)] if name == "status" else [("All", ANY)],
+                options=[("All", ALL)] if name == "status" else [("All", ANY)],
                 style={"description_width": "60px"},
                 layout=w.Layout(width="240px"),
             )
@@ -41,7 +42,7 @@ class FilterBar:
         }
         self.search = w.Text(
             description="Search",
-            placeholder="student ID or name, then Enter",
+            placeholder="student ID, name or certificate, then Enter",
             continuous_update=False,
             style={"description_width": "60px"},
             layout=w.Layout(width="300px"),
@@ -78,7 +79,7 @@ class FilterBar:
                 ]
                 # Keep the selected choice even when nothing matches it any more.
                 if current not in [v for _, v in choices]:
-                    choices.append((f"{current} (0)", current))
+                    choices.append((f"{FLAG_LABELS.get(str(current), current)} (0)", current))
                 dropdown.options = choices
                 dropdown.value = current
             self.search.value = filters.search

@@ -9,7 +9,16 @@ from typing import Any
 import pandas as pd
 
 from certreview.review.service import Card, DecisionInfo
-from certreview.rules.contract import FLAGS, REASONS, STATE_COLOURS
+from certreview.rules.contract import (
+    FLAG_LABELS,
+    FLAGS,
+    REASON_LABELS,
+    REASONS,
+    STATE_COLOURS,
+    STATE_LABELS,
+    column_label,
+    decision_label,
+)
 from certreview.rules.normalise import name_key
 
 # Red: the certificate cannot count as it stands; amber: look closer; grey: informational.
@@ -43,8 +52,13 @@ def badge(flag: str) -> str:
     return (
         f'<span title="{esc(FLAGS.get(flag, flag))}" style="background:{colour};color:#fff;'
         f'border-radius:8px;padding:0 6px;margin:1px;font-size:11px;display:inline-block">'
-        f"{esc(flag)}</span>"
+        f"{esc(flag_label(flag))}</span>"
     )
+
+
+def flag_label(flag: str) -> str:
+    """Return the words a reviewer reads for a flag code."""
+    return FLAG_LABELS.get(flag, flag)
 
 
 def badges(flags: Iterable[str]) -> str:
@@ -56,12 +70,13 @@ def badges(flags: Iterable[str]) -> str:
 def state_line(decision: DecisionInfo | None) -> str:
     """Return the current decision as a coloured line with who and when."""
     if decision is None:
-        return f'<span style="color:{STATE_COLOURS["pending"]}">● pending</span>'
+        return f'<span style="color:{STATE_COLOURS["pending"]}">● Pending</span>'
     colour = STATE_COLOURS[decision.state]
     note = f" — {esc(decision.note)}" if decision.note else ""
     return (
-        f'<span style="color:{colour};font-weight:bold">● {esc(decision.state)}</span>'
-        f'<span style="font-size:11px"> {esc(decision.reason or "")} by {esc(decision.reviewer)}'
+        f'<span style="color:{colour};font-weight:bold">'
+        f"● {esc(decision_label(decision.state, decision.reason))}</span>"
+        f'<span style="font-size:11px"> by {esc(decision.reviewer)}'
         f" {decision.decided_at:%Y-%m-%d %H:%M}{note}</span>"
     )
 
@@ -87,7 +102,7 @@ def card_info(card: Card) -> str:
         f"exam year {esc(card.exam_year_text)}"
         ' · <span class="cr-sid" style="color:#757575;font-size:11px">'
         f"{esc(card.submission_id)}</span>"
-        "</div>"
+        f"{partners_line(card)}</div>"
     )
 
 
@@ -102,7 +117,7 @@ def table(rows: Iterable[tuple[str, object]]) -> str:
 
 def cell_text(value: object) -> str:
     """Return a table cell as text: whole numbers without .0, missing as blank."""
-    if value is None or (isinstance(value, float) and value != value):  # NaN
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # NaN, NA, NaT
         return ""
     if isinstance(value, float):
         return f"{value:g}"
@@ -117,12 +132,14 @@ def frame_table(
     """Return FRAME (its first LIMIT rows) as an HTML table, every header and cell escaped.
 
     ROW_STYLE maps a row (a named tuple) to its CSS style. This is the one way a widget
-    shows a table: pandas' Styler does not escape what students typed.
+    shows a table: pandas' Styler does not escape what students typed. Headers are words.
 
     >>> frame_table(pd.DataFrame({"student_id": ["<b>"]}))
-    "<table style='border-collapse:collapse;font-size:12px'><thead><tr><th style='text-align:left'>student_id</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>"
+    "<table style='border-collapse:collapse;font-size:12px'><thead><tr><th style='text-align:left'>Student ID</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>"
     """
-    head = "".join(f"<th style='text-align:left'>{esc(c)}</th>" for c in frame.columns)
+    head = "".join(
+        f"<th style='text-align:left'>{esc(column_label(str(c)))}</th>" for c in frame.columns
+    )
     rows = []
     shown = frame if limit is None else frame.head(limit)
     for record in shown.itertuples(index=False):
@@ -139,15 +156,19 @@ def history(decisions: Iterable[DecisionInfo]) -> str:
     """Return the decision history, oldest first, as a small table."""
     rows = "".join(
         f"<tr><td>#{d.id}</td><td>{d.decided_at:%Y-%m-%d %H:%M}</td><td>{esc(d.reviewer)}</td>"
-        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(d.state)}'
+        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(STATE_LABELS.get(d.state, d.state))}'
         f"{_undo_mark(d)}</td>"
-        f"<td>{esc(d.reason or '')}</td><td>{esc(d.item_code or '')}</td>"
+        f"<td>{esc(REASON_LABELS.get(d.reason, d.reason) if d.reason else '')}</td>"
+        f"<td>{esc(d.item_code or '')}</td>"
         f"<td>{esc(d.note or '')}</td></tr>"
         for d in decisions
     )
     if not rows:
         return "<i>No decision yet.</i>"
-    head = "<tr><th>#</th><th>when</th><th>who</th><th>state</th><th>reason</th><th>item</th><th>note</th></tr>"
+    head = (
+        "<tr><th>#</th><th>When</th><th>Who</th><th>Decision</th><th>Reason</th>"
+        "<th>Catalog item</th><th>Note</th></tr>"
+    )
     return f'<table style="font-size:12px">{head}{rows}</table>'
 
 
@@ -158,3 +179,13 @@ def _undo_mark(d: DecisionInfo) -> str:
 def reason_label(code: str) -> str:
     """Return the plain meaning of a reject reason."""
     return REASONS.get(code, code)
+
+
+def partners_line(card: Card) -> str:
+    """Return who else uploaded the same image, e.g. "Same image as B11200002 林雅婷 (S0004)"."""
+    if not card.partners:
+        return ""
+    who = ", ".join(
+        f"{esc(p.student_id)} {esc(p.name)} ({esc(p.submission_id)})" for p in card.partners
+    )
+    return f'<div style="color:#c62828;font-size:11px">Same image as {who}</div>'

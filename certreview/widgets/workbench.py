@@ -111,6 +111,7 @@ class ReviewWorkbench(w.VBox):
         self.detail = DetailView(
             self.service.preview, self._decide_detail, self._resolve_detail, self.close_detail
         )
+        self.detail.load = self.service.detail  # "Open" on another upload in the detail view
         # Keys go to the workbench while the pointer is over the grid; ipyevents then stops
         # them reaching JupyterLab (no "a" inserting a cell above, no "r" to raw).
         self.keyboard = Event(
