@@ -505,7 +505,7 @@ def test_notices_default_to_the_current_round_and_say_so(
         every = export_notices(s, tmp_path / "all.csv", by="office-lin", round=ALL_ROUNDS)
         last = export_notices(s, tmp_path / "last.csv", by="office-lin", round="AY113")
     assert current.lines() == [
-        "notices for round AY114: 1 students",
+        "notices for round AY114: 1 student",
         f"notices: 1 rows written to {out}",
     ]
     assert [line.split(",")[:6] for line in current_text.splitlines()[:2]] == [
@@ -550,7 +550,7 @@ def test_status_filter_narrows_eligibility_and_audit(department: Workspace, tmp_
     assert (tmp_path / "e.csv").read_bytes().decode("utf-8") == "\r\n".join(
         [*lines[:1], *lines[2:4], ""]
     )
-    assert audit.headline == "audit as of AY114 (status withdrawn): 1 submissions of 1 students"
+    assert audit.headline == "audit as of AY114 (status withdrawn): 1 submission of 1 student"
     rows = (tmp_path / "a.csv").read_text("utf-8-sig").splitlines()
     assert [row.split(",")[0] for row in rows] == ["submission_id", "u09"]
     assert rows[1].endswith(",no,no course standard applies to the student,,withdrawn")

@@ -116,7 +116,7 @@ def test_status_picker_narrows_the_table_and_the_export(workspace: Workspace) ->
     panel.kind.value = "audit"
     panel.exported_by.value = "office-lin"
     panel.export_button.click()
-    assert "audit as of AY114 (status withdrawn): 1 submissions of 1 students" in (
+    assert "audit as of AY114 (status withdrawn): 1 submission of 1 student" in (
         panel.message.value
     )
     assert len(list((workspace.settings.data_dir / "exports").glob("audit_withdrawn_*.xlsx"))) == 1

@@ -184,7 +184,7 @@ def export_eligibility(
     _, by, year, keep = _start(path, by, year, statuses)
     frame = eligibility_frame(session, year, cohort=cohort, program=program, statuses=keep)
     met = int((frame["met"] == "yes").sum())
-    headline = f"eligibility as of AY{year}{_of(keep)}: {len(frame)} students, {met} met"
+    headline = f"eligibility as of AY{year}{_of(keep)}: {_n(len(frame), 'student')}, {met} met"
     details = {"academic_year": year, "cohort": cohort, "program": program, "met": met}
     details["statuses"] = list(keep) if keep else None
     return _finish(session, "eligibility", path, by, now, headline, {"eligibility": frame}, details)
@@ -209,7 +209,8 @@ def export_audit(
     order = ["submissions", "summary"] if suffix == ".csv" else ["summary", "submissions"]
     subs = audit["submissions"]
     students = subs["student_id"].nunique()
-    headline = f"audit as of AY{year}{_of(keep)}: {len(subs)} submissions of {students} students"
+    counts = f"{_n(len(subs), 'submission')} of {_n(students, 'student')}"
+    headline = f"audit as of AY{year}{_of(keep)}: {counts}"
     tables = {name: audit[name] for name in order}
     details = {"academic_year": year, "statuses": list(keep) if keep else None}
     return _finish(session, "audit", path, by, now, headline, tables, details)
@@ -239,7 +240,7 @@ def export_notices(
     else:  # no uploads yet: nothing to tell anyone
         frame = pd.DataFrame(columns=NOTICE_COLUMNS)
         label = "the current round (no uploads yet)"
-    headline = f"notices for {label}: {frame['student_id'].nunique()} students"
+    headline = f"notices for {label}: {_n(frame['student_id'].nunique(), 'student')}"
     where = str(templates) if isinstance(templates, str | os.PathLike) else None
     details = {"academic_year": year, "round": chosen, "all_rounds": every, "templates": where}
     return _finish(session, "notices", path, by, now, headline, {"notices": frame}, details)
@@ -263,6 +264,10 @@ def _start(
     if not by:
         raise ValueError("an export needs the name of the person exporting it")
     return suffix, by, year or this_year(), keep
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _of(statuses: tuple[str, ...] | None) -> str:
