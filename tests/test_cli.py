@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from reporting_department import standard_department
 
 from certreview.cli import main
 from certreview.config import sqlite_url
+from certreview.reports.exports import this_year
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 
@@ -78,8 +80,8 @@ def test_office_day(cli, tmp_path: Path):
         == "  standard: AY111 and later — 2 certificates, 3 points, earned during enrollment"
     )
     assert (
-        "  - u0004 2026-04-12 08:30:00: TQC Excel 實用級 (Information, exam 111) → TQC-EXCEL-P [rejected]"
-        in lines
+        "  - u0004 round AY114, 2026-04-12 08:30:00: TQC Excel 實用級 (Information, exam 111 = AY111)"
+        " → TQC-EXCEL-P [rejected]" in lines
     )
     assert (
         "      flag before_enrollment: The exam year is before the student's admission year."
@@ -224,3 +226,85 @@ def test_the_intake_report_neutralises_formulas_students_typed(cli, tmp_path: Pa
         "3,u0002,'-2+3+CMD|'/CCALC'!A0,flagged,unknown_student;unknown_certificate\r\n"
         "4,u0003,'=1+1,flagged,unknown_student;unknown_certificate\r\n"
     )
+
+
+@pytest.fixture
+def department(cli, workspace: Workspace) -> Workspace:
+    """Return the workspace the cli fixture runs on, holding the standard decided department."""
+    with workspace.Session.begin() as s:
+        standard_department(s)
+    return workspace
+
+
+def test_status_of_an_id_with_uploads_but_not_on_the_roster(cli, department: Workspace):
+    code, out, err = cli("status", " ｂ９９９９９９９９ ")  # typed full-width and in lower case
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "B99999999 — not on the roster: uploads typed with this ID, none of them counts",
+        "  submissions: 1",
+        "  - u10 round AY113, 2025-05-01 10:00: 汽車駕照 (Other, exam 2023 = no academic year read)"
+        " → no catalog match [rejected]",
+        "      flag unknown_student: The student ID matches no student on the roster.",
+        "      flag unknown_certificate: The certificate matches no catalog item or alias.",
+        "      #10 2025-05-20 09:10 office-lin: reject incomplete (The upload is incomplete"
+        " (missing information or part of the certificate).)",
+    ]
+
+
+def test_status_shows_the_round_and_the_academic_year_read(cli, department: Workspace):
+    code, out, _ = cli("status", "B10500005")
+    assert code == 0
+    assert out.splitlines()[2:5] == [
+        "  standard: none matches this admission year and program",
+        "  now: 1 approved, 2 points, 0 pending — no standard applies",
+        "  submissions: 1",
+    ]
+    assert out.splitlines()[5] == (
+        "  - u09 round AY113, 2025-05-01 10:00: TOEIC 750+ (Language, exam 106 = AY106)"
+        " → TOEIC-750 [approved] does not count: no course standard applies to the student"
+    )
+
+
+def test_export_commands_take_their_own_options(cli, department: Workspace, tmp_path: Path):
+    out = tmp_path / "e.csv"
+    code, text, err = cli(
+        "export",
+        "eligibility",
+        out,
+        "--status",
+        "graduated,withdrawn",
+        "--year",
+        "114",
+        "--by",
+        "lin",
+    )
+    assert (code, err) == (0, "")
+    assert text == (
+        "eligibility as of AY114 (status graduated, withdrawn): 2 students, 1 met\n"
+        f"eligibility: 2 rows written to {out}\n"
+    )
+    assert [row.split(",")[0] for row in out.read_text("utf-8-sig").splitlines()] == [
+        "student_id",
+        "B10500005",
+        "B10900004",
+    ]
+    assert cli("export", "notices", tmp_path / "n.csv", "--year", "114", "--by", "lin")[1] == (
+        f"notices for round AY114: 0 students\nnotices: 0 rows written to {tmp_path / 'n.csv'}\n"
+    )
+    code, text, _ = cli("export", "notices", tmp_path / "all.xlsx", "--round", "all", "--by", "lin")
+    assert text.splitlines()[0] == "notices for all rounds: 6 students"
+    code, text, _ = cli("export", "audit", tmp_path / "a.csv", "--status", "enrolled", "--by", "x")
+    assert text.splitlines() == [
+        f"audit as of AY{this_year()} (status enrolled): 7 submissions of 3 students",
+        f"audit: 7 rows written to {tmp_path / 'a.csv'}",
+        f"audit summary written to {tmp_path / 'a_summary.csv'}",
+    ]
+    assert cli("export", "audit", tmp_path / "b.csv", "--status", "left", "--by", "x") == (
+        1,
+        "",
+        "certreview: unknown student status 'left': use one or more of enrolled, graduated, "
+        "withdrawn, suspended, separated by commas\n",
+    )
+    assert not (tmp_path / "b.csv").exists()
+    with pytest.raises(SystemExit):  # an option of another kind of export is refused
+        cli("export", "notices", tmp_path / "c.csv", "--cohort", "111")

@@ -180,10 +180,29 @@ def test_first_matching_standard(student: StudentFacts, standard: str | None) ->
     assert run([], student)[0].standard == standard
 
 
-def test_no_matching_standard_is_reported_not_guessed() -> None:
-    result, whys = run([sub("a", "CCNA"), sub("b", "TOEIC")], StudentFacts("B1", 105, "Day"))
-    assert result == StudentResult("B1", None, 0, 0.0, 0, False, NO_STANDARD)
-    assert whys == {"a": "no_standard", "b": "no_standard"}
+@pytest.mark.parametrize(
+    ("subs", "approved", "points", "pending", "why"),
+    [
+        ([sub("a", "CCNA"), sub("b", "TOEIC")], 2, 5.0, 0, ["no_standard", "no_standard"]),
+        # One group counts once, at the higher points, as under a standard.
+        ([sub("a", "WORD-P"), sub("b", "WORD-A")], 1, 2.0, 0, ["no_standard", "no_standard"]),
+        (
+            [sub("a", "CCNA", state="rejected"), sub("b", "TOEIC", state="pending")],
+            0,
+            0.0,
+            1,
+            ["rejected", "pending"],
+        ),
+    ],
+)
+def test_no_matching_standard_is_reported_not_guessed(
+    subs: list[SubmissionFacts], approved: int, points: float, pending: int, why: list[str]
+) -> None:
+    result, whys = run(subs, StudentFacts("B1", 105, "Day"))
+    # What the student has is shown; none of it counts towards a standard (the audit says why).
+    assert result == StudentResult("B1", None, approved, points, pending, False, NO_STANDARD)
+    assert NO_STANDARD == "no standard applies"
+    assert list(whys.values()) == why
 
 
 @pytest.mark.parametrize(
@@ -330,9 +349,35 @@ def test_eligibility_frame_has_the_contract_columns(workspace: Workspace) -> Non
                 "needs 1 more certificate; 1 more point",
                 "needs 2 more certificates, including 1 in Information; 3 more points",
             ],
+            "status": ["enrolled", "enrolled"],
         }
     )
     pd.testing.assert_frame_equal(frame, expected, check_dtype=False)
+
+
+def test_status_filter_keeps_the_chosen_roster_statuses(workspace: Workspace) -> None:
+    with workspace.Session.begin() as s:
+        add_department(s)
+    with workspace.Session() as s:
+        left = eligibility_frame(s, current_year=114, statuses=["withdrawn", "graduated"])
+        everyone = eligibility_frame(s, current_year=114)
+        with pytest.raises(ValueError) as wrong:
+            eligibility_frame(s, current_year=114, statuses=["enrolled", "left"])
+    assert left[["student_id", "status"]].values.tolist() == [
+        ["B10500005", "withdrawn"],
+        ["B10900004", "graduated"],
+    ]
+    assert everyone["status"].tolist() == [
+        "enrolled",
+        "withdrawn",
+        "graduated",
+        "enrolled",
+        "enrolled",
+    ]
+    assert str(wrong.value) == (
+        "unknown student status 'left': use one or more of enrolled, graduated, withdrawn, "
+        "suspended, separated by commas"
+    )
 
 
 def test_future_year_says_to_check_the_year() -> None:

@@ -11,9 +11,13 @@ from reporting_department import add_department, add_submission, standard_depart
 from sqlalchemy import delete, select
 
 from certreview.reports.exports import (
+    ALL_ROUNDS,
+    EXPORTS,
     audit_frames,
     eligibility_frame,
-    export,
+    export_audit,
+    export_eligibility,
+    export_notices,
     notices_frame,
     write_table,
 )
@@ -23,14 +27,16 @@ from certreview.store.models import ExportLog, Student
 from certreview.workspace import Workspace
 
 YEAR = 114
+# The contract's columns in their order, then the roster status. The student under no
+# standard shows the certificate they have (1 approved, 2 points) and why it cannot be met.
 ELIGIBILITY_CSV = (
-    "\ufeffstudent_id,name,program,class_name,admission_year,standard,approved,points,pending,met,missing\r\n"
-    "0912345678,郭峯堃,Day,資三甲,111,AY111+ Day,2,4,0,yes,\r\n"
-    "B10500005,陳大文,Day,'-,105,,0,0,0,no,no course standard applies to this admission year and program\r\n"
-    "B10900004,王小明,Day,資畢,109,AY108-110,1,3,0,yes,\r\n"
+    "\ufeffstudent_id,name,program,class_name,admission_year,standard,approved,points,pending,met,missing,status\r\n"
+    "0912345678,郭峯堃,Day,資三甲,111,AY111+ Day,2,4,0,yes,,enrolled\r\n"
+    "B10500005,陳大文,Day,'-,105,,1,2,0,no,no standard applies,withdrawn\r\n"
+    "B10900004,王小明,Day,資畢,109,AY108-110,1,3,0,yes,,graduated\r\n"
     'B11100002,"\'=HYPERLINK(""x"")",Day,資三甲,111,AY111+ Day,0,0,0,no,'
-    '"needs 2 more certificates, including 1 in Information; 3 more points"\r\n'
-    "B11100003,林雅婷,Evening,進資三甲,111,AY111+ Evening,0,0,1,no,needs 1 more certificate; 1 more point\r\n"
+    '"needs 2 more certificates, including 1 in Information; 3 more points",enrolled\r\n'
+    "B11100003,林雅婷,Evening,進資三甲,111,AY111+ Evening,0,0,1,no,needs 1 more certificate; 1 more point,enrolled\r\n"
 )
 
 
@@ -45,7 +51,11 @@ def department(workspace: Workspace) -> Workspace:
 def test_eligibility_csv_text_is_exact(department: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "eligibility.csv"
     with department.Session.begin() as s:
-        assert export(s, "eligibility", out, "office-lin", current_year=YEAR) == 5
+        done = export_eligibility(s, out, by="office-lin", year=YEAR)
+    assert done.lines() == [
+        "eligibility as of AY114: 5 students, 2 met",
+        f"eligibility: 5 rows written to {out}",
+    ]
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert out.read_bytes().decode("utf-8") == ELIGIBILITY_CSV
     back = pd.read_csv(out, dtype=str, encoding="utf-8-sig", keep_default_na=False)
@@ -57,7 +67,7 @@ def test_eligibility_xlsx_reads_back_as_text_without_formulas(
 ) -> None:
     out = tmp_path / "eligibility.xlsx"
     with department.Session.begin() as s:
-        export(s, "eligibility", out, "office-lin", current_year=YEAR)
+        export_eligibility(s, out, by="office-lin", year=YEAR)
     sheet = openpyxl.load_workbook(out)["eligibility"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == (
@@ -72,6 +82,7 @@ def test_eligibility_xlsx_reads_back_as_text_without_formulas(
         "pending",
         "met",
         "missing",
+        "status",
     )
     assert rows[1] == (
         "0912345678",
@@ -85,6 +96,7 @@ def test_eligibility_xlsx_reads_back_as_text_without_formulas(
         0,
         "yes",
         None,
+        "enrolled",
     )
     assert rows[4][1] == '\'=HYPERLINK("x")'
     assert rows[2][3] == "'-"
@@ -92,7 +104,7 @@ def test_eligibility_xlsx_reads_back_as_text_without_formulas(
     assert (id_cell.data_type, id_cell.number_format) == ("s", "@")
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K6"
+    assert sheet.auto_filter.ref == "A1:L6"
     assert sheet["A1"].font.bold
     assert sheet.column_dimensions["K"].width > sheet.column_dimensions["C"].width
 
@@ -100,6 +112,13 @@ def test_eligibility_xlsx_reads_back_as_text_without_formulas(
 def test_audit_rows_say_what_counted_and_why_not(department: Workspace) -> None:
     with department.Session() as s:
         audit = audit_frames(s, current_year=YEAR)
+    assert audit["submissions"].columns[-2:].tolist() == ["flags", "status"]
+    assert audit["submissions"]["status"].tolist() == [
+        *["enrolled"] * 7,
+        "graduated",
+        "withdrawn",
+        "",  # an upload under an ID on no roster
+    ]
     rows = audit["submissions"][["submission_id", "student_id", "decision", "counted", "why_not"]]
     assert rows.values.tolist() == [
         [
@@ -160,8 +179,16 @@ def test_audit_as_xlsx_has_two_sheets_and_as_csv_two_files(
     department: Workspace, tmp_path: Path
 ) -> None:
     with department.Session.begin() as s:
-        assert export(s, "audit", tmp_path / "audit.xlsx", "office-lin", current_year=YEAR) == 10
-        assert export(s, "audit", tmp_path / "audit.csv", "office-lin", current_year=YEAR) == 10
+        xlsx = export_audit(s, tmp_path / "audit.xlsx", by="office-lin", year=YEAR)
+        csv = export_audit(s, tmp_path / "audit.csv", by="office-lin", year=YEAR)
+    assert xlsx.lines() == [
+        "audit as of AY114: 10 submissions of 6 students",
+        f"audit: 10 rows written to {tmp_path / 'audit.xlsx'}",
+    ]
+    assert csv.lines()[1:] == [
+        f"audit: 10 rows written to {tmp_path / 'audit.csv'}",
+        f"audit summary written to {tmp_path / 'audit_summary.csv'}",
+    ]
     book = openpyxl.load_workbook(tmp_path / "audit.xlsx")
     assert book.sheetnames == ["summary", "submissions"]
     assert book["submissions"].max_row == 11
@@ -171,8 +198,8 @@ def test_audit_as_xlsx_has_two_sheets_and_as_csv_two_files(
 
 def test_each_export_writes_a_log_row(department: Workspace, tmp_path: Path) -> None:
     with department.Session.begin() as s:
-        export(s, "notices", tmp_path / "notices.xlsx", "office-chen", current_year=YEAR)
-        export(s, "eligibility", tmp_path / "e.csv", "office-lin", current_year=YEAR, cohort=111)
+        export_notices(s, tmp_path / "notices.xlsx", by="office-chen", round=ALL_ROUNDS, year=YEAR)
+        export_eligibility(s, tmp_path / "e.csv", by="office-lin", year=YEAR, cohort=111)
     with department.Session() as s:
         logs = s.scalars(select(ExportLog).order_by(ExportLog.id)).all()
     assert [(log.kind, log.rows, log.exported_by, Path(log.path).name) for log in logs] == [
@@ -185,28 +212,40 @@ def test_each_export_writes_a_log_row(department: Workspace, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(
-    ("kind", "name", "message"),
+    ("kind", "name", "options", "message"),
     [
         (
             "eligibility",
             "out.txt",
+            {},
             "cannot write 'out.txt': give a file name ending in .csv or .xlsx",
         ),
-        ("eligibility", "out", "cannot write 'out': give a file name ending in .csv or .xlsx"),
+        ("audit", "out", {}, "cannot write 'out': give a file name ending in .csv or .xlsx"),
+        ("notices", "out.csv", {"by": " "}, "an export needs the name of the person exporting it"),
         (
-            "registrar",
+            "audit",
             "out.csv",
-            "unknown export 'registrar': use one of eligibility, audit, notices",
+            {"statuses": ["enrolled", "graduate"]},
+            "unknown student status 'graduate': use one or more of enrolled, graduated, "
+            "withdrawn, suspended, separated by commas",
+        ),
+        (
+            "notices",
+            "out.csv",
+            {"round": "AY999"},
+            "no round 'AY999' — rounds are AY113, AY114",
         ),
     ],
 )
 def test_bad_export_requests_say_why(
-    department: Workspace, tmp_path: Path, kind: str, name: str, message: str
+    department: Workspace, tmp_path: Path, kind: str, name: str, options: dict, message: str
 ) -> None:
     with department.Session.begin() as s, pytest.raises(ValueError) as caught:
-        export(s, kind, tmp_path / name, "office-lin")
+        EXPORTS[kind](s, tmp_path / name, **({"by": "office-lin"} | options))
     assert str(caught.value) == message
     assert not (tmp_path / name).exists()
+    with department.Session() as s:
+        assert s.scalars(select(ExportLog)).all() == []
 
 
 @pytest.mark.parametrize(
@@ -385,7 +424,7 @@ def test_eligibility_and_notices_with_submissions_but_no_roster(
         ["u1", "B11100009", "張三", "", "approved"],
     ]
     with no_roster.Session.begin() as s:
-        assert export(s, "eligibility", tmp_path / "e.csv", "office-lin", current_year=YEAR) == 0
+        assert export_eligibility(s, tmp_path / "e.csv", by="office-lin", year=YEAR).rows == 0
     assert (tmp_path / "e.csv").read_bytes().decode("utf-8") == (
         ELIGIBILITY_CSV.split("\r\n")[0] + "\r\n"
     )
@@ -450,3 +489,73 @@ def test_notices_of_one_round(department: Workspace) -> None:
     assert last_year["submission_id"].tolist() == every["submission_id"].tolist()
     assert this_round.empty and list(this_round.columns) == list(every.columns)  # u07 is pending
     assert str(err.value) == "no round 'AY999' — rounds are AY113, AY114"
+
+
+def test_notices_default_to_the_current_round_and_say_so(
+    department: Workspace, tmp_path: Path
+) -> None:
+    with department.Session.begin() as s:
+        # A decided upload of this year's round: the current round is the newest with uploads.
+        late = add_submission(s, "u20", "B11100003", "TOEIC-750", 113, round_id=2)
+        verdict(s, late, "approve", minutes=20)
+    out = tmp_path / "notices.csv"
+    with department.Session.begin() as s:
+        current = export_notices(s, out, by="office-lin", year=YEAR)
+        current_text = out.read_text("utf-8-sig")
+        every = export_notices(s, tmp_path / "all.csv", by="office-lin", round=ALL_ROUNDS)
+        last = export_notices(s, tmp_path / "last.csv", by="office-lin", round="AY113")
+    assert current.lines() == [
+        "notices for round AY114: 1 student",
+        f"notices: 1 rows written to {out}",
+    ]
+    assert [line.split(",")[:6] for line in current_text.splitlines()[:2]] == [
+        ["submission_id", "student_id", "name", "email", "decision", "reason"],
+        ["u20", "B11100003", "林雅婷", "lin@example.edu", "approved", ""],
+    ]
+    assert (every.headline, every.rows) == ("notices for all rounds: 6 students", 10)
+    assert (last.headline, last.rows) == ("notices for round AY113: 6 students", 9)
+    with department.Session() as s:
+        logs = s.scalars(select(ExportLog).order_by(ExportLog.id)).all()
+    assert [(log.details["round"], log.details["all_rounds"]) for log in logs] == [
+        ("AY114", False),
+        (None, True),
+        ("AY113", False),
+    ]
+
+
+def test_notices_before_any_upload_write_an_empty_table(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    with workspace.Session.begin() as s:
+        add_department(s)
+        done = export_notices(s, tmp_path / "n.csv", by="office-lin", year=YEAR)
+    assert done.headline == "notices for the current round (no uploads yet): 0 students"
+    assert (tmp_path / "n.csv").read_bytes().decode("utf-8-sig") == (
+        "submission_id,student_id,name,email,decision,reason,subject,message\r\n"
+    )
+
+
+def test_status_filter_narrows_eligibility_and_audit(department: Workspace, tmp_path: Path) -> None:
+    with department.Session.begin() as s:
+        done = export_eligibility(
+            s, tmp_path / "e.csv", by="office-lin", year=YEAR, statuses=["graduated", "withdrawn"]
+        )
+        audit = export_audit(
+            s, tmp_path / "a.csv", by="office-lin", year=YEAR, statuses=["withdrawn"]
+        )
+    assert (
+        done.headline == "eligibility as of AY114 (status graduated, withdrawn): 2 students, 1 met"
+    )
+    lines = ELIGIBILITY_CSV.split("\r\n")
+    assert (tmp_path / "e.csv").read_bytes().decode("utf-8") == "\r\n".join(
+        [*lines[:1], *lines[2:4], ""]
+    )
+    assert audit.headline == "audit as of AY114 (status withdrawn): 1 submission of 1 student"
+    rows = (tmp_path / "a.csv").read_text("utf-8-sig").splitlines()
+    assert [row.split(",")[0] for row in rows] == ["submission_id", "u09"]
+    assert rows[1].endswith(",no,no course standard applies to the student,,withdrawn")
+    summary = pd.read_csv(tmp_path / "a_summary.csv", encoding="utf-8-sig")
+    assert summary[["standard", "students", "met", "not_met"]].values.tolist()[-2:] == [
+        ["(no standard applies)", 1, 0, 1],
+        ["all students", 1, 0, 1],
+    ]

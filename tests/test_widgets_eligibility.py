@@ -60,8 +60,8 @@ def test_export_button_writes_the_filtered_table_and_logs_it(workspace: Workspac
     panel.cohort.value = 111
     panel.exported_by.value = "office-lin"
     panel.export_button.click()
-    assert "Wrote 3 rows to" in panel.message.value
-    written = list((workspace.settings.data_dir / "exports").glob("eligibility_AY111_all_*.xlsx"))
+    assert "eligibility as of AY114: 3 students, 1 met. Wrote 3 rows to" in panel.message.value
+    written = list((workspace.settings.data_dir / "exports").glob("eligibility_AY111_2*.xlsx"))
     assert len(written) == 1
     sheet = openpyxl.load_workbook(written[0])["eligibility"]
     assert [c.value for c in sheet["A"]][1:] == ["0912345678", "B11100002", "B11100003"]
@@ -75,11 +75,53 @@ def test_export_button_writes_the_filtered_table_and_logs_it(workspace: Workspac
     )
 
 
-def test_export_of_notices_as_csv(workspace: Workspace) -> None:
+def test_notices_default_to_the_current_round_and_all_rounds_is_a_choice(
+    workspace: Workspace,
+) -> None:
     panel = panel_for(workspace)
+    assert panel.round.options == (
+        ("current round (AY114)", None),
+        ("all rounds", "all"),
+        ("AY114", "AY114"),
+        ("AY113", "AY113"),
+    )
     panel.kind.value = "notices"
     panel.format.value = "csv"
     panel.exported_by.value = "office-chen"
+    panel.export_button.click()  # AY114 holds one upload, still pending: nobody to write to
+    assert "notices for round AY114: 0 students. Wrote 0 rows to" in panel.message.value
+    panel.round.value = "all"
     panel.export_button.click()
-    assert "Wrote 9 rows to" in panel.message.value
-    assert len(list((workspace.settings.data_dir / "exports").glob("notices_*.csv"))) == 1
+    assert "notices for all rounds: 6 students. Wrote 9 rows to" in panel.message.value
+    exports = workspace.settings.data_dir / "exports"
+    assert len(list(exports.glob("notices_2*.csv"))) == 1
+    assert len(list(exports.glob("notices_all_2*.csv"))) == 1
+
+
+def test_status_picker_narrows_the_table_and_the_export(workspace: Workspace) -> None:
+    panel = panel_for(workspace)
+    assert panel.status.value == ("enrolled", "graduated", "withdrawn", "suspended")
+    assert panel.frame["status"].tolist() == [
+        "enrolled",
+        "withdrawn",
+        "graduated",
+        "enrolled",
+        "enrolled",
+    ]
+    panel.status.value = ("withdrawn",)
+    assert panel.frame[
+        ["student_id", "approved", "points", "missing", "status"]
+    ].values.tolist() == [["B10500005", 1, 2.0, "no standard applies", "withdrawn"]]
+    assert panel.summary.value.startswith("<b>0 of 1</b> students meet their standard")
+    panel.kind.value = "audit"
+    panel.exported_by.value = "office-lin"
+    panel.export_button.click()
+    assert "audit as of AY114 (status withdrawn): 1 submission of 1 student" in (
+        panel.message.value
+    )
+    assert len(list((workspace.settings.data_dir / "exports").glob("audit_withdrawn_*.xlsx"))) == 1
+    with workspace.Session() as s:
+        log = s.scalars(select(ExportLog)).one()
+    assert (log.kind, log.rows, log.details["statuses"]) == ("audit", 1, ["withdrawn"])
+    panel.status.value = ()  # none chosen reads as every student, not as nobody
+    assert len(panel.frame) == 5

@@ -98,23 +98,17 @@ def decide(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def export(ws: Workspace, args: argparse.Namespace) -> int:
-    from certreview.reports.exports import export
+    from certreview.reports.exports import EXPORTS
 
+    # The kind's subcommand parsed exactly the options its export takes.
+    options = {k: v for k, v in vars(args).items() if k not in {"command", "kind", "out"}}
+    options.pop("db", None)
+    options.pop("data", None)
+    options["by"] = options["by"] or getpass.getuser()
     with ws.Session.begin() as session:
-        rows = export(
-            session,
-            args.kind,
-            args.out,
-            args.by or getpass.getuser(),
-            current_year=args.year,
-            cohort=args.cohort,
-            program=args.program,
-            templates=args.templates,
-            round_name=args.round,
-        )
-    print(f"{args.kind}: {rows} rows written to {args.out}")
-    if args.kind == "audit" and args.out.suffix.lower() == ".csv":
-        print(f"audit summary written to {args.out.with_name(args.out.stem + '_summary.csv')}")
+        done = EXPORTS[args.kind](session, args.out, **options)
+    for line in done.lines():
+        print(terminal_text(line))
     return 0
 
 

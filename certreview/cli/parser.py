@@ -79,18 +79,39 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "export", parents=[common], help="write the eligibility, audit or notices table"
     )
-    e.add_argument("kind", choices=("eligibility", "audit", "notices"))
-    e.add_argument("out", type=Path, metavar="OUT.csv|OUT.xlsx")
-    e.add_argument("--by", metavar="NAME", help="who exports (default: the OS user)")
-    e.add_argument(
+    exporting = argparse.ArgumentParser(add_help=False, parents=[common])
+    exporting.add_argument("out", type=Path, metavar="OUT.csv|OUT.xlsx")
+    exporting.add_argument("--by", metavar="NAME", help="who exports (default: the OS user)")
+    exporting.add_argument(
         "--year", type=int, metavar="AY", help="the current academic year (default: today's)"
     )
-    e.add_argument("--cohort", type=int, metavar="AY", help="only students admitted in this year")
-    e.add_argument("--program", metavar="NAME", help="only students of this program")
-    e.add_argument(
+    statuses = argparse.ArgumentParser(add_help=False)
+    statuses.add_argument(
+        "--status",
+        dest="statuses",
+        type=_words,
+        metavar="LIST",
+        help="only students of these roster statuses, e.g. enrolled,graduated (default: all)",
+    )
+    # One subcommand per kind, each with only the options its export takes.
+    kinds = e.add_subparsers(dest="kind", required=True, metavar="KIND")
+    el = kinds.add_parser(
+        "eligibility", parents=[exporting, statuses], help="one row per roster student"
+    )
+    el.add_argument("--cohort", type=int, metavar="AY", help="only students admitted in this year")
+    el.add_argument("--program", metavar="NAME", help="only students of this program")
+    kinds.add_parser(
+        "audit", parents=[exporting, statuses], help="the graduation audit: summary and uploads"
+    )
+    no = kinds.add_parser("notices", parents=[exporting], help="one notice per decided upload")
+    no.add_argument(
+        "--round",
+        metavar="NAME|all",
+        help="notices of this review round, or all rounds (default: the current round)",
+    )
+    no.add_argument(
         "--templates", type=Path, metavar="FILE.toml", help="notice templates (default: built in)"
     )
-    e.add_argument("--round", metavar="NAME", help="notices of this review round only (e.g. AY114)")
 
     s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
     s.add_argument("student_id", metavar="STUDENT_ID")
@@ -112,3 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")
     lab.add_argument("--no-browser", action="store_true")
     return parser
+
+
+def _words(text: str) -> list[str]:
+    """Return the comma-separated words of TEXT (checked by the library, which says what is wrong)."""
+    return [word for word in text.split(",") if word.strip()]

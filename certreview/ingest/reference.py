@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from certreview.ingest.read_table import Table, TableError, read_table
 from certreview.rules.catalog import split_aliases
 from certreview.rules.cells import cell_limit
+from certreview.rules.contract import STUDENT_STATUSES
 from certreview.rules.normalise import is_blank, normalise_id
 from certreview.rules.standards import StandardsError, parse_standards
 from certreview.store.models import CatalogItem, ImportLog, Standard, Student
@@ -22,7 +23,6 @@ _Row = TypeVar("_Row", Student, CatalogItem, Standard)
 ROSTER_REQUIRED = ("student_id", "name", "admission_year", "status")
 ROSTER_OPTIONAL = ("program", "class_name", "exit_year", "email")
 CATALOG_REQUIRED = ("code", "category", "name", "level", "points", "group", "aliases")
-STUDENT_STATUSES = ("enrolled", "graduated", "withdrawn", "suspended")
 
 
 @dataclass

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from inspect import signature
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 
-from certreview.reports.exports import eligibility_frame, export
+from certreview.reports.exports import EXPORTS, Exported, eligibility_frame, round_names
 from certreview.store.models import Student
 from certreview.store.private import make_private_dir
 from certreview.workspace import Workspace
@@ -32,45 +35,60 @@ class ReportService:
             programs = s.scalars(select(Student.program).distinct()).all()
         return sorted(cohorts), sorted(p for p in programs if p)
 
-    def eligibility(
-        self, current_year: int, cohort: int | None = None, program: str | None = None
-    ) -> pd.DataFrame:
-        """Return the eligibility table of one COHORT / PROGRAM (None: all) as of CURRENT_YEAR."""
+    def rounds(self) -> list[str]:
+        """Return the rounds with uploads, the current (newest) round first."""
         with self.workspace.Session() as s:
-            return eligibility_frame(s, current_year, cohort=cohort, program=program)
+            return round_names(s)
+
+    def eligibility(
+        self,
+        current_year: int,
+        cohort: int | None = None,
+        program: str | None = None,
+        statuses: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Return the eligibility table of one COHORT / PROGRAM / STATUSES (None: all)."""
+        with self.workspace.Session() as s:
+            return eligibility_frame(
+                s, current_year, cohort=cohort, program=program, statuses=statuses
+            )
 
     def export(
         self,
         kind: str,
         suffix: str,
-        exported_by: str,
+        by: str,
         *,
-        current_year: int,
-        cohort: int | None = None,
-        program: str | None = None,
         now: datetime | None = None,
-    ) -> tuple[Path, int]:
-        """Write the KIND export as a SUFFIX file into `exports_dir`, log it, return (path, rows).
+        **choices: Any,
+    ) -> tuple[Path, Exported]:
+        """Write the KIND export as a SUFFIX file into `exports_dir`, log it, return (path, what).
 
-        The file name says what it holds and when, e.g. eligibility_AY111_all_20260520-101500.xlsx;
-        COHORT and PROGRAM narrow only the eligibility export.
+        CHOICES are the panel's settings (year, cohort, program, statuses, round); each export
+        takes those it has a keyword for, and the file name says the ones chosen and when,
+        e.g. eligibility_AY111_20260520-101500.xlsx.
         """
-        parts = [kind]
-        if kind != "eligibility":
-            cohort = program = None
-        else:
-            parts += [f"AY{cohort}" if cohort else "all", program or "all"]
+        if kind not in EXPORTS:
+            raise ValueError(f"unknown export {kind!r}: use one of {', '.join(EXPORTS)}")
+        run = EXPORTS[kind]
+        takes = signature(run).parameters
+        options = {key: value for key, value in choices.items() if key in takes}
+        parts = [kind, *(_name_part(key, value) for key, value in options.items())]
         make_private_dir(self.exports_dir)  # exports hold names and IDs, like the database
         stamp = f"{now or datetime.now():%Y%m%d-%H%M%S}"
-        path = self.exports_dir / f"{'_'.join(parts)}_{stamp}.{suffix.lstrip('.')}"
+        name = "_".join(p for p in parts if p)
+        path = self.exports_dir / f"{name}_{stamp}.{suffix.lstrip('.')}"
         with self.workspace.Session.begin() as s:
-            rows = export(
-                s,
-                kind,
-                path,
-                exported_by,
-                current_year=current_year,
-                cohort=cohort,
-                program=program,
-            )
-        return path, rows
+            done = run(s, path, by=by, now=now, **options)
+        return path, done
+
+
+def _name_part(key: str, value: Any) -> str:
+    """Return how a chosen option reads in a file name ("" when not chosen or not telling)."""
+    if value is None or key in {"year", "templates"}:
+        return ""
+    if key == "cohort":
+        return f"AY{value}"
+    if key == "statuses":
+        return "+".join(value)
+    return "".join(c if c.isalnum() or c in "-+" else "-" for c in str(value))

@@ -27,15 +27,21 @@ def student_status(session: Session, student_id: str) -> str:
         session.scalars(
             select(Submission)
             .where(or_(Submission.student_id == key, Submission.student_key == key))
-            .options(selectinload(Submission.decisions), selectinload(Submission.image))
+            .options(
+                selectinload(Submission.decisions),
+                selectinload(Submission.image),
+                selectinload(Submission.round),
+            )
             .order_by(Submission.submitted_at, Submission.id)
         )
     )
     if student is None and not submissions:
         raise UnknownStudent(f"no student {key!r} on the roster and no uploads under that ID")
     lines = []
+    counts: dict[str, SubmissionResult] = {}
     if student is None:
-        lines.append(f"{key} — not on the roster (uploads only)")
+        # The student who phones after typing a wrong ID: their uploads, found by the typed ID.
+        lines.append(f"{key} — not on the roster: uploads typed with this ID, none of them counts")
     else:
         lines.append(f"{student.student_id} {student.name}")
         lines.append(
@@ -53,8 +59,10 @@ def student_status(session: Session, student_id: str) -> str:
                 f"  standard: {rule.name} — {rule.min_count} certificates, {rule.min_points:g} points"
                 + (", earned during enrollment" if rule.during_enrollment else "")
             )
+        # Under no standard nothing counts, yet the student has what was approved: say that.
+        counted = "counted" if rule is not None else "approved"
         lines.append(
-            f"  now: {standing.approved} counted, {standing.points:g} points, "
+            f"  now: {standing.approved} {counted}, {standing.points:g} points, "
             f"{standing.pending} pending — "
             + ("requirement met" if standing.met else standing.missing)
         )
@@ -63,8 +71,9 @@ def student_status(session: Session, student_id: str) -> str:
         state = current_state(current_decision(session, sub))
         item = current_item(session, sub)
         lines.append(
-            f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
-            f"({sub.category_text}, exam {sub.exam_year_text}) → {item or 'no catalog match'}"
+            f"  - {sub.submission_id} round {sub.round.name}, {sub.submitted_at_text}: "
+            f"{sub.certificate_name_text} ({sub.category_text}, exam {sub.exam_year_text}"
+            f" {_year_used(sub.exam_year)}) → {item or 'no catalog match'}"
             f" [{state}]" + _counts(counts.get(sub.submission_id))
         )
         for flag in sub.flag_list:
@@ -84,6 +93,11 @@ def student_status(session: Session, student_id: str) -> str:
             )
     # Names, certificate texts and notes are typed by students: escape what a terminal would obey.
     return "\n".join(terminal_text(line) for line in lines)
+
+
+def _year_used(year: int | None) -> str:
+    """Say which academic year the rules read from the typed exam year."""
+    return f"= AY{year}" if year is not None else "= no academic year read"
 
 
 def _counts(result: SubmissionResult | None) -> str:

@@ -21,6 +21,9 @@ FLAGS: dict[str, str] = {
     "late": "Submitted after the round's cutoff.",
 }
 
+# A roster student's status, as the registrar's roster says it.
+STUDENT_STATUSES = ("enrolled", "graduated", "withdrawn", "suspended")
+
 VERDICTS = ("approve", "reject", "return")
 # "pending" is never chosen by a reviewer: it is what an undo of a first decision writes.
 STATES = ("pending", "approved", "rejected", "returned")

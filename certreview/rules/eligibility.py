@@ -43,7 +43,7 @@ WHY_NOT: dict[str, str] = {
     "on the certificate",
     "same_group": "another certificate of the same group counts (same or higher points)",
 }
-NO_STANDARD = "no course standard applies to this admission year and program"
+NO_STANDARD = "no standard applies"
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,10 @@ def evaluate_frames(
     for mask, key in reversed(reasons):
         why[mask] = key
     eligible = np.flatnonzero(pd.isna(why))
+    # A student under no standard still sees what they have: their approved items are ranked
+    # (one per group) for the tallies, though none of them counts towards a standard.
+    no_rule = np.flatnonzero(why == "no_standard")
+    eligible = np.sort(np.concatenate([eligible, no_rule]))
 
     # One per (student, group): highest points first, then the earliest submission.
     points = submissions["points"].to_numpy(dtype=np.float64, na_value=0.0)
@@ -214,7 +218,8 @@ def evaluate_frames(
     key_pairs = np.stack([position[ranked], group_codes[order]])
     first = np.ones(len(ranked), dtype=bool)
     first[1:] = (key_pairs[:, 1:] != key_pairs[:, :-1]).any(axis=0)
-    why[ranked[~first]] = "same_group"
+    later = ranked[~first]
+    why[later[pd.isna(why[later])]] = "same_group"  # "no_standard" says more: it stays
     counted = ranked[first]
 
     count = np.bincount(position[counted], minlength=n_students)

@@ -1,4 +1,4 @@
-"""The eligibility panel: choose cohort and program, see who meets their standard, export."""
+"""The eligibility panel: choose cohort, program and status, see who meets their standard, export."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from certreview.reports.exports import KINDS, this_year
+from certreview.reports.exports import ALL_ROUNDS, EXPORTS, this_year
 from certreview.reports.service import ReportService
+from certreview.rules.contract import STUDENT_STATUSES
 from certreview.widgets import html
 from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer
@@ -20,7 +21,7 @@ MET_COLOURS = {"yes": "#e8f5e9", "no": "#ffebee"}
 
 
 class EligibilityPanel(w.VBox):
-    """Filter the eligibility table by cohort and program, highlight met / not met, export it."""
+    """Filter the eligibility table by cohort, program and status, highlight met / not met, export."""
 
     def __init__(self, service: ReportService, current_year: int | None = None) -> None:
         self.service = service
@@ -41,25 +42,39 @@ class EligibilityPanel(w.VBox):
             tooltip="Academic year that closes the enrollment window of students still enrolled",
             layout=w.Layout(width="160px"),
         )
+        self.status = w.SelectMultiple(
+            options=STUDENT_STATUSES,
+            value=STUDENT_STATUSES,
+            rows=len(STUDENT_STATUSES),
+            description="Status",
+            tooltip="Roster status; choose none or all to see every student",
+        )
         self.only_not_met = w.Checkbox(value=False, description="Only students not meeting it")
         self.summary = w.HTML()
         self.table = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
-        self.kind = w.Dropdown(options=list(KINDS), value="eligibility", description="Export")
+        self.kind = w.Dropdown(options=list(EXPORTS), value="eligibility", description="Export")
+        rounds = service.rounds()
+        current = f"current round ({rounds[0]})" if rounds else "current round"
+        self.round = w.Dropdown(
+            options=[(current, None), ("all rounds", ALL_ROUNDS), *((r, r) for r in rounds)],
+            description="Notices of",
+            tooltip="The notices export writes to the students of this round",
+        )
         self.format = w.ToggleButtons(options=["xlsx", "csv"], value="xlsx")
         self.exported_by = w.Text(
             value=default_reviewer(), placeholder="your name", description="Exported by"
         )
         self.export_button = w.Button(description="Export", button_style="primary", icon="download")
         self.message = w.HTML()
-        for control in (self.cohort, self.program, self.year, self.only_not_met):
+        for control in (self.cohort, self.program, self.status, self.year, self.only_not_met):
             control.observe(lambda _: self.refresh(), names="value")
         self.export_button.on_click(lambda _: self.export_now())
         super().__init__(
             [
-                w.HBox([self.cohort, self.program, self.year, self.only_not_met]),
+                w.HBox([self.cohort, self.program, self.status, self.year, self.only_not_met]),
                 self.summary,
                 self.table,
-                w.HBox([self.kind, self.format, self.exported_by, self.export_button]),
+                w.HBox([self.kind, self.round, self.format, self.exported_by, self.export_button]),
                 self.message,
             ]
         )
@@ -67,9 +82,12 @@ class EligibilityPanel(w.VBox):
 
     @reports_database_errors("Not loaded", "Change a choice to try again.")
     def refresh(self) -> None:
-        """Reload the table for the chosen cohort, program and year."""
+        """Reload the table for the chosen cohort, program, statuses and year."""
         self.frame = self.service.eligibility(
-            self.year.value, cohort=self.cohort.value, program=self.program.value
+            self.year.value,
+            cohort=self.cohort.value,
+            program=self.program.value,
+            statuses=self.statuses(),
         )
         met = int((self.frame["met"] == "yes").sum())
         total = len(self.frame)
@@ -92,19 +110,27 @@ class EligibilityPanel(w.VBox):
             self.message.value = _say("Type your name in “Exported by” first.", "#c62828")
             return None
         try:
-            path, rows = self.service.export(
+            # Every choice on the panel; each export takes the ones it has a keyword for.
+            path, done = self.service.export(
                 self.kind.value,
                 self.format.value,
                 who,
-                current_year=self.year.value,
+                year=self.year.value,
                 cohort=self.cohort.value,
                 program=self.program.value,
+                statuses=self.statuses(),
+                round=self.round.value,
             )
         except (OSError, ValueError) as exc:
             self.message.value = _say(f"Not exported: {exc}", "#c62828")
             return None
-        self.message.value = _say(f"Wrote {rows} rows to {path}", "#2e7d32")
+        self.message.value = _say(f"{done.headline}. Wrote {done.rows} rows to {path}", "#2e7d32")
         return path
+
+    def statuses(self) -> tuple[str, ...] | None:
+        """Return the chosen roster statuses, or None for every student (all or none chosen)."""
+        chosen = tuple(self.status.value)
+        return None if not chosen or set(chosen) == set(STUDENT_STATUSES) else chosen
 
     def say(self, text: str, colour: str = "#c62828") -> None:
         """Show a one-line message under the export controls (escaped)."""
