@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from certreview.images.inspect import NEAR_DUPLICATE_DISTANCE
+from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
 from certreview.review.values import (
     ALL,
     CLEAN,
