@@ -30,6 +30,7 @@ from certreview.ingest.submissions import import_submissions, parse_cutoff
 from certreview.rules.catalog import split_aliases
 from certreview.rules.years import ROC_OFFSET
 from certreview.store.decisions import check_verdict, decide
+from certreview.store.demomark import mark_demo
 from certreview.store.models import Base, Round, Student, Submission
 from certreview.workspace import Workspace
 
@@ -147,6 +148,7 @@ def build_demo(
         _check_empty(session, ws, force)  # again: another process may have written meanwhile
         if force:
             _clear(session)
+        mark_demo(session)
         import_roster(session, folder / "roster.csv")
         import_catalog(session, folder / "catalog.csv")
         import_standards(session, folder / "standards.toml")
