@@ -290,14 +290,14 @@ def _to_table(
         if not any(str(c).strip() for c in raw):
             continue
         row, cut, dirty = {}, [], []
-        for name in [*required, *optional]:
-            at = positions.get(name, len(raw))
-            cell = clean_cell(raw[at] if at < len(raw) else "", name)
-            row[name] = cell.text
+        for key in [*required, *optional]:
+            at = positions.get(key, len(raw))
+            cell = clean_cell(raw[at] if at < len(raw) else "", key)
+            row[key] = cell.text
             if cell.cut:
-                cut.append(name)
+                cut.append(key)
             if cell.stripped:
-                dirty.append(name)
+                dirty.append(key)
         if dirty:
             stripped.append(f"line {offset} ({', '.join(dirty)})")
         table.rows.append(row)
