@@ -281,22 +281,29 @@ def test_a_read_only_data_folder_is_named_with_the_fix(run, tmp_path: Path):
             "unable to open database file",
             "cannot use the SQLite database /srv/office/certreview.sqlite (unable to open "
             "database file) — check that the folder /srv/office exists and that you may write "
-            "to it (SQLite keeps its -wal/-shm files beside the database), or choose another "
-            "with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB",
+            "to it and to the file (SQLite keeps its -wal/-shm files beside the database), or "
+            "choose another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB",
         ),
         (
             "sqlite:////srv/office/certreview.sqlite",
             "attempt to write a readonly database",
             "cannot use the SQLite database /srv/office/certreview.sqlite (attempt to write a "
             "readonly database) — check that the folder /srv/office exists and that you may "
-            "write to it (SQLite keeps its -wal/-shm files beside the database), or choose "
-            "another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB",
+            "write to it and to the file (SQLite keeps its -wal/-shm files beside the database), "
+            "or choose another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB",
         ),
         (
             "postgresql+psycopg://office:s3cret@db.example/certreview",
             "connection refused",
             "database error at postgresql+psycopg://office:***@db.example/certreview: "
             "connection refused — check --db/CERTREVIEW_DB and that the server is running",
+        ),
+        (
+            "postgresql+psycopg://office@db.example/certreveiw",
+            'FATAL:  database "certreveiw" does not exist',
+            "database error at postgresql+psycopg://office@db.example/certreveiw: "
+            'FATAL:  database "certreveiw" does not exist — create the database certreveiw on '
+            "the server, then run `certreview init` (or check --db/CERTREVIEW_DB)",
         ),
     ],
 )

@@ -110,14 +110,18 @@ def database_error_text(exc: BaseException, url: URL) -> str:
             fix = "is --db/CERTREVIEW_DB the right file?"
         else:
             fix = (
-                f"check that the folder {path.parent} exists and that you may write to it "
-                "(SQLite keeps its -wal/-shm files beside the database), "
+                f"check that the folder {path.parent} exists and that you may write to it and "
+                "to the file (SQLite keeps its -wal/-shm files beside the database), "
                 "or choose another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB"
             )
         return f"cannot use the SQLite database {path} ({detail}) — {fix}"
     if path is not None:
         return f"database error in {path}: {detail} — check --db/CERTREVIEW_DB"
+    where = url.render_as_string(hide_password=True)
+    if "does not exist" in detail:
+        fix = f"create the database {url.database} on the server, then run `certreview init`"
+        return f"database error at {where}: {detail} — {fix} (or check --db/CERTREVIEW_DB)"
     return (
-        f"database error at {url.render_as_string(hide_password=True)}: {detail} — "
+        f"database error at {where}: {detail} — "
         "check --db/CERTREVIEW_DB and that the server is running"
     )
