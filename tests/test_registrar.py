@@ -58,7 +58,7 @@ def test_a_big5_roster_with_chinese_headers_and_status_words_is_imported(workspa
     assert result.notes == [
         "學籍名冊.csv: read as Big5/CP950 (Excel's default); names with characters outside Big5 "
         "may be damaged — next time save as 'CSV UTF-8'",
-        "學籍名冊.csv: 1 students who left have no exit_year (離校學年度): "
+        "學籍名冊.csv: no exit_year (離校學年度) for 1 graduated or withdrawn student: "
         "line 7 B10901008 (withdrawn) — until it is added they count as enrolled up to this "
         "year; add it and import again",
     ]
@@ -347,3 +347,17 @@ def test_a_real_database_takes_imports_without_the_option(run, tmp_path: Path, d
     assert run("init", "--db", db_url, "--data", data)[0] == 0
     code, out, _ = run("import", "roster", SAMPLES / "roster.csv", "--db", db_url, "--data", data)
     assert (code, out) == (0, "roster: 4 added\n")
+
+
+def test_the_cli_lists_rows_not_imported_and_still_succeeds(run, tmp_path: Path):
+    place = ("--data", tmp_path / "data")
+    path = tmp_path / "roster.csv"
+    path.write_bytes(ROSTER_ZH.encode("cp950"))
+    assert run("init", *place)[0] == 0
+    code, out, err = run("import", "roster", path, *place)
+    assert (code, out) == (0, "roster: 6 added, 1 row not imported\n")
+    assert err.splitlines()[-1] == (
+        "row 8: B10901009: status '轉系' is not one of enrolled, graduated, withdrawn, suspended "
+        "(or 在學, 在校, 延修, 延畢, 畢業, 已畢業, 退學, 肄業, 休學) — "
+        "correct it in the file and import again"
+    )

@@ -100,7 +100,8 @@ def import_roster(session: Session, path: Path) -> ImportResult:
     if no_exit:
         more = len(no_exit) - MAX_LISTED
         result.notes.append(
-            f"{Path(path).name}: {len(no_exit)} students who left have no exit_year (離校學年度): "
+            f"{Path(path).name}: no exit_year (離校學年度) for {len(no_exit)} graduated or "
+            f"withdrawn student{'s' * (len(no_exit) != 1)}: "
             + ", ".join(no_exit[:MAX_LISTED])
             + (f" and {more} more" if more > 0 else "")
             + " — until it is added they count as enrolled up to this year; add it and import again"
