@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -258,19 +262,36 @@ def test_a_data_folder_that_cannot_be_made_is_named_with_the_fix(run, tmp_path: 
     )
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere"
-)
-def test_a_read_only_data_folder_is_named_with_the_fix(run, tmp_path: Path):
-    data = tmp_path / "data"
-    assert run("init", "--data", data)[0] == 0
-    data.chmod(0o500)
+def test_a_data_folder_we_may_not_write_is_named_with_the_fix(run, tmp_path: Path):
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("root may write anywhere, and setpriv is not there to drop that")
+    # As root, run as `nobody` from a folder it can reach (pytest's own folders are private).
+    place = Path(tempfile.mkdtemp(dir="/tmp")) if as_root else tmp_path
     try:
-        code, _, err = run("import", "roster", SAMPLES / "roster.csv", "--data", data)
+        place.chmod(0o755)
+        data = place / "data"
+        assert run("init", "--data", data)[0] == 0
+        data.chmod(0o555)
+        command = [sys.executable, "-m", "certreview.cli", "status", "B1", "--data", str(data)]
+        if as_root:
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREVIEW_")}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=place)
     finally:
-        data.chmod(0o700)
-    assert code == 1
-    assert str(data / "certreview.sqlite") in err and "you may write to it" in err
+        if (place / "data").exists():
+            (place / "data").chmod(0o700)
+        if as_root:
+            shutil.rmtree(place)
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"certreview: cannot use the SQLite database {data / 'certreview.sqlite'} ("
+    )
+    assert done.stderr.endswith(
+        f"check that the folder {data} exists and that you may write to it and to the file "
+        "(SQLite keeps its -wal/-shm files beside the database), or choose another with "
+        "--data/CERTREVIEW_DATA or --db/CERTREVIEW_DB\n"
+    )
 
 
 @pytest.mark.parametrize(
