@@ -9,7 +9,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import Settings, load_settings
-from certreview.store.engine import check_schema, make_engine, make_sessionmaker, upgrade
+from certreview.store.engine import (
+    SchemaError,
+    check_schema,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+)
 from certreview.store.imagestore import ImageStore
 from certreview.store.private import make_private_dir
 
@@ -40,6 +46,14 @@ class Workspace:
                 upgrade(engine)
             else:
                 check_schema(engine)
+        except OSError as exc:
+            engine.dispose()
+            # A data folder under a file, on a read-only share, or not ours to write.
+            where = exc.filename or settings.data_dir
+            raise SchemaError(
+                f"cannot create {where} ({exc.strerror or exc}) — choose a folder you may "
+                "write to with --data/CERTREVIEW_DATA (or a database with --db/CERTREVIEW_DB)"
+            ) from None
         except BaseException:
             engine.dispose()
             raise

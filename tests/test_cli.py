@@ -11,7 +11,7 @@ import pytest
 from reporting_department import standard_department
 
 from certreview.cli import main
-from certreview.config import sqlite_url
+from certreview.config import display_url, sqlite_url
 from certreview.reports.exports import this_year
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -118,12 +118,20 @@ def test_bad_input_gives_one_line(cli, args, message):
     assert (code, out, err) == (1, "", message)
 
 
-def test_commands_before_init_say_what_to_do(cli):
+def test_commands_before_init_say_what_to_do(cli, db_url: str):
     code, _, err = cli("status", "B1")
-    assert (code, err) == (
-        1,
-        "certreview: the database has no certreview tables — run `certreview init` first\n",
-    )
+    if db_url.startswith("sqlite"):
+        where = db_url.removeprefix("sqlite:///")
+        expected = (
+            f"certreview: no certreview database at {where} — run `certreview init` "
+            "(or check --db/CERTREVIEW_DB and --data/CERTREVIEW_DATA)\n"
+        )
+    else:
+        expected = (
+            f"certreview: {display_url(db_url)} has no certreview tables — run `certreview init` "
+            "first (or check --db/CERTREVIEW_DB)\n"
+        )
+    assert (code, err) == (1, expected)
 
 
 def test_installed_script_never_prints_a_traceback(tmp_path: Path):

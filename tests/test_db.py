@@ -30,19 +30,35 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
 
 
 def test_an_empty_database_says_to_run_init(tmp_path):
+    (tmp_path / "empty.sqlite").write_bytes(b"")
     engine = make_engine(sqlite_url(tmp_path / "empty.sqlite"))
     with pytest.raises(SchemaError) as err:
         check_schema(engine)
     engine.dispose()
-    assert str(err.value) == "the database has no certreview tables — run `certreview init` first"
+    assert str(err.value) == (
+        f"{tmp_path / 'empty.sqlite'} has no certreview tables — run `certreview init` first "
+        "(or check --db/CERTREVIEW_DB)"
+    )
 
 
 def test_reading_commands_create_no_folders(tmp_path):
     engine = make_engine(sqlite_url(tmp_path / "not" / "there.sqlite"))
-    with pytest.raises(Exception):  # noqa: B017 - SQLite's own "unable to open" error
+    with pytest.raises(SchemaError, match=r"^no certreview database at "):
         check_schema(engine)
     engine.dispose()
     assert not (tmp_path / "not").exists()
+
+
+def test_reading_a_missing_database_file_creates_none(tmp_path):
+    engine = make_engine(sqlite_url(tmp_path / "typo.sqlite"))
+    with pytest.raises(SchemaError) as err:
+        check_schema(engine)
+    engine.dispose()
+    assert str(err.value) == (
+        f"no certreview database at {tmp_path / 'typo.sqlite'} — run `certreview init` "
+        "(or check --db/CERTREVIEW_DB and --data/CERTREVIEW_DATA)"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_upgrade_creates_the_folder_of_a_new_sqlite_file(tmp_path):

@@ -254,7 +254,7 @@ def test_over_long_roster_cells_skip_their_row_only(workspace, tmp_path):
     )
     with workspace.Session.begin() as s:
         result = import_roster(s, path)
-    assert result.summary() == "roster: 4 skipped, 1 added"
+    assert result.summary() == "roster: 4 rows not imported, 1 added"
     assert result.problems == [
         (2, "B1: name is over 200 characters — shorten it in the file"),
         (3, "not readable as CSV (field larger than field limit (131072)) — row not read"),

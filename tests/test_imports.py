@@ -62,12 +62,17 @@ def test_roster_upserts_by_normalised_id_and_reports_bad_rows(workspace, tmp_pat
     with workspace.Session.begin() as s:
         import_roster(s, first)
         result = import_roster(s, second)
-    assert result.summary() == "roster: 1 updated, 1 unchanged, 4 skipped"
+    assert result.summary() == "roster: 1 updated, 1 unchanged, 4 rows not imported"
     assert result.problems == [
         (4, "student_id is blank"),
         (5, "B1: admission_year '一百' is not a whole number"),
         (6, "B3: admission_year '112.5' is not a whole number"),
-        (7, "B2: status 'studying' is not one of enrolled, graduated, withdrawn, suspended"),
+        (
+            7,
+            "B2: status 'studying' is not one of enrolled, graduated, withdrawn, suspended "
+            "(or 在學, 在校, 延修, 延畢, 畢業, 已畢業, 退學, 肄業, 休學) — "
+            "correct it in the file and import again",
+        ),
     ]
     with workspace.Session() as s:
         student = s.get(Student, "0912345678")
@@ -85,7 +90,7 @@ def test_catalog_bad_points_and_blank_group(workspace, tmp_path: Path):
     )
     with workspace.Session.begin() as s:
         result = import_catalog(s, path)
-    assert result.summary() == "catalog: 1 added, 2 skipped"
+    assert result.summary() == "catalog: 1 added, 2 rows not imported"
     assert result.problems == [
         (3, "B: points 'many' is not a number ≥ 0"),
         (4, "a row: code, category and name are required"),

@@ -60,13 +60,21 @@ def test_empty_file(tmp_path, data):
 
 
 def test_missing_and_misspelt_columns_are_named(tmp_path):
-    path = write(tmp_path, "r.csv", b"studentid,name,admission_year,stauts,extra\n1,2,3,4,5\n")
+    path = write(tmp_path, "r.csv", b"studnet_id,name,admission_year,stauts,extra\n1,2,3,4,5\n")
     with pytest.raises(TableError) as err:
         read_table(path, ("student_id", "name", "admission_year", "status"))
     assert str(err.value) == (
-        "r.csv: missing columns student_id, status; unknown columns extra, stauts, studentid "
-        "(rename 'studentid' → 'student_id', 'stauts' → 'status')"
+        "r.csv: missing columns student_id, status; unknown columns extra, stauts, studnet_id "
+        "(rename 'studnet_id' → 'student_id', 'stauts' → 'status')"
     )
+
+
+@pytest.mark.parametrize(
+    "header", ["studentid", "Student ID", "STUDENT-ID", "ｓｔｕｄｅｎｔ＿ｉｄ"]
+)
+def test_case_width_spaces_and_separators_do_not_matter_in_headers(tmp_path, header: str):
+    path = write(tmp_path, "r.csv", f"{header},name\nB1,甲\n".encode())
+    assert read_table(path, REQUIRED).rows == [{"student_id": "B1", "name": "甲"}]
 
 
 def test_a_different_file_is_recognised_as_such(tmp_path):

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         known = _known_errors()
         if isinstance(exc, DBAPIError | ArgumentError):
-            message = _database_problem(exc)
+            message = _database_problem(exc, args)
         elif isinstance(exc, known):
             message = str(exc)
         else:
@@ -86,12 +86,18 @@ def _hide_password(message: str, args: argparse.Namespace) -> str:
     return message
 
 
-def _database_problem(exc: Exception) -> str:
-    """Return one line about a database that cannot be reached or used."""
+def _database_problem(exc: Exception, args: argparse.Namespace) -> str:
+    """Return one line about a database that cannot be reached or used, naming it."""
+    from certreview.store.engine import database_error_text
+
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if isinstance(exc, ArgumentError):
         return f"the database URL is not valid ({detail}) — e.g. sqlite:///data/certreview.sqlite"
-    return f"database error: {detail} — check --db / CERTREVIEW_DB and that the server is running"
+    try:
+        url = make_url(load_settings(getattr(args, "db", None), getattr(args, "data", None)).db_url)
+    except (ArgumentError, ValueError):
+        return f"database error: {detail} — check --db / CERTREVIEW_DB"
+    return database_error_text(exc, url)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

@@ -34,7 +34,19 @@ def demo(ws: Workspace, args: argparse.Namespace) -> int:
 
 def import_files(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.ingest.reference import import_catalog, import_roster, import_standards
+    from certreview.store.demomark import is_demo
 
+    with ws.Session() as session:
+        demo = is_demo(session)
+    if demo and not args.allow_demo:
+        # Real students' files in a synthetic department could never be told apart again.
+        print(
+            f"certreview: {display_url(ws.settings.db_url)} holds the demo department — import "
+            "real files into a new database (--data DIR, then `certreview init`), or add "
+            "--allow-demo to mix them in anyway",
+            file=sys.stderr,
+        )
+        return 1
     if args.kind == "submissions":
         return _import_submissions(ws, args)
     action = {"roster": import_roster, "catalog": import_catalog, "standards": import_standards}[

@@ -44,15 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", parents=[common], help="import a department file")
     kinds = imp.add_subparsers(dest="kind", required=True, metavar="KIND")
+    demo_ok = argparse.ArgumentParser(add_help=False, parents=[common])
+    demo_ok.add_argument(
+        "--allow-demo", action="store_true", help="import into a database built by `demo`"
+    )
     for kind, what in (
         ("roster", "the registrar's roster (CSV/XLSX)"),
         ("catalog", "the certificate catalog (CSV/XLSX)"),
     ):
-        p = kinds.add_parser(kind, parents=[common], help=what)
+        p = kinds.add_parser(kind, parents=[demo_ok], help=what)
         p.add_argument("file", type=Path, metavar="FILE")
-    p = kinds.add_parser("standards", parents=[common], help="the course standards (TOML)")
+    p = kinds.add_parser("standards", parents=[demo_ok], help="the course standards (TOML)")
     p.add_argument("file", type=Path, metavar="FILE.toml")
-    p = kinds.add_parser("submissions", parents=[common], help="the upload platform's export")
+    p = kinds.add_parser("submissions", parents=[demo_ok], help="the upload platform's export")
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument(
         "--images", type=Path, required=True, metavar="DIR|ZIP", help="the images folder or ZIP"

@@ -24,6 +24,7 @@ from certreview.demo.roster import DEMO_EMAIL_DOMAIN, DemoStudent, make_students
 from certreview.demo.uploads import ROUNDS, Picture, make_submissions, write_images
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import import_submissions, parse_cutoff
+from certreview.store.demomark import mark_demo
 from certreview.store.models import Base, Round, Student, Submission
 from certreview.workspace import Workspace
 
@@ -83,6 +84,7 @@ def build_demo(
         _check_empty(session, ws, force)  # again: another process may have written meanwhile
         if force:
             _clear(session)
+        mark_demo(session)
         import_roster(session, folder / "roster.csv")
         import_catalog(session, folder / "catalog.csv")
         import_standards(session, folder / "standards.toml")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from certreview.ingest.headers import header_key, header_lookup
 from certreview.rules.cells import MAX_LONG_CHARS, clean_cell
 
 # How far down an XLSX sheet we look for the header row (title rows above it are common).
@@ -58,8 +59,13 @@ def read_table(
     optional: Sequence[str] = (),
     *,
     max_rows: int = MAX_ROWS,
+    kind: str | None = None,
 ) -> Table:
-    """Return the cleaned rows of a CSV or XLSX file that has at least the REQUIRED columns."""
+    """Return the cleaned rows of a CSV or XLSX file that has at least the REQUIRED columns.
+
+    With KIND (roster, catalog, submissions) the other header names of
+    certreview.ingest.headers are accepted too; rows are keyed by our column names.
+    """
     # Every cell loses its control characters and is cut to its column's limit (see
     # certreview.rules.cells); a file over MAX_ROWS rows or MAX_FILE_BYTES, or an XLSX that would
     # expand to far more than it holds, is refused whole with a one-line reason.
@@ -83,7 +89,7 @@ def read_table(
         raise TableError(f"{path.name}: {path.suffix} is not supported — save it as .xlsx or CSV")
     else:
         grid, notes = _csv_grid(path, max_rows)
-    return _to_table(path.name, grid, list(required), list(optional), notes, max_rows)
+    return _to_table(path.name, grid, list(required), list(optional), notes, max_rows, kind)
 
 
 def _too_many_rows(name: str, max_rows: int) -> TableError:
@@ -230,20 +236,27 @@ def _to_table(
     optional: list[str],
     notes: list[str],
     max_rows: int = MAX_ROWS,
+    kind: str | None = None,
 ) -> Table:
     known = set(required) | set(optional)
+    lookup = header_lookup([*required, *optional], kind)
+
+    def column(cell: str) -> str:
+        # Our name for a header cell, or the cell as written (trimmed, lower-case) if unknown.
+        return lookup.get(header_key(cell), _header_key(cell))
+
     cells = [row if isinstance(row, list) else [] for row in grid]
     header_at = next(
         (
             i
             for i, row in enumerate(cells[:HEADER_SEARCH_ROWS])
-            if set(required) <= {_header_key(c) for c in row}
+            if set(required) <= {column(c) for c in row}
         ),
         None,
     )
     if header_at is None:
         first = next((row for row in cells if any(c.strip() for c in row)), [])
-        found = {_header_key(c) for c in first if c.strip()}
+        found = {column(c) for c in first if c.strip()}
         missing = [c for c in required if c not in found]
         unknown = sorted(found - known)
         if len(missing) > len(required) / 2:
@@ -260,7 +273,7 @@ def _to_table(
         )
     if len(grid) - header_at - 1 > max_rows:
         raise _too_many_rows(name, max_rows)
-    header = [_header_key(c) for c in cells[header_at]]
+    header = [column(c) for c in cells[header_at]]
     if header_at:
         notes.append(f"{name}: skipped {header_at} title row(s) above the header")
     unknown = sorted({h for h in header if h and h not in known})
@@ -277,14 +290,14 @@ def _to_table(
         if not any(str(c).strip() for c in raw):
             continue
         row, cut, dirty = {}, [], []
-        for column in [*required, *optional]:
-            at = positions.get(column, len(raw))
-            cell = clean_cell(raw[at] if at < len(raw) else "", column)
-            row[column] = cell.text
+        for key in [*required, *optional]:
+            at = positions.get(key, len(raw))
+            cell = clean_cell(raw[at] if at < len(raw) else "", key)
+            row[key] = cell.text
             if cell.cut:
-                cut.append(column)
+                cut.append(key)
             if cell.stripped:
-                dirty.append(column)
+                dirty.append(key)
         if dirty:
             stripped.append(f"line {offset} ({', '.join(dirty)})")
         table.rows.append(row)

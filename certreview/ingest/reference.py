@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +20,27 @@ from certreview.rules.standards import StandardsError, parse_standards
 from certreview.store.models import CatalogItem, ImportLog, Standard, Student
 
 _Row = TypeVar("_Row", Student, CatalogItem, Standard)
+# How many students a note lists by line before "and N more".
+MAX_LISTED = 20
 
 ROSTER_REQUIRED = ("student_id", "name", "admission_year", "status")
 ROSTER_OPTIONAL = ("program", "class_name", "exit_year", "email")
 CATALOG_REQUIRED = ("code", "category", "name", "level", "points", "group", "aliases")
+# The registrar's words for a status. 延修/延畢 (staying on to finish) is still enrolled;
+# 肄業 (left without a degree) counts as withdrawn: either way the exit year ends enrollment.
+STATUS_WORDS = {
+    "在學": "enrolled",
+    "在校": "enrolled",
+    "延修": "enrolled",
+    "延畢": "enrolled",
+    "畢業": "graduated",
+    "已畢業": "graduated",
+    "退學": "withdrawn",
+    "肄業": "withdrawn",
+    "休學": "suspended",
+}
+# Statuses whose students have left, so their roster row should carry an exit year.
+LEFT_STATUSES = ("graduated", "withdrawn")
 
 
 @dataclass
@@ -38,8 +56,13 @@ class ImportResult:
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
 
     def summary(self) -> str:
-        """Return one line such as 'roster: 3 added, 1 updated, 1 skipped'."""
-        parts = [f"{n} {outcome}" for outcome, n in self.counts.items()] or ["nothing to import"]
+        """Return one line such as 'roster: 3 added, 1 updated, 1 row not imported'."""
+        # Rows with a problem are "skipped" in the counts and the log; the line says plainly
+        # that they are not in the database, as the import itself still succeeded (exit 0).
+        parts = [
+            f"{n} row{'s' * (n != 1)} not imported" if outcome == "skipped" else f"{n} {outcome}"
+            for outcome, n in self.counts.items()
+        ] or ["nothing to import"]
         return f"{self.kind}: {', '.join(parts)}"
 
 
@@ -56,10 +79,11 @@ def _whole_number(text: str, what: str) -> int:
 
 def import_roster(session: Session, path: Path) -> ImportResult:
     """Upsert the registrar's roster by student ID (normalised) and return what happened."""
-    table = read_table(path, ROSTER_REQUIRED, ROSTER_OPTIONAL)
+    table = read_table(path, ROSTER_REQUIRED, ROSTER_OPTIONAL, kind="roster")
     result = ImportResult("roster", notes=table.notes)
     _skip_unread(result, table)
     existing = {s.student_id: s for s in session.scalars(select(Student))}
+    no_exit: list[str] = []
     for line, row, cut in zip(table.line_numbers, table.rows, table.cut, strict=True):
         try:
             _refuse_cut(normalise_id(row["student_id"]), cut)
@@ -70,10 +94,31 @@ def import_roster(session: Session, path: Path) -> ImportResult:
             continue
         key = str(values["student_id"])
         existing[key] = _upsert(session, result, existing.get(key), Student, values)
+        if values["status"] in LEFT_STATUSES and values["exit_year"] is None:
+            no_exit.append(f"line {line} {key} ({values['status']})")
     result.problems.sort()
+    if no_exit:
+        more = len(no_exit) - MAX_LISTED
+        result.notes.append(
+            f"{Path(path).name}: no exit_year (離校學年度) for {len(no_exit)} graduated or "
+            f"withdrawn student{'s' * (len(no_exit) != 1)}: "
+            + ", ".join(no_exit[:MAX_LISTED])
+            + (f" and {more} more" if more > 0 else "")
+            + " — until it is added they count as enrolled up to this year; add it and import again"
+        )
     _recheck_uploads(session, result)
     _log(session, result, path)
     return result
+
+
+def status_code(word: str) -> str | None:
+    """Return the status code for a roster's status word (English or Chinese), else None.
+
+    >>> status_code(" 延修 "), status_code("Graduated"), status_code("轉系")
+    ('enrolled', 'graduated', None)
+    """
+    key = unicodedata.normalize("NFKC", word).strip().lower()
+    return key if key in STUDENT_STATUSES else STATUS_WORDS.get(key)
 
 
 def _roster_values(row: dict[str, str]) -> dict[str, object]:
@@ -82,10 +127,11 @@ def _roster_values(row: dict[str, str]) -> dict[str, object]:
         raise ValueError("student_id is blank")
     if is_blank(row["name"]):
         raise ValueError(f"{student_id}: name is blank")
-    status = row["status"].strip().lower()
-    if status not in STUDENT_STATUSES:
+    status = status_code(row["status"])
+    if status is None:
         raise ValueError(
-            f"{student_id}: status {row['status']!r} is not one of {', '.join(STUDENT_STATUSES)}"
+            f"{student_id}: status {row['status']!r} is not one of {', '.join(STUDENT_STATUSES)} "
+            f"(or {', '.join(STATUS_WORDS)}) — correct it in the file and import again"
         )
     exit_year = row.get("exit_year", "").strip()
     return {
@@ -102,7 +148,7 @@ def _roster_values(row: dict[str, str]) -> dict[str, object]:
 
 def import_catalog(session: Session, path: Path) -> ImportResult:
     """Upsert the catalog items by code and return what happened."""
-    table = read_table(path, CATALOG_REQUIRED)
+    table = read_table(path, CATALOG_REQUIRED, kind="catalog")
     result = ImportResult("catalog", notes=table.notes)
     _skip_unread(result, table)
     existing = {c.code: c for c in session.scalars(select(CatalogItem))}

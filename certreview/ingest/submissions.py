@@ -146,7 +146,7 @@ def import_submissions(
     Files that do not open as pictures are kept only up to `max_unreadable_bytes` per import;
     beyond that their rows are still imported and flagged, without the file.
     """
-    table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS)
+    table = read_table(path, REQUIRED_FIELDS, OPTIONAL_FIELDS, kind="submissions")
     name = round_name or default_round_name(today)
     round_ = session.scalars(select(Round).where(Round.name == name)).first()
     if round_ is None or cutoff is not None:

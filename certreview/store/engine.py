@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import load_settings
@@ -52,14 +53,19 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """Return the file of a SQLite URL, or None for an in-memory SQLite or another database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.database.startswith("file:"):
+        return None  # a URI filename (shared memory, read-only mode ...): SQLite decides
+    return Path(url.database)
+
+
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration (and a SQLite file's folder)."""
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
-        None,
-        "",
-        ":memory:",
-    ):
-        path = Path(engine.url.database)
+    path = sqlite_file(engine.url)
+    if path is not None:
         make_private_dir(path.parent)
         # SQLite would create the file world-readable; its -wal/-shm files copy this mode.
         create_private_file(path)
@@ -68,13 +74,54 @@ def upgrade(engine: Engine) -> None:
 
 def check_schema(engine: Engine) -> None:
     """Raise SchemaError unless the database is at the newest migration."""
+    path = sqlite_file(engine.url)
+    if path is not None and not path.is_file():
+        # Connecting would create an empty file (a typo in --db would leave one behind).
+        raise SchemaError(
+            f"no certreview database at {path} — run `certreview init` "
+            "(or check --db/CERTREVIEW_DB and --data/CERTREVIEW_DATA)"
+        )
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     if current is None:
-        raise SchemaError("the database has no certreview tables — run `certreview init` first")
+        where = path or engine.url.render_as_string(hide_password=True)
+        raise SchemaError(
+            f"{where} has no certreview tables — run `certreview init` first "
+            "(or check --db/CERTREVIEW_DB)"
+        )
     if current != head:
         raise SchemaError(
             f"the database schema is at {current}, this version needs {head} — "
             "run `certreview init` to upgrade it"
         )
+
+
+# What SQLite says when the file or its folder cannot be opened or written.
+_SQLITE_FILE_WORDS = ("unable to open", "readonly database", "disk i/o error", "not a database")
+
+
+def database_error_text(exc: BaseException, url: URL) -> str:
+    """Return one line naming the database of URL, what went wrong and the likely fix."""
+    detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
+    path = sqlite_file(url)
+    if path is not None and any(word in detail.lower() for word in _SQLITE_FILE_WORDS):
+        if "not a database" in detail.lower():
+            fix = "is --db/CERTREVIEW_DB the right file?"
+        else:
+            fix = (
+                f"check that the folder {path.parent} exists and that you may write to it and "
+                "to the file (SQLite keeps its -wal/-shm files beside the database), "
+                "or choose another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB"
+            )
+        return f"cannot use the SQLite database {path} ({detail}) — {fix}"
+    if path is not None:
+        return f"database error in {path}: {detail} — check --db/CERTREVIEW_DB"
+    where = url.render_as_string(hide_password=True)
+    if "does not exist" in detail:
+        fix = f"create the database {url.database} on the server, then run `certreview init`"
+        return f"database error at {where}: {detail} — {fix} (or check --db/CERTREVIEW_DB)"
+    return (
+        f"database error at {where}: {detail} — "
+        "check --db/CERTREVIEW_DB and that the server is running"
+    )
