@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certreview.images.limits import message_code
-from certreview.reports.notices import load_templates, render_notice
-from certreview.reports.tables import (
+from certreview.reports.frames import (
     AUDIT_COLUMNS,
     ELIGIBILITY_COLUMNS,
     audit_frames,
@@ -31,6 +30,7 @@ from certreview.reports.tables import (
     eligibility_table,
     this_year,
 )
+from certreview.reports.notices import load_templates, render_notice
 from certreview.reports.write_table import check_target, write_table
 from certreview.rules.eligibility import evaluate_frames
 from certreview.store.load import load_facts, load_rules
