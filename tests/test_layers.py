@@ -85,3 +85,28 @@ def test_no_module_is_too_long() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420
     }
     assert not long, f"split these modules (over ~400 lines): {long}"
+
+
+def test_the_readme_map_names_every_module_where_it_is() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Development", 1)[1].split("```", 2)[1]
+    for line in block.splitlines():
+        if not line.startswith("  ") or line.startswith("   "):
+            continue
+        first, _, rest = line.strip().partition(" ")
+        folder = first.rstrip("/") if first.endswith("/") else ""
+        text = rest if folder else line.strip()
+        # Module names, single-spaced; two spaces start the words about them.
+        listed = set(text.strip().partition("  ")[0].split())
+        place = PACKAGE / folder
+        actual = {p.stem for p in place.glob("*.py") if p.stem not in {"__init__", "__main__"}}
+        if not folder:  # the top line names only the top-level modules it is about
+            actual = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+        assert listed == actual, f"README map of {folder or 'certreview/'}: {listed ^ actual}"
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    mapped = {
+        line.split()[0].rstrip("/")
+        for line in block.splitlines()
+        if line.startswith("  ") and not line.startswith("   ") and line.split()[0].endswith("/")
+    }
+    assert folders <= mapped, f"folders missing from the README map: {folders - mapped}"
