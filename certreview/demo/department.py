@@ -26,7 +26,7 @@ from certreview.config import display_url
 from certreview.demo.pictures import certificate_image, encode
 from certreview.images.pool import process_context
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import import_submissions, parse_cutoff
+from certreview.ingest.submissions import IntakeOptions, import_submissions, parse_cutoff
 from certreview.rules.catalog import split_aliases
 from certreview.rules.years import ROC_OFFSET
 from certreview.store.decisions import check_verdict, decide
@@ -151,15 +151,10 @@ def build_demo(
         import_catalog(session, folder / "catalog.csv")
         import_standards(session, folder / "standards.toml")
         for name, start, cutoff, export, target in uploads:
-            result = import_submissions(
-                session,
-                ws.store,
-                export,
-                target,
-                round_name=name,
-                cutoff=parse_cutoff(cutoff),
-                today=start + timedelta(days=120),
+            options = IntakeOptions(
+                round_name=name, cutoff=parse_cutoff(cutoff), today=start + timedelta(days=120)
             )
+            result = import_submissions(session, ws.store, export, target, options)
             results.append((name, result))
         decided = decide_demo(session, rng)
     for name, result in results:

@@ -63,9 +63,10 @@ def student_status(session: Session, student_id: str) -> str:
         state = current_state(current_decision(session, sub))
         item = current_item(session, sub)
         lines.append(
-            f"  - {sub.submission_id} {sub.submitted_at_text}: {sub.certificate_name_text} "
+            f"  - {sub.submission_id}{_version(sub)} {sub.submitted_at_text}: "
+            f"{sub.certificate_name_text} "
             f"({sub.category_text}, exam {sub.exam_year_text}) → {item or 'no catalog match'}"
-            f" [{state}]" + _counts(counts.get(sub.submission_id))
+            f" [{state}]" + (_counts(counts.get(sub.submission_id)) if sub.live else "")
         )
         for flag in sub.flag_list:
             lines.append(f"      flag {flag}: {FLAGS[flag]}")
@@ -84,6 +85,12 @@ def student_status(session: Session, student_id: str) -> str:
             )
     # Names, certificate texts and notes are typed by students: escape what a terminal would obey.
     return "\n".join(terminal_text(line) for line in lines)
+
+
+def _version(sub: Submission) -> str:
+    if sub.live:
+        return f" (version {sub.version})" if sub.version > 1 else ""
+    return f" (version {sub.version}, replaced by a newer version)"
 
 
 def _counts(result: SubmissionResult | None) -> str:
