@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
@@ -160,3 +160,38 @@ def test_a_row_repeated_in_one_file_is_skipped(ws: Workspace, tmp_path: Path) ->
         ("v1", "skipped"),
     ]
     assert len(versions(ws)) == 1
+
+
+def test_upgrading_keeps_stored_uploads_as_their_first_live_version(db_url: str) -> None:
+    from alembic import command
+
+    from certreview.store.engine import _alembic_config, make_engine
+
+    engine = make_engine(db_url)
+    try:
+        config = _alembic_config(engine)
+        command.upgrade(config, "0001")
+        with engine.begin() as c:
+            c.execute(
+                text("INSERT INTO rounds (id, name, created_at) VALUES (1, 'AY114', :t)"),
+                {"t": datetime(2026, 5, 1)},
+            )
+            c.execute(
+                text(
+                    "INSERT INTO submissions (id, submission_id, round_id, row, imported_at, "
+                    "submitted_at_text, student_id_text, student_name_text, category_text, "
+                    "certificate_name_text, exam_year_text, image_text, student_key, flags, notes) "
+                    "VALUES (1, 'u1', 1, 2, :t, '', 'B1', 'x', 'c', 'n', '113', 'a.jpg', 'B1', '', '')"
+                ),
+                {"t": datetime(2026, 5, 1)},
+            )
+        command.upgrade(config, "head")
+        with engine.connect() as c:
+            rows = c.execute(
+                text("SELECT submission_id, version, live, supersedes FROM submissions")
+            )
+            assert [tuple(r) for r in rows] == [("u1", 1, True, None)]
+        command.downgrade(config, "0001")
+        command.upgrade(config, "head")
+    finally:
+        engine.dispose()
