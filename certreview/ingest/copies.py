@@ -71,7 +71,7 @@ def check_files(
 
 def find_copies(
     session: Session, store: ImageStore, new: list[Upload], files: dict[str, ImageFile]
-) -> set[int]:
+) -> list[Submission]:
     """Flag unreadable files and copies on NEW; return the earlier submissions now shared."""
     replaced = {u.previous.id for u in new if u.previous is not None}
     earlier = session.execute(
@@ -81,7 +81,7 @@ def find_copies(
         .where(Submission.live)
         .order_by(Submission.id)
     ).all()
-    shared: set[int] = set()
+    shared: dict[int, Submission] = {}
     seen = _Seen(store)
     for old, image in earlier:
         if not image.flag and old.id not in replaced:
@@ -106,9 +106,9 @@ def find_copies(
             if isinstance(match, Upload):
                 match.flags.add("shared_image")
             else:
-                shared.add(match.id)
+                shared[match.id] = match
         seen.add(upload, image)
-    return shared
+    return list(shared.values())
 
 
 class _Seen:

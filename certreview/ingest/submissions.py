@@ -70,7 +70,7 @@ class IntakeOptions:
     # Called after each batch of rows is written; an edge that commits here makes a long
     # import resumable (a killed one finds those rows "imported before" next time).
     checkpoint: Callable[[], None] | None = None
-    batch_rows: int = 200  # rows per batch when there is a checkpoint
+    batch_rows: int = 50  # rows per batch when there is a checkpoint (a short write each)
 
 
 def default_round_name(today: date | None = None) -> str:
@@ -247,19 +247,24 @@ class _Intake:
         key = normalise_id(row["student_id"])
         self.result.rows.append(ReportRow(line, submission_id, key, "skipped", ""))
 
-    def _write(self, uploads: list[Upload], files: dict[str, ImageFile], shared: set[int]) -> None:
+    def _write(
+        self, uploads: list[Upload], files: dict[str, ImageFile], shared: list[Submission]
+    ) -> None:
         session = self.session
         round_ = get_round(session, self.round_name, self.options.cutoff)
         for image in files.values():
-            if image not in session:
-                session.merge(image)
+            if image in session:
+                continue
+            if session.identity_key(ImageFile, image.sha256) in session.identity_map:
+                session.merge(image)  # a damaged copy checked again: update its record
+            else:
+                session.add(image)
         for upload in uploads:
             if upload.previous is not None:
                 # Old versions stay, with their decisions: only the newest one is live.
                 upload.previous.live = False
         session.flush()  # before the new versions: one live version per submission ID
-        for pk in shared:
-            earlier = session.get_one(Submission, pk)
+        for earlier in shared:
             earlier.flags = ";".join(ordered({*earlier.flag_list, "shared_image"}))
         for upload in uploads:
             submission = upload.submission
