@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from certreview.config import sqlite_url
 from certreview.demo.pictures import certificate_image, encode, phone_photo, with_unique_tag
@@ -59,10 +59,25 @@ def write_export(folder: Path, name: str, photos: list[bytes], prefix: str) -> P
 
 def run_import(db: str, data: str, export: str, images: str, workers: int | None) -> None:
     ws = Workspace.open(db, data)
+    holds: list[float] = []
+    first_write: list[float] = []
+
+    # How long each of the import's transactions holds the write lock: first write to commit.
+    @event.listens_for(ws.engine, "before_cursor_execute")
+    def writing(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if not first_write and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            first_write.append(time.perf_counter())
+
+    @event.listens_for(ws.engine, "commit")
+    def committed(conn) -> None:  # type: ignore[no-untyped-def]
+        if first_write:
+            holds.append((time.perf_counter() - first_write.pop()) * 1000)
+
     try:
         options = IntakeOptions(round_name="AY115", workers=workers)
         result = IntakeService(ws).import_submissions(Path(export), Path(images), options)
         print(f"  import: {result.summary()}")
+        print(f"  import held the write lock {len(holds)} times, at most {max(holds):.0f} ms")
     finally:
         ws.close()
 
