@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from certreview.cli import main
 from certreview.config import sqlite_url
-from certreview.ingest.submissions import import_submissions
+from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.store.backup import BackupError, backup
 from certreview.store.decisions import check_verdict, decide
 from certreview.store.models import ImportLog, Submission
@@ -136,7 +136,11 @@ def test_backup_while_reviewers_decide_and_an_import_runs(workspace, tmp_path, p
         decided.wait(30)
         with workspace.Session.begin() as s:
             import_submissions(
-                s, workspace.store, export, folder, round_name="AY115", workers=1, progress=progress
+                s,
+                workspace.store,
+                export,
+                folder,
+                IntakeOptions(round_name="AY115", workers=1, progress=progress),
             )
 
     def guarded(work):  # type: ignore[no-untyped-def]

@@ -316,3 +316,36 @@ def test_export_commands_take_their_own_options(cli, department: Workspace, tmp_
     assert not (tmp_path / "b.csv").exists()
     with pytest.raises(SystemExit):  # an option of another kind of export is refused
         cli("export", "notices", tmp_path / "c.csv", "--cohort", "111")
+
+
+def test_reimporting_an_edited_export_imports_the_changed_row(cli, tmp_path: Path):
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLES / "images", images)
+    assert cli("init")[0] == 0
+    for kind, name in (("roster", "roster.csv"), ("catalog", "catalog.csv")):
+        assert cli("import", kind, SAMPLES / name)[0] == 0
+    assert cli("import", "standards", SAMPLES / "standards.toml")[0] == 0
+    export = tmp_path / "submissions.csv"
+    export.write_bytes((SAMPLES / "submissions.csv").read_bytes())
+    assert cli("import", "submissions", export, "--images", images, "--round", "AY114")[0] == 0
+    assert cli("decide", "u0003", "approve", "--reviewer", "lin")[0] == 0
+    # The student edits u0003 on the platform: the export keeps the ID, the certificate changes.
+    export.write_text(
+        export.read_text(encoding="utf-8").replace(",CCNA,112,", ",Cisco CCNA,112,"),
+        encoding="utf-8",
+    )
+    code, out, err = cli("import", "submissions", export, "--images", images, "--round", "AY114")
+    assert code == 0, err
+    assert out == (
+        "submissions (AY114): 1 accepted, 0 flagged, 4 skipped (1 changed since imported before)\n"
+    )
+    assert err == (
+        "note: line 4: submission u0003 changed (certificate_name) — imported as version 2, "
+        "the earlier version is kept in its history\n"
+    )
+    code, out, _ = cli("status", "B11201003")
+    assert "u0003 (version 2) 2026-04-11 20:02:00: Cisco CCNA" in out
+    assert "u0003 (version 1, replaced by a newer version)" in out
+    assert cli("decide", "u0003", "approve", "--reviewer", "lin")[1] == (
+        "u0003: approved (decision #2)\n"
+    )

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from certreview.cli import main
-from certreview.ingest.submissions import import_submissions
+from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.store.doctor import examine, repair
 from certreview.store.models import ImageFile
 from tests.builders import department, jpeg
@@ -43,7 +43,8 @@ def test_a_killed_import_leaves_orphans_that_fix_removes_once_old(workspace, tmp
     department(workspace, submissions=6)
     export, folder = import_files(tmp_path, 3)
     with pytest.raises(KeyboardInterrupt), workspace.Session.begin() as s:
-        import_submissions(s, workspace.store, export, folder, round_name="AY115", workers=1)
+        options = IntakeOptions(round_name="AY115", workers=1)
+        import_submissions(s, workspace.store, export, folder, options)
         raise KeyboardInterrupt  # the office PC is switched off before the commit
     with workspace.Session() as s:
         now = examine(s, workspace.store)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.read_table import TableError, read_table
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import import_submissions, reassess
+from certreview.ingest.submissions import IntakeOptions, import_submissions, reassess
 from certreview.store.models import CatalogItem, Student, Submission
 from tests.conftest import SAMPLES
 
@@ -300,7 +300,7 @@ def submit(ws, tmp_path: Path, rows: str):
     export.write_text(SUBMISSIONS_HEADER + rows, encoding="utf-8")
     with ws.Session.begin() as s:
         return import_submissions(
-            s, ws.store, export, folder, round_name="AY114", today=date(2026, 5, 20)
+            s, ws.store, export, folder, IntakeOptions(round_name="AY114", today=date(2026, 5, 20))
         )
 
 

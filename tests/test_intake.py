@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import import_submissions, parse_cutoff
+from certreview.ingest.submissions import IntakeOptions, import_submissions, parse_cutoff
 from certreview.store.models import ImageFile, Submission
 from tests.conftest import SAMPLES
 from tests.test_sources import make_zip
@@ -54,9 +54,8 @@ def run(ws, tmp_path: Path, rows: str, images: dict[str, bytes], **kw):
     export = tmp_path / "submissions.csv"
     export.write_text(HEADER + rows, encoding="utf-8")
     with ws.Session.begin() as s:
-        return import_submissions(
-            s, ws.store, export, folder, round_name="AY114", today=TODAY, **kw
-        )
+        options = IntakeOptions(round_name="AY114", today=TODAY, **kw)
+        return import_submissions(s, ws.store, export, folder, options)
 
 
 def report(result) -> list[tuple[str, str, str]]:
@@ -71,8 +70,7 @@ def test_sample_department(department, tmp_path):
             department.store,
             SAMPLES / "submissions.csv",
             tmp_path / "images",
-            round_name="AY114",
-            today=TODAY,
+            IntakeOptions(round_name="AY114", today=TODAY),
         )
     assert report(result) == [
         ("u0001", "accepted", ""),
@@ -234,7 +232,9 @@ def test_images_from_a_windows_zip_with_cp950_names(department, tmp_path):
         encoding="utf-8",
     )
     with department.Session.begin() as s:
-        result = import_submissions(s, department.store, export, archive, today=TODAY)
+        result = import_submissions(
+            s, department.store, export, archive, IntakeOptions(today=TODAY)
+        )
     assert report(result) == [("z1", "accepted", ""), ("z2", "accepted", "")]
     assert result.round_name == "AY114"
 
@@ -344,7 +344,7 @@ def test_an_import_that_adds_nothing_leaves_no_empty_round(department, tmp_path)
     export = tmp_path / "submissions.csv"
     with department.Session.begin() as s:
         again = import_submissions(
-            s, department.store, export, tmp_path / "images", round_name="AY115"
+            s, department.store, export, tmp_path / "images", IntakeOptions(round_name="AY115")
         )
     assert again.counts() == {"accepted": 0, "flagged": 0, "skipped": 1}
     with department.Session() as s:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from certreview.images.limits import MSG_EMPTY, MSG_UNKNOWN, message_code
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import import_submissions
+from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.store.models import ImageFile, Submission
 from tests.conftest import SAMPLES
 from tests.test_images import flate_bomb_pdf
@@ -93,9 +93,7 @@ def test_files_that_do_not_open_fill_the_store_only_up_to_the_allowance(departme
             department.store,
             export,
             archive,
-            round_name="AY114",
-            today=TODAY,
-            max_unreadable_bytes=256 * 1024,
+            IntakeOptions(round_name="AY114", today=TODAY, max_unreadable_bytes=256 * 1024),
         )
     assert report(result) == [(name[:-4], "flagged", "unreadable_image") for name in junk] + [
         ("photo", "accepted", "")

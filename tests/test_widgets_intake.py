@@ -92,3 +92,28 @@ def test_student_text_is_escaped_in_messages(workspace, tmp_path: Path):
     panel.buttons["roster"].click()
     assert "<img" not in panel.message.value
     assert "&lt;IMGSRC=XONERROR=ALERT(1)&gt;" in panel.message.value
+
+
+def test_the_panel_works_through_the_intake_service_and_shows_changed_rows(
+    workspace, tmp_path: Path
+):
+    from certreview.ingest.service import IntakeService
+
+    folder = tmp_path / "incoming"
+    shutil.copytree(SAMPLES, folder)
+    panel = IntakePanel(IntakeService(workspace), folder)
+    for kind in ("roster", "catalog", "standards"):
+        panel.buttons[kind].click()
+    panel.round.value = "AY114"
+    panel.buttons["submissions"].click()
+    export = folder / "submissions.csv"
+    export.write_text(
+        export.read_text(encoding="utf-8").replace(",113學年度,a2.png", ",112學年度,a2.png"),
+        encoding="utf-8",
+    )
+    panel.buttons["submissions"].click()
+    assert (
+        "submissions (AY114): 1 accepted, 0 flagged, 4 skipped (1 changed since imported before)"
+        in panel.message.value
+    )
+    assert "submission u0002 changed (exam_year) — imported as version 2" in panel.message.value

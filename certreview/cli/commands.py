@@ -33,7 +33,7 @@ def demo(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def import_files(ws: Workspace, args: argparse.Namespace) -> int:
-    from certreview.ingest.reference import import_catalog, import_roster, import_standards
+    from certreview.ingest.service import IntakeService
     from certreview.store.demomark import is_demo
 
     with ws.Session() as session:
@@ -49,11 +49,7 @@ def import_files(ws: Workspace, args: argparse.Namespace) -> int:
         return 1
     if args.kind == "submissions":
         return _import_submissions(ws, args)
-    action = {"roster": import_roster, "catalog": import_catalog, "standards": import_standards}[
-        args.kind
-    ]
-    with ws.Session.begin() as session:
-        result = action(session, args.file)
+    result = IntakeService(ws).import_reference(args.kind, args.file)
     for note in result.notes:
         print(f"note: {terminal_text(note)}", file=sys.stderr)
     for line, problem in result.problems:
@@ -63,7 +59,8 @@ def import_files(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
-    from certreview.ingest.submissions import import_submissions, parse_cutoff
+    from certreview.ingest.service import IntakeService
+    from certreview.ingest.submissions import IntakeOptions, parse_cutoff
     from certreview.reports.write_table import check_target
 
     cutoff = parse_cutoff(args.cutoff) if args.cutoff else None
@@ -71,16 +68,8 @@ def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
         # Before the import: a report that cannot be written must not follow a saved import.
         check_target(args.report)
     # The image checks show their own progress bar on a terminal (tqdm, in certreview.images.pool).
-    with ws.Session.begin() as session:
-        result = import_submissions(
-            session,
-            ws.store,
-            args.file,
-            args.images,
-            round_name=args.round,
-            cutoff=cutoff,
-            workers=args.workers,
-        )
+    options = IntakeOptions(round_name=args.round, cutoff=cutoff, workers=args.workers)
+    result = IntakeService(ws).import_submissions(args.file, args.images, options)
     if args.report:
         result.write_report(args.report)
     for note in result.notes:

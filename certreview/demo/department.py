@@ -23,7 +23,7 @@ from certreview.demo.reviewers import decide_demo
 from certreview.demo.roster import DEMO_EMAIL_DOMAIN, DemoStudent, make_students
 from certreview.demo.uploads import ROUNDS, Picture, make_submissions, write_images
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import import_submissions, parse_cutoff
+from certreview.ingest.submissions import IntakeOptions, import_submissions, parse_cutoff
 from certreview.store.demomark import mark_demo
 from certreview.store.models import Base, Round, Student, Submission
 from certreview.workspace import Workspace
@@ -89,15 +89,10 @@ def build_demo(
         import_catalog(session, folder / "catalog.csv")
         import_standards(session, folder / "standards.toml")
         for name, start, cutoff, export, target in uploads:
-            result = import_submissions(
-                session,
-                ws.store,
-                export,
-                target,
-                round_name=name,
-                cutoff=parse_cutoff(cutoff),
-                today=start + timedelta(days=120),
+            options = IntakeOptions(
+                round_name=name, cutoff=parse_cutoff(cutoff), today=start + timedelta(days=120)
             )
+            result = import_submissions(session, ws.store, export, target, options)
             results.append((name, result))
         decided = decide_demo(session, rng)
     for name, result in results:

@@ -272,7 +272,7 @@ def _upsert(
 def _recheck_uploads(session: Session, result: ImportResult) -> None:
     # The roster, catalog and standards decide how an upload is matched and flagged: an
     # upload made before its student was on the roster is linked now.
-    from certreview.ingest.submissions import reassess
+    from certreview.ingest.recheck import reassess
 
     changed = reassess(session)
     if changed:

@@ -71,10 +71,10 @@ def student_status(session: Session, student_id: str) -> str:
         state = current_state(current_decision(session, sub))
         item = current_item(session, sub)
         lines.append(
-            f"  - {sub.submission_id} round {sub.round.name}, {sub.submitted_at_text}: "
+            f"  - {sub.submission_id}{_version(sub)} round {sub.round.name}, {sub.submitted_at_text}: "
             f"{sub.certificate_name_text} ({sub.category_text}, exam {sub.exam_year_text}"
             f" {_year_used(sub.exam_year)}) → {item or 'no catalog match'}"
-            f" [{state}]" + _counts(counts.get(sub.submission_id))
+            f" [{state}]" + (_counts(counts.get(sub.submission_id)) if sub.live else "")
         )
         for flag in sub.flag_list:
             lines.append(f"      flag {flag}: {FLAGS[flag]}")
@@ -98,6 +98,12 @@ def student_status(session: Session, student_id: str) -> str:
 def _year_used(year: int | None) -> str:
     """Say which academic year the rules read from the typed exam year."""
     return f"= AY{year}" if year is not None else "= no academic year read"
+
+
+def _version(sub: Submission) -> str:
+    if sub.live:
+        return f" (version {sub.version})" if sub.version > 1 else ""
+    return f" (version {sub.version}, replaced by a newer version)"
 
 
 def _counts(result: SubmissionResult | None) -> str:

@@ -112,7 +112,8 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
     """Return one SQL condition per active filter, keyed by the filter's name."""
-    out: dict[str, ColumnElement[bool]] = {}
+    # Only a submission's newest version is reviewed; older ones show in its history.
+    out: dict[str, ColumnElement[bool]] = {"live": Submission.live}
     if f.round_id is not None:
         out["round"] = Submission.round_id == f.round_id
     if f.status != ALL:

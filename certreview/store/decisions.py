@@ -150,7 +150,7 @@ def current_state(decision: Decision | None) -> str:
 def find_submission(session: Session, submission_id: str) -> Submission:
     """Return the submission with the platform's SUBMISSION_ID, or raise DecisionError."""
     found = session.scalars(
-        select(Submission).where(Submission.submission_id == submission_id.strip())
+        select(Submission).where(Submission.submission_id == submission_id.strip(), Submission.live)
     ).first()
     if found is None:
         raise DecisionError(f"no submission {submission_id!r} — check the ID in the intake report")

@@ -136,15 +136,19 @@ def load_facts(
 
 def _submissions_query(details: bool) -> Select:
     """Return every submission with its latest verdict and effective catalog item code."""
-    query = join_latest_decision(
-        select(
-            Submission.submission_id,
-            Submission.student_id,
-            Decision.verdict,
-            effective_item(),
-            Submission.exam_year,
-        ).select_from(Submission)
-    ).order_by(Submission.id)
+    query = (
+        join_latest_decision(
+            select(
+                Submission.submission_id,
+                Submission.student_id,
+                Decision.verdict,
+                effective_item(),
+                Submission.exam_year,
+            ).select_from(Submission)
+        )
+        .where(Submission.live)  # older versions of edited submissions count no more
+        .order_by(Submission.id)
+    )
     if not details:
         return query
     return query.add_columns(
@@ -192,7 +196,7 @@ def student_standing(
             ).select_from(Submission)
         )
         .outerjoin(CatalogItem, CatalogItem.code == effective_item())
-        .where(Submission.student_id == student.student_id)
+        .where(Submission.student_id == student.student_id, Submission.live)
         # The order the engine breaks ties in (equal points: the earlier upload), as the audit.
         .order_by(Submission.id)
     ).all()

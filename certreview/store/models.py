@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -103,10 +103,24 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_student", "student_id"),
         Index("ix_submissions_round", "round_id"),
+        UniqueConstraint("submission_id", "version", name="uq_submissions_version"),
+        # At most one live version per submission ID, even with two imports at once.
+        Index(
+            "uq_submissions_live",
+            "submission_id",
+            unique=True,
+            sqlite_where=text("live"),
+            postgresql_where=text("live"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[str] = mapped_column(Text, unique=True)
+    # The platform keeps a submission's ID when the student edits it: a changed row is the
+    # next version; the older ones stay (with their decisions) but are no longer live.
+    submission_id: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    live: Mapped[bool] = mapped_column(default=True, server_default=true())
+    supersedes: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     row: Mapped[int]
     imported_at: Mapped[datetime]

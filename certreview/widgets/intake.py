@@ -10,14 +10,9 @@ from pathlib import Path
 import ipywidgets as w
 import pandas as pd
 
-from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import (
-    IntakeResult,
-    default_round_name,
-    flag_counts_frame,
-    import_submissions,
-    parse_cutoff,
-)
+from certreview.ingest.report import IntakeResult, flag_counts_frame
+from certreview.ingest.service import IMPORTERS, IntakeService
+from certreview.ingest.submissions import IntakeOptions, default_round_name, parse_cutoff
 from certreview.widgets import html
 from certreview.widgets.guard import explain
 from certreview.workspace import Workspace
@@ -39,8 +34,10 @@ def _options(folder: Path, keep: Callable[[Path], bool]) -> list[str]:
 class IntakePanel(w.VBox):
     """Import roster, catalog, standards and submissions from one folder, with the report."""
 
-    def __init__(self, ws: Workspace, folder: Path) -> None:
-        self.ws = ws
+    def __init__(self, service: IntakeService | Workspace, folder: Path) -> None:
+        # A workspace is wrapped, so notebooks that pass one keep working; the panel itself
+        # only ever talks to the service, never to a database session.
+        self.service = service if isinstance(service, IntakeService) else IntakeService(service)
         self.folder = Path(folder)
         self.folder_box = w.Text(
             value=str(self.folder), description="Folder", layout=w.Layout(width="60%")
@@ -58,7 +55,7 @@ class IntakePanel(w.VBox):
                 description=f"Import {kind}",
                 button_style="primary" if kind == "submissions" else "",
             )
-            for kind in ("roster", "catalog", "standards", "submissions")
+            for kind in (*IMPORTERS, "submissions")
         }
         self.progress = w.IntProgress(
             value=0, min=0, max=1, description="Images", layout=w.Layout(visibility="hidden")
@@ -123,16 +120,10 @@ class IntakePanel(w.VBox):
             if kind == "submissions":
                 self._run_submissions()
                 return
-            action = {
-                "roster": import_roster,
-                "catalog": import_catalog,
-                "standards": import_standards,
-            }[kind]
             picker = {"roster": self.roster, "catalog": self.catalog, "standards": self.standards}[
                 kind
             ]
-            with self.ws.Session.begin() as session:
-                result = action(session, self._path(picker))
+            result = self.service.import_reference(kind, self._path(picker))
             problems = [f"row {line}: {text}" for line, text in result.problems]
             self._say(result.summary(), [*result.notes, *problems])
         except Exception as exc:
@@ -142,8 +133,8 @@ class IntakePanel(w.VBox):
         cutoff = parse_cutoff(self.cutoff.value) if self.cutoff.value.strip() else None
         self.progress.layout.visibility = "visible"
 
-        def progress(done: int, total: int) -> None:
-            self.progress.max = max(total, 1)
+        def progress(done: int, total: int | None) -> None:
+            self.progress.max = max(total or done, 1)
             self.progress.value = done
 
         try:
@@ -159,18 +150,15 @@ class IntakePanel(w.VBox):
         self.show_report(frame)
 
     def _import_submissions(
-        self, cutoff: datetime | None, progress: Callable[[int, int], None]
+        self, cutoff: datetime | None, progress: Callable[[int, int | None], None]
     ) -> IntakeResult:
-        with self.ws.Session.begin() as session:
-            return import_submissions(
-                session,
-                self.ws.store,
-                self._path(self.submissions),
-                self._path(self.images),
-                round_name=self.round.value.strip() or None,
-                cutoff=cutoff,
-                progress=progress,
-            )
+        return self.service.import_submissions(
+            self._path(self.submissions),
+            self._path(self.images),
+            IntakeOptions(
+                round_name=self.round.value.strip() or None, cutoff=cutoff, progress=progress
+            ),
+        )
 
     def show_report(self, frame: pd.DataFrame) -> None:
         """Show flag counts and the flagged rows of a report frame (all text escaped)."""

@@ -1,0 +1,95 @@
+"""The intake report: what an import of submissions did, row by row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certreview.reports.write_table import write_table
+from certreview.rules.contract import FLAGS
+from certreview.store.models import Round, Submission
+
+REPORT_COLUMNS = ("row", "submission_id", "student_id", "status", "flags")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the intake report, as the contract names its columns (plus what changed)."""
+
+    row: int
+    submission_id: str
+    student_id: str
+    status: str  # accepted | flagged | skipped
+    flags: str
+    changed: str = ""  # for a new version of a known submission: the fields that changed
+
+
+@dataclass
+class IntakeResult:
+    """What an import of submissions did, row by row."""
+
+    round_name: str
+    rows: list[ReportRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return how many rows were accepted, flagged and skipped."""
+        out = {"accepted": 0, "flagged": 0, "skipped": 0}
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+    def flag_counts(self) -> dict[str, int]:
+        """Return how many imported rows carry each flag."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            for f in filter(None, r.flags.split(";")):
+                out[f] = out.get(f, 0) + 1
+        return out
+
+    def summary(self) -> str:
+        """Return one line such as 'submissions (AY115): 3 accepted, 2 flagged, 0 skipped'."""
+        counts = self.counts()
+        if counts["skipped"] and not counts["accepted"] and not counts["flagged"]:
+            return f"submissions: nothing new — all {counts['skipped']} rows were imported before"
+        line = f"submissions ({self.round_name}): " + ", ".join(
+            f"{n} {k}" for k, n in counts.items()
+        )
+        changed = sum(1 for r in self.rows if r.changed)
+        return f"{line} ({changed} changed since imported before)" if changed else line
+
+    def write_report(self, path: Path) -> None:
+        """Write the intake report to PATH (.csv or .xlsx) through the safe, atomic table writer."""
+        rows = [(r.row, r.submission_id, r.student_id, r.status, r.flags) for r in self.rows]
+        write_table({"report": pd.DataFrame(rows, columns=list(REPORT_COLUMNS))}, path)
+
+
+def report_frame(session: Session, round_name: str | None = None) -> pd.DataFrame:
+    """Return the stored submissions as intake-report rows (one round, or all), newest import last."""
+    query = select(
+        Submission.row,
+        Submission.submission_id,
+        Submission.student_key.label("student_id"),
+        Submission.flags,
+        Round.name.label("round"),
+    ).join(Round, Submission.round_id == Round.id)
+    if round_name:
+        query = query.where(Round.name == round_name)
+    frame = pd.DataFrame(
+        session.execute(query.order_by(Submission.id)).all(),
+        columns=["row", "submission_id", "student_id", "flags", "round"],
+    )
+    frame.insert(3, "status", frame["flags"].map(lambda f: "flagged" if f else "accepted"))
+    return frame
+
+
+def flag_counts_frame(report: pd.DataFrame) -> pd.DataFrame:
+    """Return how many submissions of a report frame carry each flag, in the contract's order."""
+    exploded = report["flags"].str.split(";").explode()
+    counts = exploded[exploded.astype(bool) & exploded.notna()].value_counts()
+    rows = [(flag, int(counts.get(flag, 0)), FLAGS[flag]) for flag in FLAGS]
+    return pd.DataFrame(rows, columns=["flag", "submissions", "meaning"])
