@@ -344,7 +344,7 @@ def test_reimporting_an_edited_export_imports_the_changed_row(cli, tmp_path: Pat
         "the earlier version is kept in its history\n"
     )
     code, out, _ = cli("status", "B11201003")
-    assert "u0003 (version 2) 2026-04-11 20:02:00: Cisco CCNA" in out
+    assert "u0003 (version 2) round AY114, 2026-04-11 20:02:00: Cisco CCNA" in out
     assert "u0003 (version 1, replaced by a newer version)" in out
     assert cli("decide", "u0003", "approve", "--reviewer", "lin")[1] == (
         "u0003: approved (decision #2)\n"

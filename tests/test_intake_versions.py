@@ -104,8 +104,10 @@ def test_a_changed_certificate_becomes_a_pending_new_version(ws: Workspace, tmp_
         old = s.scalars(select(Submission).where(Submission.version == 1)).one()
         assert [d.verdict for d in old.decisions] == ["approve"]  # kept, with its decision
         status = student_status(s, "B11201002")
-    assert "v1 (version 2) 2026-03-01 10:00: 全民英檢中級" in status
-    assert "v1 (version 1, replaced by a newer version) 2026-03-01 10:00: CCNA" in status
+    assert "v1 (version 2) round AY114, 2026-03-01 10:00: 全民英檢中級" in status
+    assert (
+        "v1 (version 1, replaced by a newer version) round AY114, 2026-03-01 10:00: CCNA" in status
+    )
     # The review grid shows the newest version only, pending.
     service = ReviewService(ws, "amy")
     cards = service.page(Filters(status="all"))

@@ -13,8 +13,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certreview.images.inspect import NEAR_DUPLICATE_DISTANCE
 from certreview.images.neardup import same_picture, thumbnail_array
+from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
 from certreview.images.pool import inspect_many
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
@@ -65,7 +65,6 @@ def check_files(
             flag=report.flag,
             message=report.message,
         )
-        store.repaired.discard(sha)
     return files
 
 

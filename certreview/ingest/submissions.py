@@ -255,8 +255,10 @@ class _Intake:
         for image in files.values():
             if image in session:
                 continue
-            if session.identity_key(ImageFile, image.sha256) in session.identity_map:
-                session.merge(image)  # a damaged copy checked again: update its record
+            if image.sha256 in self.store.repaired:
+                # A damaged copy checked again: its old record (if any) is updated, not doubled.
+                session.merge(image)
+                self.store.repaired.discard(image.sha256)
             else:
                 session.add(image)
         for upload in uploads:
