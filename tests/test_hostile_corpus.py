@@ -12,13 +12,8 @@ from certreview.config import sqlite_url
 from tests import hostile_corpus
 from tests.hostile_corpus import CASES, listing, problems, setup_commands
 
-# Cases that fail in modules other engineers are editing now: reported, not fixed here.
-# strict: once fixed there, the case passes and this entry must go.
-KNOWN = {
-    "xlsx_stale_dimension": "read_table trusts a sheet's <dimension> and drops later rows",
-    "xlsx_lying_header": "read_table stops at the <dimension> row, so never sees the CRC error",
-    "jpeg_lying_exif": "inspect lets Pillow's EXIF warnings out (stderr, or an error in pytest)",
-}
+# Cases known to fail, each with why (strict: once fixed, the case passes and its entry goes).
+KNOWN: dict[str, str] = {}
 
 
 # Streaming 200,000 rows through openpyxl before refusing the sheet takes about 30 s.

@@ -139,6 +139,8 @@ def quick_verdict(data: bytes) -> str | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Damaged EXIF makes Pillow warn and go on: the picture is judged by its pixels.
+        warnings.simplefilter("ignore", UserWarning)
         try:
             with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
                 width, height = im.size
@@ -173,6 +175,8 @@ def _decode(
     with warnings.catch_warnings():
         # Pillow warns (rather than fails) between its own limit and twice that; a bomb is a bomb.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # Damaged EXIF makes Pillow warn and go on: the picture is judged by its pixels.
+        warnings.simplefilter("ignore", UserWarning)
         try:
             im = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -307,6 +311,8 @@ def page_count(data: bytes) -> int:
             return count_pdf_pages(data)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Damaged EXIF makes Pillow warn and go on: the picture is judged by its pixels.
+            warnings.simplefilter("ignore", UserWarning)
             with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as im:
                 return getattr(im, "n_frames", 1) if im.format == "TIFF" else 1
     except Exception:

@@ -200,6 +200,9 @@ def _xlsx_grid(path: Path, max_rows: int) -> _Grid:
     grid: _Grid = []
     try:
         sheet = book.worksheets[0]
+        # A sheet's stated size can be stale (written by a script): read_only mode would stop
+        # there and drop the other rows in silence. The row limit below still bounds reading.
+        sheet.reset_dimensions()
         # zipfile reads no more than a part's declared size (a lying header ends in a CRC
         # error), so the checks above bound what is read here too.
         for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
