@@ -482,3 +482,11 @@ def html_info(view: Any) -> str:
     from certreview.widgets import html
 
     return html.card_info(view.card)
+
+
+def test_deciding_moves_on_to_the_next_pending_card(bench: ReviewWorkbench) -> None:
+    bench.cursor = 3
+    bench.handle_key(key("a"))  # card 3 decided out of order
+    bench.cursor = 2
+    bench.handle_key(key("a"))
+    assert bench.cursor == 4  # card 3 is skipped: it is decided already

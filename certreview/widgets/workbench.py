@@ -298,9 +298,13 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.cursor = view.index
         before = view.card.decision_id
         self._apply(view, (verdict, reason, note, None), before)
-        # Decided: the next card becomes the one the keys act on, as in a paper pile.
-        if view.card.decision_id != before and self.cursor < len(self.visible_cards()) - 1:
-            self.cursor += 1
+        # Decided: the next pending card becomes the one the keys act on, as in a paper pile.
+        cards = self.visible_cards()
+        if view.card.decision_id != before and self.cursor < len(cards) - 1:
+            later = [
+                v.index for v in cards[self.cursor + 1 :] if v.card and v.card.state == "pending"
+            ]
+            self.cursor = later[0] if later else self.cursor + 1
         self.highlight()
 
     def resolve_conflict(self, view: CardView, override: bool) -> None:
