@@ -126,7 +126,7 @@ class Keyboard:
     # -- the note for 'other' ------------------------------------------------------------
 
     def ask_note(self, view: CardView | None, verdict: str) -> None:
-        """Open the note bar for VIEW's card (None: the detail view's), with the focus in it."""
+        """Open the note bar for VIEW's card (None: the detail view's) for keys to type in."""
         bench = self.bench
         self.note_for = (view, verdict)
         if view is not None and view.card is not None:
@@ -136,13 +136,14 @@ class Keyboard:
         bench.note_label.value = f"{verdict.capitalize()} {html.esc(sid)} (other): &nbsp;"
         bench.note_ok.description = f"{verdict.capitalize()} with this note"
         self._set_note("")
+        # No focus() on the box: it would scroll the page away from under the pointer, and
+        # the keys typed over the workbench come here anyway (see _type_note).
         bench.note_bar.layout.display = "flex"
-        bench.note_text.focus()
         bench.say("Type the note: Enter saves, Esc cancels.", "#555")
 
     def _type_note(self, event: Mapping[str, Any]) -> None:
         # While the pointer is over the workbench its keys come here, not to the text box:
-        # build the note from them (the box itself takes typing, IME included, elsewhere).
+        # build the note from them.
         key = str(event.get("key", ""))
         text = self.bench.note_text.value
         if key == "Enter":

@@ -30,13 +30,15 @@ class PreviewPane:
         self.sha: str | None = None
         self.caption = w.HTML(layout=w.Layout(min_height="40px"))
         self.zoom = w.ToggleButtons(
-            options=list(ZOOMS), value="fit", style={"button_width": "52px"}
+            options=list(ZOOMS), value="fit", style={"button_width": "64px"}
         )
         self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
         self.image.add_class("certreview-zoomable")
         self.frame = w.Box(
             [self.image],
-            layout=w.Layout(overflow="auto", height="calc(100vh - 330px)", min_height="300px"),
+            layout=w.Layout(
+                display="block", overflow="auto", height="calc(100vh - 370px)", min_height="260px"
+            ),
         )
         self.box = w.VBox(
             [self.zoom, self.caption, self.frame],

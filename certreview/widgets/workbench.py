@@ -90,7 +90,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             [self.confirm_text, self.confirm_yes, self.confirm_no],
             layout=w.Layout(display="none"),
         )
-        # Enter in the box (or leaving it after typing) saves; keys typed over the cards too.
+        # Keys typed over the workbench fill it; Enter in the box itself saves too.
         self.note_text = w.Text(
             placeholder="what is wrong (required for 'other')", continuous_update=False
         )
@@ -116,6 +116,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
                 grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
                 grid_gap="4px",
                 width="100%",
+                flex="0 0 auto",  # in the scrolling frame the cards keep their height
             )
         )
         # The grid scrolls in its own box beside the large preview, so both stay on screen;
@@ -123,8 +124,13 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.preview = PreviewPane(self.service.preview)
         self.grid_frame = w.Box(
             [self.grid],
+            # A block, not a flex box: a stretched grid would squeeze its rows to the frame.
             layout=w.Layout(
-                overflow="auto", height="calc(100vh - 330px)", min_height="300px", flex="1 1 0"
+                display="block",
+                overflow="auto",
+                height="calc(100vh - 330px)",
+                min_height="300px",
+                flex="1 1 0",
             ),
         )
         self.cards_row = w.HBox([self.grid_frame, self.preview.box], layout=w.Layout(width="100%"))
@@ -144,13 +150,14 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
-        # Everything but the text boxes (Search, the note) catches keys while the pointer is
-        # over it, buttons and dropdowns included: ipyevents stops them reaching JupyterLab
+        # Everything but the filters and Search catches keys while the pointer is over it,
+        # buttons, dropdowns and the note (typed by keys) included: ipyevents stops them reaching JupyterLab
         # (no X cutting the cell, no A inserting one), so a click never breaks the flow.
         self.key_area = w.VBox(
             [
                 toolbar,
                 self.confirm_bar,
+                self.note_bar,
                 w.HBox([self.progress_bar, self.progress_label, self.status]),
                 self.cards_row,
                 self.detail.box,
@@ -161,7 +168,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         )
         self.keyboard.on_dom_event(self.handle_key)
         self.main = w.VBox(
-            [self.who, self.filter_bar.box, self.note_bar, self.help, self.key_area],
+            [self.who, self.filter_bar.box, self.help, self.key_area],
             layout=w.Layout(display="none"),
         )
         super().__init__([self.reviewer_bar, self.main])
