@@ -37,7 +37,7 @@ class PreviewPane:
         self.frame = w.Box(
             [self.image],
             layout=w.Layout(
-                display="block", overflow="auto", height="calc(100vh - 370px)", min_height="260px"
+                display="block", overflow="auto", height="calc(100vh - 300px)", min_height="260px"
             ),
         )
         self.box = w.VBox(

@@ -128,7 +128,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             layout=w.Layout(
                 display="block",
                 overflow="auto",
-                height="calc(100vh - 330px)",
+                height="calc(100vh - 250px)",
                 min_height="300px",
                 flex="1 1 0",
             ),
