@@ -134,6 +134,7 @@ def main() -> None:
 
                 search = bench.get_by_placeholder("student ID or name, then Enter")
                 sid = cards.nth(5).locator(".cr-sid").inner_text()  # a submission ID: one card
+                search.click()  # keys typed with the pointer over the cards go to the cards
 
                 def find(i: int) -> None:
                     before = label.inner_text()
