@@ -213,3 +213,144 @@ def test_review_in_the_browser(lab: str, department: Path) -> None:
         (ids[1], "approve", None),
         (ids[2], "reject", "illegible"),
     ]
+
+
+class Keys:
+    """Press keys in PAGE and count them (a chord such as Shift+1 counts as two)."""
+
+    def __init__(self, page: Any) -> None:
+        self.page, self.count = page, 0
+
+    def press(self, *names: str) -> None:
+        for name in names:
+            self.page.keyboard.press(name)
+            self.count += len(name.split("+")) if len(name) > 1 else 1
+
+
+def notebook_cells(page: Any) -> list[str]:
+    """Return the source text of every notebook cell (a cut or inserted cell changes it)."""
+    return page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").all_inner_texts()
+
+
+def test_a_page_by_keyboard_alone(lab_keys: str, keys_department: Path) -> None:
+    """Walk 24 cards by keys: approve, reject, return, other with a note, undo, F, detail."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            run_all_cells(page, lab_keys)
+            bench = page.locator(".certreview-workbench")
+            bench.wait_for(timeout=60_000)
+            bench.locator("input").first.fill(REVIEWER)
+            bench.get_by_role("button", name="Start reviewing").click()
+            cards = page.locator(".certreview-card:visible")
+            expect(cards.nth(23)).to_be_attached(timeout=30_000)
+            ids = [cards.nth(i).locator(".cr-sid").inner_text() for i in range(24)]
+            before = notebook_cells(page)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "review-1366x768.png"))
+            keys = Keys(page)
+            progress = bench.get_by_text(" decided in this view")
+
+            # Keys right after a button click go to the workbench, never to JupyterLab.
+            bench.get_by_role("button", name="Next ▶").click()
+            keys.press("x", "x", "d", "Escape")
+            bench.get_by_role("button", name="◀ Previous").click()
+            expect(cards.nth(0).locator(".cr-sid")).to_have_text(ids[0])
+            keys.count = 0
+
+            # Routine: ten approvals and two rejections, one key each.
+            keys.press(*"aaaaaaaaaa", "2", "7")
+            expect(progress).to_contain_text("12 of ", timeout=20_000)
+            routine = keys.count / 12
+            keys.count = 0
+            keys.press("Shift+1")  # return: incomplete
+            expect(progress).to_contain_text("13 of ", timeout=10_000)
+            per_return = keys.count
+            keys.press("o", *"seal cut", "Enter")  # other, with a note typed over the cards
+            expect(progress).to_contain_text("14 of ", timeout=10_000)
+            keys.press("a")
+            expect(progress).to_contain_text("15 of ", timeout=10_000)
+            keys.press("u")  # undo: the highlight comes back to the card
+            expect(progress).to_contain_text("14 of ", timeout=10_000)
+            keys.press("5")  # mismatch
+            expect(progress).to_contain_text("15 of ", timeout=10_000)
+            keys.press("ArrowLeft", "a")  # a second A on a decided card writes nothing ...
+            keys.press("f", "d")  # ... F jumps to the next flagged pending card; D opens it
+            expect(page.get_by_role("button", name="← Back to the grid")).to_be_visible()
+            keys.press("a", "Escape")
+            expect(progress).to_contain_text("16 of ", timeout=20_000)
+            # The large preview shows the highlighted card: the one F found.
+            flagged = ids.index(page.locator(".certreview-preview .cr-sid").inner_text())
+            assert flagged > 14
+            cards.nth(flagged).hover()  # where the reviewer's pointer rests: on the cards
+            # Back to card 15 and on to the end: deciding skips the card decided in the detail.
+            moves = ["ArrowRight"] if flagged == 15 else ["ArrowLeft"] * (flagged - 15)
+            keys.press(*moves, *"a" * 8)
+            expect(progress).to_contain_text("24 of ", timeout=30_000)
+            assert routine <= 1.1 and per_return <= 2, (routine, per_return)
+            print(f"keystrokes per decision: routine {routine:.2f}, return {per_return}")
+            assert notebook_cells(page) == before
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "review-1920x1080.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "keys-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+    latest = decisions_by(keys_department)
+    expected = [
+        *((sid, "approve", None, None) for sid in ids[:10]),
+        (ids[10], "reject", "not_certificate", None),
+        (ids[11], "reject", "illegible", None),
+        (ids[12], "return", "incomplete", None),
+        (ids[13], "reject", "other", "seal cut"),
+        (ids[14], "approve", None, None),
+        (ids[14], "pending", None, None),  # the undo: a new entry, nothing deleted
+        (ids[14], "reject", "mismatch", None),
+        (ids[flagged], "approve", None, None),
+        *((sid, "approve", None, None) for i, sid in enumerate(ids) if i > 14 and i != flagged),
+    ]
+    assert latest == expected
+
+
+def decisions_by(data: Path) -> list[tuple[str, str, str | None, str | None]]:
+    """Return (submission, verdict, reason, note) of the browser reviewer, in order."""
+    ws = Workspace.open(f"sqlite:///{data / 'certreview.sqlite'}", data)
+    try:
+        with ws.Session.begin() as s:
+            rows = s.execute(
+                select(Submission.submission_id, Decision.verdict, Decision.reason, Decision.note)
+                .join(Decision, Decision.submission_pk == Submission.id)
+                .where(Decision.reviewer == REVIEWER)
+                .order_by(Decision.id)
+            ).all()
+    finally:
+        ws.close()
+    return [tuple(r) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def keys_department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Return the data directory of a fresh small demo department for the keyboard walk."""
+    from certreview.demo.department import build_demo
+
+    data = tmp_path_factory.mktemp("keys-department")
+    ws = Workspace.open(None, data, create=True)
+    try:
+        build_demo(ws, seed=2, students=30, submissions=60)
+    finally:
+        ws.close()
+    yield data
+
+
+@pytest.fixture(scope="module")
+def lab_keys(tmp_path_factory: pytest.TempPathFactory, keys_department: Path) -> Iterator[str]:
+    """Start JupyterLab over the keyboard walk's department; yield the notebook's URL."""
+    with running_lab(tmp_path_factory, NOTEBOOK, keys_department) as url:
+        yield url

@@ -101,11 +101,11 @@ def test_a_click_on_a_locked_database_says_not_saved(
         bench.handle_key({"type": "keydown", "key": "a"})  # the key path too
     assert f"Not saved: {BUSY}. Press the key again." in view.message.value
     assert "Not saved" in bench.status.value
-    assert view.card is not None and view.card.state == "pending" and "pending" in view.state.value
+    assert view.card is not None and view.card.state == "pending" and "Pending" in view.state.value
     assert decided(workspace) == []
     view.approve.click()  # pressed again once the database is free
     assert decided(workspace) == [(view.card.pk, "approve", "amy")]
-    assert "approved" in view.state.value and "Not saved" not in view.message.value
+    assert "Approved" in view.state.value and "Not saved" not in view.message.value
 
 
 def test_detail_bulk_and_undo_on_a_locked_database(

@@ -147,14 +147,16 @@ def test_keyboard_decides_and_moves(bench: ReviewWorkbench, workspace: Workspace
     assert bench.progress_label.value == "2 of 30 decided in this view"
     bench.handle_key(key("8"))  # other: the note bar opens instead of deciding
     assert bench.note_bar.layout.display == "flex" and len(decisions(workspace)) == 4
+    bench.handle_key(key("Escape"))  # no note: nothing written, the keys move cards again
+    assert bench.note_bar.layout.display == "none" and len(decisions(workspace)) == 4
     bench.handle_key(key("n"))
     assert bench.page_number == 1 and bench.cursor == 0
     bench.handle_key(key("PageUp"))
     assert bench.page_number == 0
     bench.handle_key(key("Enter"))
     assert bench.detail.visible and bench.detail.detail.card.pk == cards[0]
-    bench.handle_key(key("a"))  # keys do nothing while the grid is hidden
-    assert len(decisions(workspace)) == 4
+    bench.handle_key(key("a"))  # card 0 is approved already: the detail view writes nothing
+    assert len(decisions(workspace)) == 4 and "Already approved" in bench.detail.message.value
 
 
 def test_next_card_at_the_end_of_a_page_turns_it(bench: ReviewWorkbench) -> None:
@@ -283,7 +285,7 @@ def test_detail_view_decides_and_goes_back(bench: ReviewWorkbench, workspace: Wo
     view = next(v for v in bench.visible_cards() if "unknown_certificate" in v.card.flags)
     view.details.click()
     detail = bench.detail
-    assert detail.visible and bench.grid.layout.display == "none"
+    assert detail.visible and bench.cards_row.layout.display == "none"
     assert "B1120000" in detail.roster.value or "B1110000" in detail.roster.value
     assert "AY111+" in detail.standard.value and "still needs" in detail.standard.value
     assert "matches no catalog item" in detail.flags.value
@@ -308,7 +310,7 @@ def test_detail_view_decides_and_goes_back(bench: ReviewWorkbench, workspace: Wo
     detail.reject.click()
     assert decisions(workspace)[-1][1:4] == ("reject", "other", "wrong person")
     detail.back.click()
-    assert not detail.visible and bench.grid.layout.display == "grid"
+    assert not detail.visible and bench.cards_row.layout.display == "flex"
 
 
 def test_detail_shows_a_conflict_with_keep_and_override(
@@ -460,3 +462,108 @@ def test_only_a_pdf_shows_the_page_box(
     (view,) = bench.visible_cards()
     view.details.click()
     assert bench.detail.page.layout.display == box
+
+
+def test_a_second_a_on_a_decided_card_writes_nothing_until_c(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    first = bench.views[0].card.pk
+    bench.handle_key(key("a"))
+    bench.handle_key(key("ArrowLeft"))  # back on the approved card
+    bench.handle_key(key("a"))
+    bench.handle_key(key("3"))
+    assert decisions(workspace) == [(first, "approve", None, None, "amy")]
+    assert "Already approved" in bench.views[0].message.value and "press C" in bench.status.value
+    bench.handle_key(key("c"))  # an explicit change
+    bench.handle_key(key("7"))
+    assert decisions(workspace)[-1] == (first, "reject", "illegible", None, "amy")
+    assert bench.views[0].message.value == ""  # the old message goes with the problem
+    bench.handle_key(key("ArrowLeft"))
+    bench.handle_key(key("a"))  # C held for one decision only
+    assert len(decisions(workspace)) == 2
+
+
+def test_shift_digit_returns_and_o_types_a_note(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    pks = [v.card.pk for v in bench.visible_cards()]
+    bench.handle_key(key("@", code="Digit2", shiftKey=True))  # Shift+2 on any layout
+    bench.handle_key(key("o"))
+    assert bench.note_bar.layout.display == "flex" and bench.cursor == 1
+    for k in ["s", "e", "a", "x", "Backspace", "l", " ", "c", "u", "t", "Enter"]:
+        bench.handle_key(key(k))  # typed over the cards: the note, not approvals
+    bench.handle_key(key("8", code="Digit8", shiftKey=True))  # return as other: a note too
+    bench.note_text.value = "send the back side"  # typed in the box, Enter
+    assert decisions(workspace) == [
+        (pks[0], "return", "not_certificate", None, "amy"),
+        (pks[1], "reject", "other", "seal cut", "amy"),
+        (pks[2], "return", "other", "send the back side", "amy"),
+    ]
+    assert bench.note_bar.layout.display == "none" and bench.cursor == 3
+
+
+def test_undo_puts_the_highlight_back_and_counts_follow(bench: ReviewWorkbench) -> None:
+    pending = dict(bench.filter_bar.dropdowns["status"].options)
+    label = next(k for k, v in pending.items() if v == "pending")
+    assert label.endswith("(30)")
+    bench.handle_key(key("a"))
+    bench.handle_key(key("a"))
+    assert bench.cursor == 2
+    labels = [k for k, v in bench.filter_bar.dropdowns["status"].options if v == "pending"]
+    assert labels[0].endswith("(28)")  # the filter counts follow each decision
+    bench.handle_key(key("u"))
+    assert bench.cursor == 1 and bench.views[1].box.layout.border == CURSOR_BORDER
+    assert bench.preview.caption.value == html_info(bench.views[1])
+    labels = [k for k, v in bench.filter_bar.dropdowns["status"].options if v == "pending"]
+    assert labels[0].endswith("(29)")
+
+
+def test_f_jumps_to_the_next_flagged_pending_card(bench: ReviewWorkbench) -> None:
+    flagged = [v.index for v in bench.visible_cards() if v.card.flags]
+    assert flagged and flagged[0] > 0
+    bench.handle_key(key("f"))
+    assert bench.cursor == flagged[0]
+    assert bench.preview.caption.value == html_info(bench.views[flagged[0]])
+
+
+def test_detail_keys_decide_step_through_uploads_and_go_back(
+    bench: ReviewWorkbench, workspace: Workspace
+) -> None:
+    view = next(v for v in bench.visible_cards() if "unknown_certificate" in v.card.flags)
+    bench.cursor = view.index
+    bench.handle_key(key("d"))
+    first = bench.detail.detail.card.pk
+    bench.handle_key(key("ArrowRight"))  # the student's next upload
+    other = bench.detail.detail.card.pk
+    assert other != first and bench.detail.visible
+    bench.handle_key(key("ArrowLeft"))
+    assert bench.detail.detail.card.pk == first
+    bench.handle_key(key("7"))
+    bench.handle_key(key("7"))  # the same again: nothing written
+    assert decisions(workspace) == [(first, "reject", "illegible", None, "amy")]
+    assert "Rejected" in view.state.value
+    bench.handle_key(key("Escape"))
+    assert not bench.detail.visible and bench.cards_row.layout.display == "flex"
+
+
+def test_preview_zoom_is_not_capped_by_the_page(bench: ReviewWorkbench) -> None:
+    assert bench.preview.image.value  # the highlighted card, large
+    assert "certreview-zoomable" in bench.preview.image._dom_classes
+    assert "max-width: none" in bench.help.value
+    bench.preview.zoom.value = "300%"
+    assert bench.preview.image.layout.width == "300%"
+    assert "certreview-zoomable" in bench.detail.image._dom_classes
+
+
+def html_info(view: Any) -> str:
+    from certreview.widgets import html
+
+    return html.card_info(view.card)
+
+
+def test_deciding_moves_on_to_the_next_pending_card(bench: ReviewWorkbench) -> None:
+    bench.cursor = 3
+    bench.handle_key(key("a"))  # card 3 decided out of order
+    bench.cursor = 2
+    bench.handle_key(key("a"))
+    assert bench.cursor == 4  # card 3 is skipped: it is decided already

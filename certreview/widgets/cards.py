@@ -51,7 +51,7 @@ class CardView:
             options=[("reason…", NO_REASON)]
             + [(f"{k} {REASON_LABELS[code]}", code) for k, code in REASON_KEYS.items()],
             value=NO_REASON,
-            layout=w.Layout(width="auto", flex="1 1 auto"),
+            layout=w.Layout(width="auto", flex="1 1 auto", min_width="0"),
             tooltip="; ".join(f"{c}: {t}" for c, t in REASONS.items()),
         )
         self.message = w.HTML()
@@ -136,5 +136,9 @@ class CardView:
 
 def _button(text: str, style: str, tooltip: str) -> w.Button:
     return w.Button(
-        description=text, button_style=style, tooltip=tooltip, layout=w.Layout(width="auto")
+        description=text,
+        button_style=style,
+        tooltip=tooltip,
+        # Never shrink below the label: "Reject" must not read "R…" in a narrow column.
+        layout=w.Layout(width="auto", flex="0 0 auto"),
     )

@@ -38,6 +38,7 @@ class DetailView:
         self.rotation = 0
         self.header = w.HTML()
         self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.image.add_class("certreview-zoomable")  # zoom past the page's max-width: 100%
         self.frame = w.Box(
             [self.image], layout=w.Layout(overflow="auto", max_height="70vh", width="100%")
         )

@@ -25,6 +25,10 @@ FIELDS = {
 _ATTRIBUTE = {"round": "round_id"}
 
 
+# Wrap rather than run off the right edge: Search must stay on screen at 1366 wide.
+_WRAP = w.Layout(flex_flow="row wrap")
+
+
 class FilterBar:
     """Dropdowns for every filter; CHANGE is called once per change the reviewer makes."""
 
@@ -53,8 +57,8 @@ class FilterBar:
         names = list(self.dropdowns)
         self.box = w.VBox(
             [
-                w.HBox([self.dropdowns[n] for n in names[:4]]),
-                w.HBox([*(self.dropdowns[n] for n in names[4:]), self.search]),
+                w.HBox([self.dropdowns[n] for n in names[:4]], layout=_WRAP),
+                w.HBox([*(self.dropdowns[n] for n in names[4:]), self.search], layout=_WRAP),
             ]
         )
 

@@ -13,7 +13,9 @@ REASON_KEYS = {str(i): code for i, code in enumerate(REASONS, start=1)}
 KEYS: dict[str, str] = {
     "a": "approve",
     "r": "return",
+    "c": "change",
     "u": "undo",
+    "f": "flagged",
     "ArrowRight": "next",
     "j": "next",
     "ArrowLeft": "previous",
@@ -24,17 +26,22 @@ KEYS: dict[str, str] = {
     "PageUp": "previous_page",
     "d": "detail",
     "Enter": "detail",
+    "Escape": "back",
     "x": "select",
 }
 
 HELP: tuple[tuple[str, str], ...] = (
     ("A", "approve the highlighted card"),
     ("1–8", "reject with a reason: " + ", ".join(f"{k} {c}" for k, c in REASON_KEYS.items())),
+    ("Shift+1–8", "return to the student with that reason"),
+    ("O", "reject as other: type the note, Enter saves, Esc cancels"),
     ("R", "return to the student (with the reason picked on the card)"),
-    ("→ / J, ← / K", "next / previous card"),
+    ("C", "change the decision of an already decided card (then A, 1–8 …)"),
+    ("→ / J, ← / K", "next / previous card (in the detail view: the student's other uploads)"),
+    ("F", "jump to the next flagged pending card"),
     ("N / PgDn, P / PgUp", "next / previous page"),
-    ("U", "undo your last decision"),
-    ("D / Enter", "open the detail view"),
+    ("U", "undo your last decision (the highlight goes back to that card)"),
+    ("D / Enter", "open the detail view; Esc goes back to the grid"),
     ("X", "select the card for 'approve selected'"),
 )
 
@@ -44,6 +51,8 @@ def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:
 
     >>> action_for({"type": "keydown", "key": "2"})
     ('reject', 'not_certificate')
+    >>> action_for({"type": "keydown", "key": "@", "code": "Digit2", "shiftKey": True})
+    ('return', 'not_certificate')
     >>> action_for({"type": "keydown", "key": "a", "ctrlKey": True}) is None
     True
     """
@@ -52,8 +61,14 @@ def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:
     if event.get("ctrlKey") or event.get("metaKey") or event.get("altKey"):
         return None
     key = str(event.get("key", ""))
+    # Shift+digit gives "!" or "@" depending on the keyboard layout: the key's code does not.
+    digit = str(event.get("code", "")).removeprefix("Digit").removeprefix("Numpad")
+    if event.get("shiftKey") and digit in REASON_KEYS:
+        return ("return", REASON_KEYS[digit])
     if key in REASON_KEYS:
         return ("reject", REASON_KEYS[key])
+    if key == "o" or key == "O":
+        return ("reject", "other")
     # Letters work with Caps Lock or Shift too; named keys (ArrowRight) are case-sensitive.
     action = KEYS.get(key.lower() if len(key) == 1 else key)
     return (action, None) if action else None

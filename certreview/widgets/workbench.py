@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import math
 from collections.abc import Mapping
@@ -12,16 +13,19 @@ from ipyevents import Event
 
 from certreview.review.service import DecisionInfo, Filters, ReviewService
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
+from certreview.store.errors import DATABASE_ERRORS
 from certreview.widgets import guard, html
+from certreview.widgets.bulk import BulkApproval
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
 from certreview.widgets.detail import AS_MATCHED, DetailView
+from certreview.widgets.detail_actions import DetailActions, not_loaded
 from certreview.widgets.filters import FilterBar
-from certreview.widgets.keys import HELP, action_for
+from certreview.widgets.keyboard import Keyboard
+from certreview.widgets.keys import HELP
+from certreview.widgets.preview import STYLE, PreviewPane
 
 PAGE_SIZES = (12, 24, 48, 96)
-# Reads that fail leave the grid as it was; Refresh reloads whatever the controls show.
-not_loaded = guard.reports_database_errors("Not loaded", "Press Refresh.")
 
 
 def default_reviewer() -> str:
@@ -32,7 +36,7 @@ def default_reviewer() -> str:
         return ""
 
 
-class ReviewWorkbench(w.VBox):
+class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
     """Review submissions with filters, cards, a detail view and keys, through a ReviewService."""
 
     def __init__(self, service: ReviewService, *, page_size: int = 24) -> None:
@@ -45,7 +49,8 @@ class ReviewWorkbench(w.VBox):
         self.decided = 0
         self.views: list[CardView] = []
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
-        self._note_for: tuple[CardView, str] | None = None  # the card and the verdict asked
+        self.key_dispatch = Keyboard(self)
+        self._focused = -1  # the card whose button has the focus (focusing again would jump)
 
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
@@ -85,7 +90,10 @@ class ReviewWorkbench(w.VBox):
             [self.confirm_text, self.confirm_yes, self.confirm_no],
             layout=w.Layout(display="none"),
         )
-        self.note_text = w.Text(placeholder="what is wrong (required for 'other')")
+        # Keys typed over the workbench fill it; Enter in the box itself saves too.
+        self.note_text = w.Text(
+            placeholder="what is wrong (required for 'other')", continuous_update=False
+        )
         self.note_label = w.HTML()
         self.note_ok = w.Button(description="Reject with this note", button_style="danger")
         self.note_cancel = w.Button(description="Cancel")
@@ -95,9 +103,11 @@ class ReviewWorkbench(w.VBox):
         )
         self.progress_bar = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="300px"))
         self.progress_label = w.Label()
-        self.status = w.HTML()
+        # A fixed height: a message appearing or going must not make the grid jump.
+        self.status = w.HTML(layout=w.Layout(height="24px", overflow="hidden", flex="1 1 auto"))
         self.help = w.HTML(
-            '<details><summary style="cursor:pointer">Keys (point at the cards)</summary>'
+            STYLE
+            + '<details><summary style="cursor:pointer">Keys (point at the workbench)</summary>'
             + html.table(HELP)
             + "</details>"
         )
@@ -106,44 +116,60 @@ class ReviewWorkbench(w.VBox):
                 grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
                 grid_gap="4px",
                 width="100%",
+                flex="0 0 auto",  # in the scrolling frame the cards keep their height
             )
         )
+        # The grid scrolls in its own box beside the large preview, so both stay on screen;
+        # highlighting a card focuses it, which scrolls it into view.
+        self.preview = PreviewPane(self.service.preview)
+        self.grid_frame = w.Box(
+            [self.grid],
+            # A block, not a flex box: a stretched grid would squeeze its rows to the frame.
+            layout=w.Layout(
+                display="block",
+                overflow="auto",
+                height="calc(100vh - 250px)",
+                min_height="300px",
+                flex="1 1 0",
+            ),
+        )
+        self.cards_row = w.HBox([self.grid_frame, self.preview.box], layout=w.Layout(width="100%"))
         self.detail = DetailView(
             self.service.preview, self._decide_detail, self._resolve_detail, self.close_detail
         )
         self.detail.load = self.service.detail  # "Open" on another upload in the detail view
-        # Keys go to the workbench while the pointer is over the grid; ipyevents then stops
-        # them reaching JupyterLab (no "a" inserting a cell above, no "r" to raw).
-        self.keyboard = Event(
-            source=self.grid, watched_events=["keydown"], prevent_default_action=True
-        )
-        self.keyboard.on_dom_event(self.handle_key)
-
-        self.main = w.VBox(
+        toolbar = w.HBox(
             [
-                self.who,
-                self.filter_bar.box,
-                w.HBox(
-                    [
-                        self.approve_clean,
-                        self.approve_selected,
-                        self.undo_button,
-                        self.refresh_button,
-                        self.size,
-                        self.previous_button,
-                        self.page_label,
-                        self.next_button,
-                    ],
-                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
-                ),
+                self.approve_clean,
+                self.approve_selected,
+                self.undo_button,
+                self.refresh_button,
+                self.size,
+                self.previous_button,
+                self.page_label,
+                self.next_button,
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        # Everything but the filters and Search catches keys while the pointer is over it,
+        # buttons, dropdowns and the note (typed by keys) included: ipyevents stops them reaching JupyterLab
+        # (no X cutting the cell, no A inserting one), so a click never breaks the flow.
+        self.key_area = w.VBox(
+            [
+                toolbar,
                 self.confirm_bar,
                 self.note_bar,
-                w.HBox([self.progress_bar, self.progress_label]),
-                self.status,
-                self.help,
-                self.grid,
+                w.HBox([self.progress_bar, self.progress_label, self.status]),
+                self.cards_row,
                 self.detail.box,
-            ],
+            ]
+        )
+        self.keyboard = Event(
+            source=self.key_area, watched_events=["keydown"], prevent_default_action=True
+        )
+        self.keyboard.on_dom_event(self.handle_key)
+        self.main = w.VBox(
+            [self.who, self.filter_bar.box, self.help, self.key_area],
             layout=w.Layout(display="none"),
         )
         super().__init__([self.reviewer_bar, self.main])
@@ -154,8 +180,9 @@ class ReviewWorkbench(w.VBox):
         self.approve_selected.on_click(lambda _: self.ask_bulk(clean=False))
         self.confirm_yes.on_click(lambda _: self.confirm_bulk())
         self.confirm_no.on_click(lambda _: self._hide_confirm())
-        self.note_ok.on_click(lambda _: self._decide_with_note())
-        self.note_cancel.on_click(lambda _: self._hide_note())
+        self.note_ok.on_click(lambda _: self.key_dispatch.save_note())
+        self.note_cancel.on_click(lambda _: self.key_dispatch.hide_note())
+        self.note_text.observe(lambda _: self.key_dispatch.note_submitted(), "value")
         self.undo_button.on_click(lambda _: self.undo())
         self.refresh_button.on_click(lambda _: self.refresh())
         self.previous_button.on_click(lambda _: self.turn(-1))
@@ -205,8 +232,8 @@ class ReviewWorkbench(w.VBox):
         self._ensure_views(self.page_size)
         for i, view in enumerate(self.views):
             view.show(cards[i] if i < len(cards) else None)
-        self.cursor = 0
-        self._highlight()
+        self.cursor, self._focused = 0, -1
+        self.highlight()
         if counts:
             self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
         first = self.page_number * self.page_size
@@ -217,7 +244,7 @@ class ReviewWorkbench(w.VBox):
         self.previous_button.disabled = self.page_number == 0
         self.next_button.disabled = self.page_number >= pages - 1
         self._hide_confirm()
-        self._hide_note()
+        self.key_dispatch.hide_note()
         self._show_progress()
         self._count_selected()
         self.say("" if cards else "Nothing to review in this view.", "#555")
@@ -271,17 +298,22 @@ class ReviewWorkbench(w.VBox):
             check_verdict(verdict, reason, note, None)  # the rules of a decision live there
         except DecisionError as exc:
             if reason == "other" and not (note or "").strip():
-                self._ask_note(view, verdict)  # cards have no note field: ask above them
+                # Cards have no note field: ask above them.
+                self.key_dispatch.ask_note(view, verdict)
             else:
                 view.say(str(exc))
             return
         self.cursor = view.index
         before = view.card.decision_id
         self._apply(view, (verdict, reason, note, None), before)
-        # Decided: the next card becomes the one the keys act on, as in a paper pile.
-        if view.card.decision_id != before and self.cursor < len(self.visible_cards()) - 1:
-            self.cursor += 1
-        self._highlight()
+        # Decided: the next pending card becomes the one the keys act on, as in a paper pile.
+        cards = self.visible_cards()
+        if view.card.decision_id != before and self.cursor < len(cards) - 1:
+            later = [
+                v.index for v in cards[self.cursor + 1 :] if v.card and v.card.state == "pending"
+            ]
+            self.cursor = later[0] if later else self.cursor + 1
+        self.highlight()
 
     def resolve_conflict(self, view: CardView, override: bool) -> None:
         """Keep the other reviewer's decision, or record ours after it."""
@@ -300,6 +332,7 @@ class ReviewWorkbench(w.VBox):
             return
         view.say("")  # an earlier "Not saved" is no longer true
         self._set_decision(view.card.pk, info)
+        self.recount()
         self.say(f"{info.state.capitalize()}: {view.card.submission_id}", "#2e7d32")
 
     def _try_decide(
@@ -338,201 +371,32 @@ class ReviewWorkbench(w.VBox):
                 view.update(info)
                 after = view.card.state
                 self.decided += (after != "pending") - (before != "pending")
-        self._highlight()
+        self.highlight()
         self._show_progress()
         self.undo_button.disabled = not self.service.can_undo()
-
-    def ask_bulk(self, *, clean: bool) -> None:
-        """Ask to approve the clean pending cards of this page, or the selected cards."""
-        cards = self.visible_cards()
-        if clean:
-            chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
-            what = "clean pending"
-        else:
-            chosen = [
-                v for v in cards if v.selected.value and v.card and v.card.state != "approved"
-            ]
-            what = "selected"
-        if not chosen:
-            self.say(f"No {what} cards to approve on this page.", "#555")
-            return
-        self._pending = chosen
-        self.confirm_text.value = f"Approve {len(chosen)} {what} card(s) on this page?&nbsp;"
-        self.confirm_yes.description = f"Yes, approve {len(chosen)}"
-        self.confirm_bar.layout.display = "flex"
-
-    def confirm_bulk(self) -> None:
-        """Approve the cards asked about, in one transaction."""
-        chosen = [v for v in self._pending if v.card is not None]
-        self._hide_confirm()
-        expected = {v.card.pk: v.card.decision_id for v in chosen if v.card}
-        try:
-            done = guard.attempt(
-                [self.say],
-                "Not saved",
-                lambda: self.service.approve_many(expected),
-                "Press the approve button again.",
-            )
-        except DecisionError as exc:
-            self.say(str(exc))
-            return
-        if done is None:
-            return
-        approved, conflicts = done
-        for pk, info in approved.items():
-            self._set_decision(pk, info)
-        for view in chosen:
-            if view.card is not None and view.card.pk in conflicts:
-                view.show_conflict(conflicts[view.card.pk], ("approve", None, None, None))
-        for view in chosen:
-            view.selected.value = False
-        extra = (
-            f"; {len(conflicts)} decided meanwhile by others (see red cards)" if conflicts else ""
-        )
-        self.say(f"Approved {len(approved)} card(s){extra}.", "#2e7d32")
-
-    @not_loaded
-    def undo(self) -> None:
-        """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
-        try:
-            undone = guard.attempt(
-                [self.say], "Not undone", self.service.undo_last, "Press Undo (U) again."
-            )
-        except DecisionError as exc:
-            self.say(str(exc))
-            return
-        if undone is None:
-            return
-        restored = undone.restored
-        for pk, info in restored.items():
-            for view in self.visible_cards():
-                if view.card is not None and view.card.pk == pk:
-                    view.update(info)
-        if self.detail.visible and self.detail.detail and self.detail.detail.card.pk in restored:
-            self.detail.show(self.service.detail(self.detail.detail.card.pk), keep_view=True)
-        # The undone cards may be on another page: count again rather than guess.
-        progress = self.service.progress(self.view_filters)
-        self.total, self.decided = progress.total, progress.decided
-        self._highlight()
-        self._show_progress()
-        self.undo_button.disabled = not self.service.can_undo()
-        if undone.refused:
-            self.say("Not undone: " + "; ".join(undone.refused.values()))
-        else:
-            self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
-
-    def _ask_note(self, view: CardView, verdict: str) -> None:
-        self._note_for = (view, verdict)
-        sid = view.card.submission_id if view.card else ""
-        self.note_label.value = f"{verdict.capitalize()} {html.esc(sid)} (other): &nbsp;"
-        self.note_ok.description = f"{verdict.capitalize()} with this note"
-        self.note_text.value = ""
-        self.note_bar.layout.display = "flex"
-        view.say(f"Type the note above the cards, then '{self.note_ok.description}'.", "#555")
-
-    def _decide_with_note(self) -> None:
-        if self._note_for is None or self._note_for[0].card is None:
-            return
-        view, verdict = self._note_for
-        note = self.note_text.value.strip()
-        try:
-            check_verdict(verdict, "other", note, None)
-        except DecisionError as exc:
-            view.say(str(exc))
-            return
-        self._hide_note()
-        self.decide_card(view, verdict, "other", note)
-
-    def _hide_note(self) -> None:
-        self._note_for = None
-        self.note_bar.layout.display = "none"
-
-    def _hide_confirm(self) -> None:
-        self._pending = []
-        self.confirm_bar.layout.display = "none"
-
-    # -- detail view ---------------------------------------------------------------------
-
-    @not_loaded
-    def open_detail(self, view: CardView) -> None:
-        """Show the detail view of VIEW's submission in place of the grid."""
-        if view.card is None:
-            return
-        self.cursor = view.index
-        self.detail.show(self.service.detail(view.card.pk))
-        self.grid.layout.display = "none"
-
-    def close_detail(self) -> None:
-        """Go back from the detail view to the grid."""
-        self.detail.hide()
-        self.grid.layout.display = "grid"
-        self._highlight()
-
-    def _decide_detail(
-        self, verdict: str, reason: str | None, note: str | None, item: str | None
-    ) -> None:
-        detail = self.detail.detail
-        if detail is None:
-            return
-        self._apply_detail((verdict, reason, note, item or None), detail.card.decision_id)
-
-    @not_loaded
-    def _resolve_detail(self, override: bool) -> None:
-        detail, newer, attempt = self.detail.detail, self.detail.newer, self.detail.attempt
-        if detail is None or newer is None or attempt is None:
-            return
-        if override:
-            self._apply_detail(attempt, newer.id)
-        else:
-            self._set_decision(detail.card.pk, newer)
-            self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
-
-    @not_loaded
-    def _apply_detail(self, attempt: Attempt, expected: int | None) -> None:
-        detail = self.detail.detail
-        assert detail is not None
-        info = self._try_decide(self.detail, detail.card.pk, attempt, expected)
-        if info is None:
-            return
-        self._set_decision(detail.card.pk, info)
-        self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
-        self.detail.say(f"{info.state.capitalize()}: {detail.card.submission_id}", "#2e7d32")
 
     # -- keyboard ------------------------------------------------------------------------
 
     def handle_key(self, event: Mapping[str, Any]) -> None:
         """Act on one ipyevents key event (see keys.HELP)."""
-        found = action_for(event)
-        cards = self.visible_cards()
-        if found is None or not cards or self.detail.visible:
-            return
-        action, reason = found
-        self.cursor = min(self.cursor, len(cards) - 1)
-        view = cards[self.cursor]
-        if action in ("approve", "reject", "return"):
-            self.decide_card(view, action, reason)
-        elif action == "next":
-            if self.cursor < len(cards) - 1:
-                self.cursor += 1
-            elif self.page_number * self.page_size + len(cards) < self.total:
-                self.turn(1)
-        elif action == "previous":
-            self.cursor = max(self.cursor - 1, 0)
-        elif action == "next_page":
-            self.turn(1)
-        elif action == "previous_page":
-            self.turn(-1)
-        elif action == "undo":
-            self.undo()
-        elif action == "detail":
-            self.open_detail(view)
-        elif action == "select":
-            view.selected.value = not view.selected.value
-        self._highlight()
+        self.key_dispatch.handle(event)
 
-    def _highlight(self) -> None:
-        for view in self.visible_cards():
+    def highlight(self) -> None:
+        """Frame the card the keys act on, show it large and scroll it into view."""
+        cards = self.visible_cards()
+        for view in cards:
             view.highlight(view.index == self.cursor)
+        current = next((v for v in cards if v.index == self.cursor), None)
+        self.preview.show(current.card if current else None)
+        if current is not None and current.index != self._focused:
+            # Focus scrolls the card into view in the browser; the keys stay with ipyevents.
+            current.approve.focus()
+            self._focused = current.index
+
+    def recount(self) -> None:
+        """Refresh the filter counts ("pending (564)") after a decision."""
+        with contextlib.suppress(*DATABASE_ERRORS):
+            self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
 
     # -- small things --------------------------------------------------------------------
 
@@ -540,10 +404,6 @@ class ReviewWorkbench(w.VBox):
         self.progress_bar.max = max(self.total, 1)
         self.progress_bar.value = min(self.decided, self.total)
         self.progress_label.value = f"{self.decided} of {self.total} decided in this view"
-
-    def _count_selected(self) -> None:
-        n = sum(1 for v in self.visible_cards() if v.selected.value)
-        self.approve_selected.description = f"Approve selected ({n})"
 
     def say(self, text: str, colour: str = "#c62828") -> None:
         """Show a one-line message above the grid (escaped)."""

@@ -1,0 +1,101 @@
+"""Approving many cards at once (clean or selected, confirmed) and undoing the last action."""
+
+from __future__ import annotations
+
+from certreview.store.decisions import DecisionError
+from certreview.widgets import guard
+from certreview.widgets.detail_actions import not_loaded
+
+
+class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
+    """The workbench's bulk approval, with its confirmation bar and selection count."""
+
+    def ask_bulk(self, *, clean: bool) -> None:
+        """Ask to approve the clean pending cards of this page, or the selected cards."""
+        cards = self.visible_cards()
+        if clean:
+            chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
+            what = "clean pending"
+        else:
+            chosen = [
+                v for v in cards if v.selected.value and v.card and v.card.state != "approved"
+            ]
+            what = "selected"
+        if not chosen:
+            self.say(f"No {what} cards to approve on this page.", "#555")
+            return
+        self._pending = chosen
+        self.confirm_text.value = f"Approve {len(chosen)} {what} card(s) on this page?&nbsp;"
+        self.confirm_yes.description = f"Yes, approve {len(chosen)}"
+        self.confirm_bar.layout.display = "flex"
+
+    def confirm_bulk(self) -> None:
+        """Approve the cards asked about, in one transaction."""
+        chosen = [v for v in self._pending if v.card is not None]
+        self._hide_confirm()
+        expected = {v.card.pk: v.card.decision_id for v in chosen if v.card}
+        try:
+            done = guard.attempt(
+                [self.say],
+                "Not saved",
+                lambda: self.service.approve_many(expected),
+                "Press the approve button again.",
+            )
+        except DecisionError as exc:
+            self.say(str(exc))
+            return
+        if done is None:
+            return
+        approved, conflicts = done
+        for pk, info in approved.items():
+            self._set_decision(pk, info)
+        for view in chosen:
+            if view.card is not None and view.card.pk in conflicts:
+                view.show_conflict(conflicts[view.card.pk], ("approve", None, None, None))
+        for view in chosen:
+            view.selected.value = False
+        self.recount()
+        extra = (
+            f"; {len(conflicts)} decided meanwhile by others (see red cards)" if conflicts else ""
+        )
+        self.say(f"Approved {len(approved)} card(s){extra}.", "#2e7d32")
+
+    def _hide_confirm(self) -> None:
+        self._pending = []
+        self.confirm_bar.layout.display = "none"
+
+    def _count_selected(self) -> None:
+        n = sum(1 for v in self.visible_cards() if v.selected.value)
+        self.approve_selected.description = f"Approve selected ({n})"
+
+    @not_loaded
+    def undo(self) -> None:
+        """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
+        try:
+            undone = guard.attempt(
+                [self.say], "Not undone", self.service.undo_last, "Press Undo (U) again."
+            )
+        except DecisionError as exc:
+            self.say(str(exc))
+            return
+        if undone is None:
+            return
+        restored = undone.restored
+        for pk, info in restored.items():
+            for view in self.visible_cards():
+                if view.card is not None and view.card.pk == pk:
+                    view.update(info)
+                    self.cursor = view.index  # the highlight goes back to the undone card
+        if self.detail.visible and self.detail.detail and self.detail.detail.card.pk in restored:
+            self.detail.show(self.service.detail(self.detail.detail.card.pk), keep_view=True)
+        # The undone cards may be on another page: count again rather than guess.
+        progress = self.service.progress(self.view_filters)
+        self.total, self.decided = progress.total, progress.decided
+        self.highlight()
+        self._show_progress()
+        self.recount()
+        self.undo_button.disabled = not self.service.can_undo()
+        if undone.refused:
+            self.say("Not undone: " + "; ".join(undone.refused.values()))
+        else:
+            self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")

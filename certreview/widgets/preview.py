@@ -1,0 +1,67 @@
+"""The large preview beside the grid: the highlighted card's certificate, zoomable and panned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from certreview.review.service import Card
+from certreview.widgets import html
+from certreview.widgets.common import placeholder
+from certreview.widgets.detail import ZOOMS, image_format
+
+# The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
+# hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
+STYLE = """<style>
+.certreview-zoomable img, img.certreview-zoomable { max-width: none !important; }
+.certreview-card .widget-image { transition: transform .12s; }
+.certreview-card .widget-image:hover { transform: scale(1.8); z-index: 20;
+  position: relative; box-shadow: 0 2px 12px rgba(0,0,0,.35); background: #fff; }
+.certreview-workbench .widget-button { overflow: visible; text-overflow: clip; }
+</style>"""
+
+
+class PreviewPane:
+    """Show one card's full preview with zoom (150/200/300 %) and scrollbars to pan."""
+
+    def __init__(self, preview: Callable[[str, int, int], bytes | None]) -> None:
+        self._preview = preview
+        self.sha: str | None = None
+        self.caption = w.HTML(layout=w.Layout(min_height="40px"))
+        self.zoom = w.ToggleButtons(
+            options=list(ZOOMS), value="fit", style={"button_width": "64px"}
+        )
+        self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.image.add_class("certreview-zoomable")
+        self.frame = w.Box(
+            [self.image],
+            layout=w.Layout(
+                display="block", overflow="auto", height="calc(100vh - 300px)", min_height="260px"
+            ),
+        )
+        self.box = w.VBox(
+            [self.zoom, self.caption, self.frame],
+            layout=w.Layout(width="46%", min_width="420px", padding="0 0 0 8px"),
+        )
+        self.box.add_class("certreview-preview")
+        self.zoom.observe(lambda _: self._zoom(), "value")
+
+    def show(self, card: Card | None) -> None:
+        """Show CARD's first page (nothing is read again when it is already shown)."""
+        if card is None:
+            self.sha = None
+            self.caption.value = ""
+            self.image.value = placeholder()
+            return
+        self.caption.value = html.card_info(card)
+        if card.image_sha256 == self.sha and self.image.value:
+            return
+        self.sha = card.image_sha256
+        data = self._preview(self.sha, 0, 0) if self.sha else None
+        data = data or placeholder()
+        self.image.format = image_format(data)
+        self.image.value = data
+
+    def _zoom(self) -> None:
+        self.image.layout.width = ZOOMS[self.zoom.value]
