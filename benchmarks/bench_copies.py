@@ -35,6 +35,7 @@ import pyvips
 from copies import candidate, realistic
 
 from certreview.images.inspect import inspect_image
+from certreview.images.neardup import same_frame
 from certreview.ingest.submissions import _Seen
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
@@ -59,6 +60,7 @@ class IntakeToday:
         self.store = ImageStore(root)
         self.seen = _Seen(self.store)
         self.index: dict[int, int] = {}  # id(submission) -> upload number
+        self.sizes: dict[int, tuple[int | None, int | None]] = {}  # upload number -> (w, h)
         # _flag_images (certreview/ingest/submissions.py) flags the earlier upload of a
         # pair too when another student uploaded it; here every upload is another student's.
         self.run = Run(both_sides=True)
@@ -79,6 +81,7 @@ class IntakeToday:
             flag=report.flag,
         )
         submission = Submission(student_key=f"S{i:05d}")
+        self.sizes[i] = (report.width, report.height)
         # As _flag_images does: an unreadable file is not a copy of anything, nor a source.
         if not image.flag:
             for match in self.seen.matches(image):
@@ -155,12 +158,15 @@ def report(name: str, uploads: list[realistic.Upload], run: Run) -> None:
         "  false positives per capture: "
         + ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(per_capture.items()))
     )
+    # The other way of writing flags, so the two methods can be compared either way.
+    other = {i for i, j in run.pairs if uploads[i].paper != uploads[j].paper}
     if not run.both_sides:
-        both = wrong | {j for i, j in run.pairs if uploads[i].paper != uploads[j].paper}
-        print(
-            "  with the earlier upload of a pair flagged too, as intake writes flags: "
-            f"false positives {sum(i in both for i in originals)}/{len(originals)} uploads"
-        )
+        other |= {j for i, j in run.pairs if uploads[i].paper != uploads[j].paper}
+    print(
+        f"  with {'only the new' if run.both_sides else 'the earlier'} upload of a pair flagged"
+        f"{'' if run.both_sides else ' too'}: false positives "
+        f"{sum(i in other for i in originals)}/{len(originals)} uploads"
+    )
     print(
         f"  pairs matched: {len(run.pairs)}, of them another paper: "
         f"{sum(uploads[i].paper != uploads[j].paper for i, j in run.pairs)}"
@@ -198,6 +204,17 @@ def main() -> None:
             cand.add(i, upload)
 
     report("intake today", uploads, today.run)
+    # same_picture has no verdict when the frames differ (a crop, another scan): then the
+    # perceptual hash decides alone.
+    alone = [
+        (i, j)
+        for i, j in today.run.pairs
+        if None in today.sizes[i] + today.sizes[j] or not same_frame(today.sizes[i], today.sizes[j])  # type: ignore[arg-type]
+    ]
+    print(
+        f"  pairs decided by the hash alone (frames differ): {len(alone)}, of them another "
+        f"paper: {sum(uploads[i].paper != uploads[j].paper for i, j in alone)}"
+    )
     report("candidate", uploads, cand.run)
 
     def per_upload(run: Run) -> str:
