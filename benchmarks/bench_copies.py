@@ -41,7 +41,7 @@ from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
 
 SMALL = {"per_template": 9, "copies_per_kind": 1}
-FULL = {"per_template": 32, "copies_per_kind": 7}  # the research's set (bench_out3.txt)
+FULL = {"per_template": 32, "copies_per_kind": 7}  # the research prototype's set
 
 
 @dataclass
