@@ -1,7 +1,7 @@
 """Measure copy flags on a realistic certificate set: intake's rule today vs the candidate method.
 
-Run:  python benchmarks/bench_copies.py           (258 uploads, as in the research; ~15-30 min)
-      python benchmarks/bench_copies.py --small   (59 uploads, a few minutes)
+Run:  python benchmarks/bench_copies.py           (258 uploads, as in the research; ~14 min here)
+      python benchmarks/bench_copies.py --small   (59 uploads, ~2 min)
 
 Needs the `bench` extra (pyvips, opencv-python-headless). The set (`copies/realistic.py`,
 seeded) has many holders per certificate template, holders sharing a name, and 14 kinds of
