@@ -36,7 +36,7 @@ from copies import candidate, realistic
 
 from certreview.images.inspect import inspect_image
 from certreview.images.neardup import same_frame
-from certreview.ingest.submissions import _Seen
+from certreview.ingest.copies import _Seen
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
 
