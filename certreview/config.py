@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -47,3 +48,22 @@ def display_url(url: str) -> str:
     except (ArgumentError, ValueError):
         # Not a URL SQLAlchemy can parse (the error is reported elsewhere): mask by pattern.
         return _PASSWORD_IN_URL.sub(r"\1***@", url)
+
+
+def login_name() -> str:
+    """Return who is working: the JupyterHub login where there is one, else the system user.
+
+    Several reviewers on one server each log in to JupyterHub, whose single-user servers
+    may all run under one system account: the hub's name is the person.
+
+    >>> import os; os.environ["JUPYTERHUB_USER"] = "amy"; login_name()
+    'amy'
+    >>> del os.environ["JUPYTERHUB_USER"]
+    """
+    hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub_user:
+        return hub_user
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""

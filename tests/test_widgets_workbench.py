@@ -567,3 +567,14 @@ def test_deciding_moves_on_to_the_next_pending_card(bench: ReviewWorkbench) -> N
     bench.cursor = 2
     bench.handle_key(key("a"))
     assert bench.cursor == 4  # card 3 is skipped: it is decided already
+
+
+def test_a_jupyterhub_login_is_the_reviewer(workspace: Workspace, monkeypatch) -> None:
+    # Several reviewers on one server: each logs in to JupyterHub, and decisions carry that name.
+    department(workspace, 3)
+    monkeypatch.setenv("JUPYTERHUB_USER", "lin.office")
+    bench = ReviewWorkbench(ReviewService(workspace, None))
+    assert bench.reviewer.value == "lin.office"
+    bench.start_button.click()
+    bench.handle_key(key("a"))
+    assert [d[-1] for d in decisions(workspace)] == ["lin.office"]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from certreview.config import display_url, load_settings
+from certreview.config import display_url, load_settings, login_name
 from certreview.reports.terminal import terminal_text
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ def export(ws: Workspace, args: argparse.Namespace) -> int:
     options = {k: v for k, v in vars(args).items() if k not in {"command", "kind", "out"}}
     options.pop("db", None)
     options.pop("data", None)
-    options["by"] = options["by"] or getpass.getuser()
+    options["by"] = options["by"] or login_name()
     with ws.Session.begin() as session:
         done = EXPORTS[args.kind](session, args.out, **options)
     for line in done.lines():

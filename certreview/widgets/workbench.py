@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import ipywidgets as w
 from ipyevents import Event
 
+from certreview.config import login_name
 from certreview.review.service import DecisionInfo, Filters, ReviewService
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.store.errors import DATABASE_ERRORS
@@ -29,11 +29,8 @@ PAGE_SIZES = (12, 24, 48, 96)
 
 
 def default_reviewer() -> str:
-    """Return the operating-system user name, or '' where there is none."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return ""
+    """Return the logged-in person (JupyterHub login, else the system user), or ''."""
+    return login_name()
 
 
 class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
