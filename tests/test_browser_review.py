@@ -175,17 +175,17 @@ def test_review_in_the_browser(lab: str, department: Path) -> None:
 
             # 1. Approve by clicking; the highlight moves to the next card.
             cards.nth(0).get_by_role("button", name="Approve").click()
-            expect(cards.nth(0)).to_contain_text("approved", timeout=10_000)
+            expect(cards.nth(0)).to_contain_text("Approved", timeout=10_000)
 
             # 2. Approve by keyboard: point at the cards, press A (ipyevents).
             cards.nth(1).hover()
             page.keyboard.press("a")
-            expect(cards.nth(1)).to_contain_text("approved", timeout=10_000)
+            expect(cards.nth(1)).to_contain_text("Approved", timeout=10_000)
 
             # 3. Reject with a reason picked on the card.
             cards.nth(2).locator("select").select_option(label="7 illegible")
             cards.nth(2).get_by_role("button", name="Reject").click()
-            expect(cards.nth(2)).to_contain_text("rejected", timeout=10_000)
+            expect(cards.nth(2)).to_contain_text("Rejected", timeout=10_000)
             expect(bench).to_contain_text(" decided in this view")
 
             # The A key went to the workbench, not to JupyterLab ("insert a cell above").

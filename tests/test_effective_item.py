@@ -66,7 +66,8 @@ def test_an_item_set_by_approve_shows_on_card_filters_status_and_audit(
 
     assert main(["status", "B11201002"]) == 0
     out = capsys.readouterr().out
-    assert "  - u0002 2026-03-06 10:00:00: 英檢 中級 複試 (Language, exam 113) → GEPT-I" in out
+    line = next(line for line in out.splitlines() if line.startswith("  - u0002 "))
+    assert ": 英檢 中級 複試 (Language, exam 113 = AY113) → GEPT-I [approved]" in line
     assert "no catalog match" not in out
 
     audit = tmp_path / "audit.csv"
