@@ -25,7 +25,7 @@ from PIL import Image
 from certreview.demo.pictures import bomb_png, certificate_image, encode
 from tests.conftest import SAMPLES
 from tests.test_hostile_inputs import bomb_workbook, deflate_repeated, raw_zip
-from tests.test_images import flate_bomb_pdf
+from tests.test_inspect import flate_bomb_pdf
 
 MB = 1024 * 1024
 HEADER = (

@@ -20,7 +20,7 @@ from certreview.images.inspect import inspect_image
 from certreview.images.limits import MSG_CRASHED, MSG_MEMORY, ImageRefused
 from certreview.images.pool import IN_PROCESS_BELOW, inspect_many
 from certreview.store.imagestore import ImageStore
-from tests.test_images import flate_bomb_pdf, zlib_zeros
+from tests.test_inspect import flate_bomb_pdf, zlib_zeros
 
 
 @pytest.fixture

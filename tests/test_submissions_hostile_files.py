@@ -15,9 +15,9 @@ from certreview.ingest.reference import import_catalog, import_roster, import_st
 from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.store.models import ImageFile, Submission
 from tests.conftest import SAMPLES
-from tests.test_images import flate_bomb_pdf
-from tests.test_intake import HEADER, TODAY, certificate, report, run
+from tests.test_inspect import flate_bomb_pdf
 from tests.test_sources import make_zip
+from tests.test_submissions import HEADER, TODAY, certificate, report, run
 
 ROW = "{sid},2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,{image},\n"
 
