@@ -183,7 +183,7 @@ def test_review_in_the_browser(lab: str, department: Path) -> None:
             expect(cards.nth(1)).to_contain_text("Approved", timeout=10_000)
 
             # 3. Reject with a reason picked on the card.
-            cards.nth(2).locator("select").select_option(label="7 illegible")
+            cards.nth(2).locator("select").select_option(label="7 cannot be read")
             cards.nth(2).get_by_role("button", name="Reject").click()
             expect(cards.nth(2)).to_contain_text("Rejected", timeout=10_000)
             expect(bench).to_contain_text(" decided in this view")
