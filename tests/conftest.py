@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from certreview.cli import main
 from certreview.config import sqlite_url
 from certreview.workspace import Workspace
 
@@ -49,3 +50,20 @@ def workspace(tmp_path: Path, db_url: str) -> Iterator[Workspace]:
     ws = Workspace.open(db_url, tmp_path / "data", create=True)
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Return a function that runs certreview on a fresh department and returns (code, out, err)."""
+    monkeypatch.setenv("CERTREVIEW_DB", db_url)
+    monkeypatch.setenv("CERTREVIEW_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("CERTREVIEW_DEBUG", raising=False)
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -42,18 +42,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Return the data directory of a small demo department."""
+def small_demo(tmp_path_factory: pytest.TempPathFactory, name: str, seed: int) -> Path:
+    """Return the data directory of a fresh small demo department (30 students, 60 uploads)."""
     from certreview.demo.department import build_demo
 
-    data = tmp_path_factory.mktemp("department")
+    data = tmp_path_factory.mktemp(name)
     ws = Workspace.open(None, data, create=True)
     try:
-        build_demo(ws, seed=1, students=30, submissions=60)
+        build_demo(ws, seed=seed, students=30, submissions=60)
     finally:
         ws.close()
-    yield data
+    return data
+
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the data directory of a small demo department."""
+    return small_demo(tmp_path_factory, "department", seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -336,17 +341,9 @@ def decisions_by(data: Path) -> list[tuple[str, str, str | None, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def keys_department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def keys_department(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the data directory of a fresh small demo department for the keyboard walk."""
-    from certreview.demo.department import build_demo
-
-    data = tmp_path_factory.mktemp("keys-department")
-    ws = Workspace.open(None, data, create=True)
-    try:
-        build_demo(ws, seed=2, students=30, submissions=60)
-    finally:
-        ws.close()
-    yield data
+    return small_demo(tmp_path_factory, "keys-department", seed=2)
 
 
 @pytest.fixture(scope="module")

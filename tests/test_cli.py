@@ -10,28 +10,10 @@ from pathlib import Path
 import pytest
 from reporting_department import standard_department
 
-from certreview.cli import main
 from certreview.config import display_url, sqlite_url
 from certreview.reports.exports import this_year
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    """Return a function that runs certreview on a fresh department and returns (code, out, err)."""
-    monkeypatch.setenv("CERTREVIEW_DB", db_url)
-    monkeypatch.setenv("CERTREVIEW_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("CERTREVIEW_DEBUG", raising=False)
-
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_office_day(cli, tmp_path: Path):

@@ -29,23 +29,6 @@ SECRET = "s3cret-pw"
 SCRIPT = Path(sys.executable).with_name("certreview")
 
 
-@pytest.fixture
-def cli(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    """Return a function that runs certreview on a fresh department and returns (code, out, err)."""
-    monkeypatch.setenv("CERTREVIEW_DB", db_url)
-    monkeypatch.setenv("CERTREVIEW_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("CERTREVIEW_DEBUG", raising=False)
-
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def with_password(url: str) -> str:
     """Return URL with SECRET as its password (PostgreSQL's trust login ignores it)."""
     parsed = make_url(url)
