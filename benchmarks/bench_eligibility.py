@@ -127,7 +127,7 @@ def sqlite_end_to_end(students: pd.DataFrame, submissions: pd.DataFrame, runs: i
     """Time eligibility_frame on a SQLite department against read_sql plus groupby."""
     from sqlalchemy import insert, select
 
-    from certreview.reports.exports import eligibility_frame
+    from certreview.reports.frames import eligibility_frame
     from certreview.store.decisions import join_latest_decision
     from certreview.store.models import CatalogItem, Decision, Round, Standard, Student, Submission
     from certreview.workspace import Workspace

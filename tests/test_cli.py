@@ -11,7 +11,7 @@ import pytest
 from reporting_department import standard_department
 
 from certreview.config import display_url, sqlite_url
-from certreview.reports.exports import this_year
+from certreview.reports.frames import this_year
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
 

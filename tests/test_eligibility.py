@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from reporting_department import add_department, add_submission, undo_latest, verdict
 
-from certreview.reports.exports import audit_frames, eligibility_frame
+from certreview.reports.frames import audit_frames, eligibility_frame
 from certreview.rules.eligibility import (
     NO_STANDARD,
     STUDENT_COLUMNS,

@@ -13,16 +13,14 @@ from sqlalchemy import delete, select
 from certreview.reports.exports import (
     ALL_ROUNDS,
     EXPORTS,
-    audit_frames,
-    eligibility_frame,
     export_audit,
     export_eligibility,
     export_notices,
     notices_frame,
-    write_table,
 )
+from certreview.reports.frames import audit_frames, eligibility_frame
 from certreview.reports.notices import TemplateError, load_templates
-from certreview.reports.write_table import neutralise
+from certreview.reports.write_table import neutralise, write_table
 from certreview.store.models import ExportLog, Student
 from certreview.workspace import Workspace
 

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.read_table import TableError, read_table
+from certreview.ingest.recheck import reassess
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import IntakeOptions, import_submissions, reassess
+from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.store.models import CatalogItem, Student, Submission
 from tests.conftest import SAMPLES
 

@@ -26,6 +26,7 @@ from certreview.ingest.reference import (
     import_roster,
     status_code,
 )
+from certreview.rules.flags import REQUIRED_FIELDS
 from certreview.store.engine import database_error_text
 from certreview.store.models import CatalogItem, Student
 from tests.conftest import SAMPLES
@@ -131,16 +132,7 @@ def test_submission_headers_in_chinese_are_read_as_ours(tmp_path):
     )
     table = read_table(
         path,
-        (
-            "submission_id",
-            "submitted_at",
-            "student_id",
-            "student_name",
-            "category",
-            "certificate_name",
-            "exam_year",
-            "image",
-        ),
+        REQUIRED_FIELDS,
         ("certificate_no",),
         kind="submissions",
     )

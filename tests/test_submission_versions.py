@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import IntakeOptions, import_submissions
-from certreview.reports.exports import eligibility_frame
+from certreview.reports.frames import eligibility_frame
 from certreview.reports.student import student_status
 from certreview.review.service import ReviewService
 from certreview.review.values import Filters

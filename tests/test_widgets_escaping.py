@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from certreview.ingest.submissions import flag_counts_frame, report_frame
+from certreview.ingest.report import flag_counts_frame, report_frame
 from certreview.reports import stats
-from certreview.reports.exports import audit_frames
+from certreview.reports.frames import audit_frames
 from certreview.reports.service import ReportService
 from certreview.review.service import ReviewService
 from certreview.store.models import Submission

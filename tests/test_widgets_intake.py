@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from certreview.ingest.submissions import flag_counts_frame, report_frame
+from certreview.ingest.report import flag_counts_frame, report_frame
 from certreview.store.models import Student, Submission
 from certreview.widgets.intake import NONE, IntakePanel
 from tests.conftest import SAMPLES

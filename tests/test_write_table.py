@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from certreview.ingest.submissions import IntakeResult, ReportRow
+from certreview.ingest.report import IntakeResult, ReportRow
 from certreview.reports.write_table import TableWriteError, neutralise, write_table
 
 REPORT_CSV = (

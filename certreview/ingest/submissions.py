@@ -26,8 +26,8 @@ from certreview.images.sources import (
 )
 from certreview.ingest.copies import Upload, check_files, find_copies
 from certreview.ingest.read_table import read_table
-from certreview.ingest.recheck import reassess, references
-from certreview.ingest.report import IntakeResult, ReportRow, flag_counts_frame, report_frame
+from certreview.ingest.recheck import references
+from certreview.ingest.report import IntakeResult, ReportRow
 from certreview.rules.cells import is_too_long
 from certreview.rules.flags import REQUIRED_FIELDS, Assessment, assess_row, ordered
 from certreview.rules.normalise import is_blank, normalise_id
@@ -357,19 +357,3 @@ def _submission(
         exam_year=verdict.exam_year,
         item_code=verdict.item_code,
     )
-
-
-# The report and the re-check moved to their own modules; these names stay importable here.
-__all__ = [
-    "COMPARED_FIELDS",
-    "IntakeOptions",
-    "IntakeResult",
-    "ReportRow",
-    "default_round_name",
-    "flag_counts_frame",
-    "get_round",
-    "import_submissions",
-    "parse_cutoff",
-    "reassess",
-    "report_frame",
-]

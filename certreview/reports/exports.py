@@ -22,12 +22,9 @@ from sqlalchemy.orm import Session
 
 from certreview.images.limits import message_code
 from certreview.reports.frames import (
-    AUDIT_COLUMNS,
-    ELIGIBILITY_COLUMNS,
     audit_frames,
     check_statuses,
     eligibility_frame,
-    eligibility_table,
     this_year,
 )
 from certreview.reports.notices import load_templates, render_notice
@@ -35,24 +32,6 @@ from certreview.reports.write_table import check_target, write_table
 from certreview.rules.eligibility import evaluate_frames
 from certreview.store.load import load_facts, load_rules
 from certreview.store.models import ExportLog, Round, Submission
-
-__all__ = [
-    "ALL_ROUNDS",
-    "AUDIT_COLUMNS",
-    "ELIGIBILITY_COLUMNS",
-    "EXPORTS",
-    "Exported",
-    "audit_frames",
-    "eligibility_frame",
-    "eligibility_table",
-    "export_audit",
-    "export_eligibility",
-    "export_notices",
-    "notices_frame",
-    "round_names",
-    "this_year",
-    "write_table",
-]
 
 # The table whose rows an export counts (the audit's summary is a few lines about them).
 MAIN_TABLE = {"eligibility": "eligibility", "audit": "submissions", "notices": "notices"}

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from certreview.reports.exports import EXPORTS, Exported, eligibility_frame, round_names
+from certreview.reports.exports import EXPORTS, Exported, round_names
+from certreview.reports.frames import eligibility_frame
 from certreview.store.models import Student
 from certreview.store.private import make_private_dir
 from certreview.workspace import Workspace

@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
-from certreview.reports.exports import eligibility_table, this_year
+from certreview.reports.frames import eligibility_table, this_year
 from certreview.rules.contract import (
     REASON_LABELS,
     REASONS,

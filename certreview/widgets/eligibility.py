@@ -8,7 +8,8 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from certreview.reports.exports import ALL_ROUNDS, EXPORTS, this_year
+from certreview.reports.exports import ALL_ROUNDS, EXPORTS
+from certreview.reports.frames import this_year
 from certreview.reports.service import ReportService
 from certreview.rules.contract import STUDENT_STATUSES
 from certreview.widgets import html
