@@ -14,6 +14,10 @@ from certreview.cli import main
 from certreview.config import sqlite_url
 from certreview.workspace import Workspace
 
+# The suite reads English unless a test chooses Traditional Chinese (tests/test_i18n.py and the
+# app's browser test do); subprocesses (CLI runs, notebook kernels, servers) inherit it.
+os.environ["CERTREVIEW_LANG"] = "en"
+
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 PG_URL = os.environ.get(
     "CERTREVIEW_TEST_PG"

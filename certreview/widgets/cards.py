@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import ipywidgets as w
 
+from certreview.i18n import _
 from certreview.review.service import Card, DecisionInfo
 from certreview.rules.contract import REASON_LABELS, REASONS
 from certreview.widgets import html
@@ -43,7 +44,7 @@ class CardView:
         self.selected = w.Checkbox(
             value=False, description="select", indent=False, layout=w.Layout(width="auto")
         )
-        self.approve = _button("Approve", "success", "Approve (A)")
+        self.approve = _button(_("Approve"), "success", "Approve (A)")
         self.reject = _button("Reject", "danger", "Reject with the reason picked (keys 1–8)")
         self.send_back = _button("Return", "warning", "Return to the student to correct (R)")
         self.details = _button("Details", "", "Full preview, history and the student (D)")
