@@ -259,3 +259,14 @@ def test_running_out_of_memory_says_so_rather_than_damaged(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == [["image_too_large", MSG_MEMORY]] * 2
+
+
+def test_image_workers_run_below_the_reviewers_priority() -> None:
+    """Imports are background work: their image workers yield the CPU to reviewers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from certreview.images.pool import WORKER_NICENESS, process_context
+
+    with ProcessPoolExecutor(1, mp_context=process_context()) as pool:
+        worker = pool.submit(os.nice, 0).result()
+    assert worker >= min(os.nice(0) + WORKER_NICENESS, 19)

@@ -40,6 +40,7 @@ IN_PROCESS_BELOW = 8  # below this many files a pool's start-up costs more than 
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep every core busy, little enough to hold
 
 _PRELOAD = ["certreview.images.pool"]
+WORKER_NICENESS = 10  # lower priority than the reviewers' processes, as `nice -n 10`
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -48,6 +49,10 @@ def _guard_worker() -> None:
     # Ctrl-C reaches the whole process group: the parent alone handles it and shuts the pool
     # down, instead of every worker printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Checking images is background work: a reviewer's decision (their kernel, the database
+    # server) comes first when both want the CPU, so imports never make reviewing sluggish.
+    with contextlib.suppress(OSError, AttributeError):  # no nice() on Windows
+        os.nice(WORKER_NICENESS)
     if sys.platform.startswith("linux"):
         # Fast path: the kernel kills us with our parent (the forkserver, or the caller).
         with contextlib.suppress(OSError, AttributeError):  # no prctl: the watchdog remains
