@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
+from certreview.i18n import _
 from certreview.images.limits import MAX_BYTES, oversize_message
 
 MAX_ENTRIES = 100_000  # a department's year of uploads is a few thousand files
@@ -300,7 +301,7 @@ class ZipSource(ImageSource):
             self._zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise ImageSourceError(
-                f"“{self.path.name}” is not a ZIP file that can be opened"
+                _("“{name}” is not a ZIP file that can be opened").format(name=self.path.name)
             ) from None
         try:
             infos = [i for i in self._zip.infolist() if not i.is_dir()]
@@ -320,21 +321,27 @@ class ZipSource(ImageSource):
         name = self.path.name
         if len(infos) > MAX_ENTRIES:
             raise UnsafeArchive(
-                f"“{name}” holds {len(infos)} files, over the limit of {MAX_ENTRIES} — it was not opened"
+                _(
+                    "“{name}” holds {count} files, over the limit of {max_entries} — it was not "
+                    "opened"
+                ).format(name=name, count=len(infos), max_entries=MAX_ENTRIES)
             )
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             raise UnsafeArchive(
-                f"“{name}” unpacks to {_human(total)}, over the limit of "
-                f"{_human(MAX_TOTAL_BYTES)} — it was not opened"
+                _(
+                    "“{name}” unpacks to {size}, over the limit of {limit} — it was not opened"
+                ).format(name=name, size=_human(total), limit=_human(MAX_TOTAL_BYTES))
             )
         for info in infos:
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
                 1, info.compress_size
             ):
                 raise UnsafeArchive(
-                    f"“{name}” contains “{entry_name(info)}”, compressed over {MAX_RATIO} times "
-                    "like a ZIP bomb — it was not opened"
+                    _(
+                        "“{name}” contains “{entry_name}”, compressed over {max_ratio} times like a "
+                        "ZIP bomb — it was not opened"
+                    ).format(name=name, entry_name=entry_name(info), max_ratio=MAX_RATIO)
                 )
 
     def close(self) -> None:
@@ -384,4 +391,4 @@ def open_source(path: Path, max_bytes: int = MAX_BYTES) -> ImageSource:
         return FolderSource(path, max_bytes)
     if path.is_file():
         return ZipSource(path, max_bytes)
-    raise ImageSourceError(f"There is no images folder or ZIP at “{path}”")
+    raise ImageSourceError(_("There is no images folder or ZIP at “{path}”").format(path=path))
