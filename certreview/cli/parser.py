@@ -91,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("The department's certificate review workbench."),
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"certreview {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"certreview {__version__}",
+        help=_("show program's version number and exit"),  # Python 3.11 does not translate it
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init", parents=[common], help=_("create or upgrade the database"))
