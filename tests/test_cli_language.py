@@ -31,6 +31,37 @@ def test_a_success_path_in_traditional_chinese(cli):
     assert out == "學生名冊：4 筆未變更\n"
 
 
+def test_an_office_day_in_traditional_chinese(cli, tmp_path: Path):
+    images = tmp_path / "images"
+    shutil.copytree(SAMPLES / "images", images)
+    cli("init")
+    assert cli("import", "catalog", SAMPLES / "catalog.csv", "--lang", "zh-TW")[1] == (
+        "證照清單：新增 5 筆\n"
+    )
+    assert cli("--lang", "zh-TW", "import", "standards", SAMPLES / "standards.toml")[1] == (
+        "課程標準：新增 2 筆\n"
+    )
+    cli("import", "roster", SAMPLES / "roster.csv")
+    code, out, err = cli(
+        "--lang", "zh-TW", "import", "submissions", SAMPLES / "submissions.csv",
+        "--images", images, "--round", "AY114",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == (
+        "上傳資料（AY114）：3 筆通過, 2 筆有標記, 0 筆略過\n"
+        "標記：before_enrollment 1, missing_image 1\n"  # flag names are codes
+    )
+    assert cli("--lang", "zh-TW", "decide", "u0001", "approve", "--reviewer", "lin") == (
+        0,
+        "u0001：已核准（審查決定 #1）\n",
+        "",
+    )
+    code, out, _ = cli(
+        "decide", "u0004", "reject", "--reason", "other", "--reviewer", "lin", "--lang", "zh-TW"
+    )
+    assert (code, out) == (1, "")
+
+
 def test_the_same_commands_in_english(cli):
     assert cli("--lang", "en", "init")[1].startswith("database ready: sqlite:///")
     assert cli("import", "roster", SAMPLES / "roster.csv", "--lang", "en")[1] == (

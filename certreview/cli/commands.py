@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certreview.config import display_url, load_settings, login_name
-from certreview.i18n import _, get_language
+from certreview.i18n import N_, _, get_language
 from certreview.reports.terminal import terminal_text
 
 if TYPE_CHECKING:
@@ -88,6 +88,14 @@ def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+# The line `decide` prints for each state a decision leaves (the states are codes elsewhere).
+DECIDED = {
+    "approved": N_("{submission}: approved (decision #{number})"),
+    "rejected": N_("{submission}: rejected (decision #{number})"),
+    "returned": N_("{submission}: returned (decision #{number})"),
+}
+
+
 def decide(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.store.decisions import check_verdict, current_state, decide, find_submission
 
@@ -96,10 +104,8 @@ def decide(ws: Workspace, args: argparse.Namespace) -> int:
         submission = find_submission(session, args.submission_id)
         decision = decide(session, submission, verdict, args.reviewer)
         print(
-            _("{submission}: {state} (decision #{number})").format(
-                submission=terminal_text(submission.submission_id),
-                state=current_state(decision),
-                number=decision.id,
+            _(DECIDED[current_state(decision)]).format(
+                submission=terminal_text(submission.submission_id), number=decision.id
             )
         )
     return 0
