@@ -24,7 +24,7 @@ from tests.conftest import SAMPLES
 
 def test_a_success_path_in_traditional_chinese(cli):
     code, out, err = cli("--lang", "zh-TW", "init")
-    assert (code, err) == (0, "") and out.startswith("資料庫已就緒：sqlite:///")
+    assert (code, err) == (0, "") and out.startswith("資料庫已就緒：")
     code, out, err = cli("import", "roster", SAMPLES / "roster.csv", "--lang", "zh-TW")
     assert (code, out, err) == (0, "學生名冊：新增 4 筆\n", "")
     code, out, _ = cli("--lang", "zh-TW", "import", "roster", SAMPLES / "roster.csv")
@@ -63,7 +63,7 @@ def test_an_office_day_in_traditional_chinese(cli, tmp_path: Path):
 
 
 def test_the_same_commands_in_english(cli):
-    assert cli("--lang", "en", "init")[1].startswith("database ready: sqlite:///")
+    assert cli("--lang", "en", "init")[1].startswith("database ready: ")
     assert cli("import", "roster", SAMPLES / "roster.csv", "--lang", "en")[1] == (
         "roster: 4 added\n"
     )
