@@ -66,13 +66,17 @@ class ImportResult:
             else _(OUTCOMES.get(outcome, "{n} {outcome}")).format(n=n, outcome=outcome)
             for outcome, n in self.counts.items()
         ] or [_("nothing to import")]
-        return _("{kind}: {parts}").format(
-            kind=_(KINDS.get(self.kind, self.kind)), parts=", ".join(parts)
+        return _(SUMMARIES.get(self.kind, "{kind}: {parts}")).format(
+            kind=self.kind, parts=", ".join(parts)
         )
 
 
 # How an import's counts read (the counts themselves are codes, kept in the import log).
-KINDS = {"roster": N_("roster"), "catalog": N_("catalog"), "standards": N_("standards")}
+SUMMARIES = {
+    "roster": N_("roster: {parts}"),
+    "catalog": N_("catalog: {parts}"),
+    "standards": N_("standards: {parts}"),
+}
 OUTCOMES = {
     "added": N_("{n} added"),
     "updated": N_("{n} updated"),
