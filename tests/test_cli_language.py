@@ -62,6 +62,25 @@ def test_an_office_day_in_traditional_chinese(cli, tmp_path: Path):
     assert (code, out) == (1, "")
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_every_command_takes_the_language(cli, tmp_path: Path, where):
+    cli("init")
+    cli("import", "roster", SAMPLES / "roster.csv")
+    for command in (
+        ["export", "eligibility", tmp_path / "e.csv"],
+        ["export", "audit", tmp_path / "a.csv", "--status", "enrolled"],
+        ["export", "notices", tmp_path / "n.csv"],
+        ["doctor"],
+        ["purge", "--left-before", "100"],
+        ["backup", tmp_path / "b.tar"],
+        ["verify-backup", tmp_path / "b.tar"],
+    ):
+        argv = ["--lang", "zh-TW", *command] if where == "before" else [*command, "--lang", "zh-TW"]
+        code, out, err = cli(*argv)
+        assert (code, err) == (0, ""), (command, err)
+    assert out.endswith("檢查碼全部相符\n")
+
+
 def test_the_same_commands_in_english(cli):
     assert cli("--lang", "en", "init")[1].startswith("database ready: ")
     assert cli("import", "roster", SAMPLES / "roster.csv", "--lang", "en")[1] == (

@@ -118,6 +118,7 @@ def export(ws: Workspace, args: argparse.Namespace) -> int:
     options = {k: v for k, v in vars(args).items() if k not in {"command", "kind", "out"}}
     options.pop("db", None)
     options.pop("data", None)
+    options.pop("lang", None)
     options["by"] = options["by"] or login_name()
     with ws.Session.begin() as session:
         done = EXPORTS[args.kind](session, args.out, **options)
