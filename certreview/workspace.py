@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import Settings, load_settings
+from certreview.i18n import _
 from certreview.store.engine import (
     SchemaError,
     check_schema,
@@ -51,8 +52,10 @@ class Workspace:
             # A data folder under a file, on a read-only share, or not ours to write.
             where = exc.filename or settings.data_dir
             raise SchemaError(
-                f"cannot create {where} ({exc.strerror or exc}) — choose a folder you may "
-                "write to with --data/CERTREVIEW_DATA (or a database with --db/CERTREVIEW_DB)"
+                _(
+                    "cannot create {where} ({reason}) — choose a folder you may write to with "
+                    "--data/CERTREVIEW_DATA (or a database with --db/CERTREVIEW_DB)"
+                ).format(where=where, reason=exc.strerror or exc)
             ) from None
         except BaseException:
             engine.dispose()

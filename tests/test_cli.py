@@ -123,6 +123,7 @@ def test_installed_script_never_prints_a_traceback(tmp_path: Path):
         "CERTREVIEW_DB": sqlite_url(tmp_path / "x.sqlite"),
         "CERTREVIEW_DATA": str(tmp_path),
         "PATH": "/usr/bin:/bin",
+        "CERTREVIEW_LANG": "en",  # the default is Traditional Chinese (tests/test_cli_language.py)
     }
     script = Path(sys.executable).with_name("certreview")
     subprocess.run([script, "init"], env=env, check=True, capture_output=True)
@@ -154,6 +155,7 @@ def test_export_into_a_missing_folder_is_one_line_without_traceback(tmp_path: Pa
         "CERTREVIEW_DB": sqlite_url(tmp_path / "x.sqlite"),
         "CERTREVIEW_DATA": str(tmp_path),
         "PATH": "/usr/bin:/bin",
+        "CERTREVIEW_LANG": "en",
     }
     Workspace.open(env["CERTREVIEW_DB"], tmp_path, create=True).close()
     script = Path(sys.executable).with_name("certreview")

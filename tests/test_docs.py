@@ -36,9 +36,19 @@ def test_every_command_and_option_is_in_the_readme(command, parser):
     text = " ".join(rows)
     for action in parser._actions:
         for option in action.option_strings:
-            if option.startswith("--") and option not in {"--help", "--db", "--data", "--version"}:
+            if option.startswith("--") and option not in GLOBAL_OPTIONS:
                 assert option in text, f"README row for {command} lacks {option}"
     assert "--db URL" in README and "--data DIR" in README
+
+
+GLOBAL_OPTIONS = {"--help", "--db", "--data", "--version", "--lang"}
+
+
+def test_the_global_options_are_in_the_readme():
+    rows = " ".join(line for line in README.splitlines() if line.startswith("| `certreview ["))
+    for action in build_parser()._actions:
+        if "--lang" in action.option_strings:
+            assert "--lang " + "\\|".join(action.choices) in rows
 
 
 @pytest.mark.parametrize(("flag", "meaning"), FLAGS.items())

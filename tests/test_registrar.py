@@ -269,6 +269,7 @@ def test_a_data_folder_we_may_not_write_is_named_with_the_fix(run, tmp_path: Pat
         if as_root:
             command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
         env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREVIEW_")}
+        env["CERTREVIEW_LANG"] = "en"  # the words below; Traditional Chinese is the default
         done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=place)
     finally:
         if (place / "data").exists():

@@ -13,8 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from certreview.cli import commands
-from certreview.cli.parser import build_parser
+from certreview.cli.parser import argparse_in_language, build_parser, requested_language
 from certreview.config import load_settings
+from certreview.i18n import _, set_language
 from certreview.reports.terminal import terminal_text
 
 if TYPE_CHECKING:
@@ -32,14 +33,31 @@ class Stopped(KeyboardInterrupt):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command and return its exit status (0 ok, 1 bad input or state, 2 usage)."""
-    args = build_parser().parse_args(argv)
+    """Run one command and return its exit status (0 ok, 1 bad input or state, 2 usage).
+
+    `--lang` holds for this run; afterwards the language comes from CERTREVIEW_LANG again.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    language = requested_language(argv)
+    if language:
+        set_language(language)  # before the parser is built: its help and errors are words too
+    try:
+        with argparse_in_language():
+            args = build_parser().parse_args(argv)
+        return _main(args)
+    finally:
+        if language:
+            set_language(None)
+
+
+def _main(args: argparse.Namespace) -> int:
     previous = _stop_on_sigterm()
     try:
         return _run(args)
     except KeyboardInterrupt as exc:
         print(
-            "certreview: interrupted; nothing was saved from the unfinished step", file=sys.stderr
+            "certreview: " + _("interrupted; nothing was saved from the unfinished step"),
+            file=sys.stderr,
         )
         return 128 + (signal.SIGTERM if isinstance(exc, Stopped) else signal.SIGINT)
     except Exception as exc:
@@ -51,10 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif isinstance(exc, known):
             message = str(exc)
         else:
-            message = (
-                f"unexpected {type(exc).__name__}: {exc} "
-                f"(set {DEBUG_ENV}=1 for details and report it)"
-            )
+            message = _(
+                "unexpected {error}: {detail} (set {variable}=1 for details and report it)"
+            ).format(error=type(exc).__name__, detail=exc, variable=DEBUG_ENV)
         # Messages quote file cells and typed values: one line, nothing a terminal would obey.
         print(f"certreview: {terminal_text(_hide_password(message, args))}", file=sys.stderr)
         return 1
@@ -92,11 +109,13 @@ def _database_problem(exc: Exception, args: argparse.Namespace) -> str:
 
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if isinstance(exc, ArgumentError):
-        return f"the database URL is not valid ({detail}) — e.g. sqlite:///data/certreview.sqlite"
+        return _(
+            "the database URL is not valid ({detail}) — e.g. sqlite:///data/certreview.sqlite"
+        ).format(detail=detail)
     try:
         url = make_url(load_settings(getattr(args, "db", None), getattr(args, "data", None)).db_url)
     except (ArgumentError, ValueError):
-        return f"database error: {detail} — check --db / CERTREVIEW_DB"
+        return _("database error: {detail} — check --db / CERTREVIEW_DB").format(detail=detail)
     return database_error_text(exc, url)
 
 

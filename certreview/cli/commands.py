@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certreview.config import display_url, load_settings, login_name
+from certreview.i18n import N_, _, get_language
 from certreview.reports.terminal import terminal_text
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def init(ws: Workspace, args: argparse.Namespace) -> int:
-    print(f"database ready: {display_url(ws.settings.db_url)}")
+    print(_("database ready: {url}").format(url=display_url(ws.settings.db_url)))
     return 0
 
 
@@ -40,9 +41,11 @@ def import_files(ws: Workspace, args: argparse.Namespace) -> int:
     if demo and not args.allow_demo:
         # Real students' files in a synthetic department could never be told apart again.
         print(
-            f"certreview: {display_url(ws.settings.db_url)} holds the demo department — import "
-            "real files into a new database (--data DIR, then `certreview init`), or add "
-            "--allow-demo to mix them in anyway",
+            "certreview: "
+            + _(
+                "{url} holds the demo department — import real files into a new database "
+                "(--data DIR, then `certreview init`), or add --allow-demo to mix them in anyway"
+            ).format(url=display_url(ws.settings.db_url)),
             file=sys.stderr,
         )
         return 1
@@ -50,9 +53,12 @@ def import_files(ws: Workspace, args: argparse.Namespace) -> int:
         return _import_submissions(ws, args)
     result = IntakeService(ws).import_reference(args.kind, args.file)
     for note in result.notes:
-        print(f"note: {terminal_text(note)}", file=sys.stderr)
+        print(_("note: {note}").format(note=terminal_text(note)), file=sys.stderr)
     for line, problem in result.problems:
-        print(f"row {line}: {terminal_text(problem)}", file=sys.stderr)
+        print(
+            _("row {row}: {problem}").format(row=line, problem=terminal_text(problem)),
+            file=sys.stderr,
+        )
     print(result.summary())
     return 0
 
@@ -72,15 +78,22 @@ def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     if args.report:
         result.write_report(args.report)
     for note in result.notes:
-        print(f"note: {terminal_text(note)}", file=sys.stderr)
+        print(_("note: {note}").format(note=terminal_text(note)), file=sys.stderr)
     print(result.summary())
     flags = result.flag_counts()
     if flags:
-        print(
-            "flags: "
-            + ", ".join(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
-        )
+        # Flag names are codes (the intake report's and the notebooks' words): never translated.
+        counts = ", ".join(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
+        print(_("flags: {counts}").format(counts=counts))
     return 0
+
+
+# The line `decide` prints for each state a decision leaves (the states are codes elsewhere).
+DECIDED = {
+    "approved": N_("{submission}: approved (decision #{number})"),
+    "rejected": N_("{submission}: rejected (decision #{number})"),
+    "returned": N_("{submission}: returned (decision #{number})"),
+}
 
 
 def decide(ws: Workspace, args: argparse.Namespace) -> int:
@@ -91,8 +104,9 @@ def decide(ws: Workspace, args: argparse.Namespace) -> int:
         submission = find_submission(session, args.submission_id)
         decision = decide(session, submission, verdict, args.reviewer)
         print(
-            f"{terminal_text(submission.submission_id)}: {current_state(decision)} "
-            f"(decision #{decision.id})"
+            _(DECIDED[current_state(decision)]).format(
+                submission=terminal_text(submission.submission_id), number=decision.id
+            )
         )
     return 0
 
@@ -104,6 +118,7 @@ def export(ws: Workspace, args: argparse.Namespace) -> int:
     options = {k: v for k, v in vars(args).items() if k not in {"command", "kind", "out"}}
     options.pop("db", None)
     options.pop("data", None)
+    options.pop("lang", None)
     options["by"] = options["by"] or login_name()
     with ws.Session.begin() as session:
         done = EXPORTS[args.kind](session, args.out, **options)
@@ -147,7 +162,11 @@ def restore(args: argparse.Namespace) -> int:
 
     settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
     done = restore(args.archive, settings.db_url, settings.data_dir)
-    print(f"restored into {settings.data_dir} and the database; {done.summary()}")
+    print(
+        _("restored into {folder} and the database; {summary}").format(
+            folder=settings.data_dir, summary=done.summary()
+        )
+    )
     return 0
 
 
@@ -161,7 +180,7 @@ def doctor(ws: Workspace, args: argparse.Namespace) -> int:
     if args.fix:
         done = repair(ws.Session, ws.store, checkup, ws.settings.data_dir / "quarantine")
         for line in done.lines():
-            print(f"fixed: {line}")
+            print(_("fixed: {line}").format(line=line))
         return 0
     return 0 if checkup.healthy else 1
 
@@ -172,14 +191,20 @@ def purge(ws: Workspace, args: argparse.Namespace) -> int:
     with ws.Session.begin() as session:
         plan = plan_purge(session, args.left_before)
         if not args.yes:
-            print(f"would delete {plan.summary()} — run again with --yes to delete them")
+            print(
+                _("would delete {what} — run again with --yes to delete them").format(
+                    what=plan.summary()
+                )
+            )
             return 0
         purge(session, plan)
     # Files go only after the rows are gone for good; a crash in between leaves orphans,
     # which `certreview doctor --fix` removes.
     with ws.Session() as session:
         files = remove_files(session, ws.store, plan.images)
-    print(f"deleted {plan.summary()}; {files} stored files removed")
+    print(
+        _("deleted {what}; {files} stored files removed").format(what=plan.summary(), files=files)
+    )
     return 0
 
 
@@ -189,10 +214,46 @@ def notebooks_dir() -> Path:
     return here if here.is_dir() else Path.cwd() / "notebooks"
 
 
+# JupyterLab's own language (menus, dialogs) comes from its language packs.
+LAB_LOCALE = "@jupyterlab/translation-extension:plugin"
+
+
+def lab_settings(data_dir: Path) -> Path:
+    """Write JupyterLab's default settings for our language; return the folder to give it.
+
+    The installation's own defaults (overrides.json, page_config.json) are kept; only the
+    display language's default is set: zh_TW (jupyterlab-language-pack-zh-tw) or en. A
+    language a person picks in JupyterLab's Settings menu still wins.
+    """
+    import json
+    import shutil
+
+    from jupyterlab.commands import get_app_dir
+
+    installed = Path(get_app_dir()) / "settings"
+    folder = data_dir.resolve() / "lab-settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    overrides: dict[str, dict[str, object]] = {}
+    if (installed / "overrides.json").is_file():
+        overrides = json.loads((installed / "overrides.json").read_text(encoding="utf-8"))
+    if (installed / "page_config.json").is_file():
+        shutil.copyfile(installed / "page_config.json", folder / "page_config.json")
+    if (installed / "overrides.d").is_dir():
+        shutil.copytree(installed / "overrides.d", folder / "overrides.d", dirs_exist_ok=True)
+    overrides.setdefault(LAB_LOCALE, {})["locale"] = get_language()
+    text = json.dumps(overrides, indent=2, ensure_ascii=False)
+    (folder / "overrides.json").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
 def lab(args: argparse.Namespace) -> int:
     settings = load_settings(getattr(args, "db", None), getattr(args, "data", None))
     env = dict(
-        os.environ, CERTREVIEW_DB=settings.db_url, CERTREVIEW_DATA=str(settings.data_dir.resolve())
+        os.environ,
+        CERTREVIEW_DB=settings.db_url,
+        CERTREVIEW_DATA=str(settings.data_dir.resolve()),
+        # The notebooks' kernels speak the language this command was given.
+        CERTREVIEW_LANG=get_language(),
     )
     folder = notebooks_dir()
     command = [
@@ -206,6 +267,7 @@ def lab(args: argparse.Namespace) -> int:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
     ]
+    command.append(f"--LabApp.app_settings_dir={lab_settings(settings.data_dir)}")
     review = folder / "02_unified_review.ipynb"
     if review.exists():
         command.append(str(review))

@@ -22,6 +22,7 @@ from certreview.config import display_url
 from certreview.demo.reviewers import decide_demo
 from certreview.demo.roster import DEMO_EMAIL_DOMAIN, DemoStudent, make_students
 from certreview.demo.uploads import ROUNDS, Picture, make_submissions, write_images
+from certreview.i18n import _
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import IntakeOptions, import_submissions, parse_cutoff
 from certreview.store.demomark import mark_demo
@@ -99,9 +100,11 @@ def build_demo(
         result.write_report(folder / f"intake_report_{name}.csv")
     return "\n".join(
         [
-            f"demo department in {ws.settings.data_dir}: {len(roster)} students",
-            *(result.summary() for _, result in results),
-            f"decisions: {decided}",
+            _("demo department in {folder}: {n} students").format(
+                folder=ws.settings.data_dir, n=len(roster)
+            ),
+            *(result.summary() for _round, result in results),
+            _("decisions: {n}").format(n=decided),
         ]
     )
 
@@ -117,14 +120,20 @@ def _check_empty(session: Session, ws: Workspace, force: bool) -> None:
         return
     # Decisions are never deleted: fake ones must not land in a real department.
     if demo:
-        hint = "it is an earlier demo: add --force to replace it"
+        hint = _("it is an earlier demo: add --force to replace it")
     elif force:
-        hint = "it is not a demo department, so --force leaves it alone"
+        hint = _("it is not a demo department, so --force leaves it alone")
     else:
-        hint = "build the demo in an empty one, e.g. --data demo-data"
+        hint = _("build the demo in an empty one, e.g. --data demo-data")
     raise DemoRefused(
-        f"{display_url(ws.settings.db_url)} already holds a department ({students_now} students, "
-        f"{uploads_now} uploads) — {hint}"
+        _(
+            "{url} already holds a department ({students} students, {uploads} uploads) — {hint}"
+        ).format(
+            url=display_url(ws.settings.db_url),
+            students=students_now,
+            uploads=uploads_now,
+            hint=hint,
+        )
     )
 
 

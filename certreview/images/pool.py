@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from certreview.i18n import _
 from certreview.images.inspect import ImageReport, inspect_image, oversize_report
 from certreview.images.limits import (
     MAX_BYTES,
@@ -206,7 +207,9 @@ def inspect_many(
     n_workers = max(1, workers if workers is not None else default_workers())
     if show_bar is None:
         show_bar = sys.stderr.isatty()
-    bar = tqdm(total=total, disable=not show_bar, unit="file", desc="Checking images", leave=False)
+    bar = tqdm(
+        total=total, disable=not show_bar, unit="file", desc=_("Checking images"), leave=False
+    )
     done = 0
 
     def finished(key: K, report: ImageReport) -> tuple[K, ImageReport]:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
+from certreview.i18n import N_, _
 from certreview.images.limits import MAX_BYTES, oversize_message
 
 MAX_ENTRIES = 100_000  # a department's year of uploads is a few thousand files
@@ -61,17 +62,21 @@ def clean_relative(relative: str) -> str:
     'images/王小明.JPG'
     """
     if not isinstance(relative, str) or not relative.strip():
-        raise MissingImage("No image file name was given")
+        raise MissingImage(N_("No image file name was given"))
     name = unicodedata.normalize("NFC", relative.strip().replace("\\", "/"))
     if "\x00" in name or name.startswith("/") or _DRIVE.match(name):
-        raise UnsafePath(f"The image path “{relative}” is absolute — it was not read")
+        raise UnsafePath(
+            N_("The image path “{path}” is absolute — it was not read").format(path=relative)
+        )
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise UnsafePath(
-            f"The image path “{relative}” points outside the images folder — it was not read"
+            N_("The image path “{path}” points outside the images folder — it was not read").format(
+                path=relative
+            )
         )
     if not parts:
-        raise MissingImage(f"The image path “{relative}” names no file")
+        raise MissingImage(N_("The image path “{path}” names no file").format(path=relative))
     return "/".join(parts)
 
 
@@ -157,7 +162,9 @@ class FolderSource(ImageSource):
         # macOS writes decomposed (NFD) names and Windows users ignore case: match loosely.
         found = self._index().get(clean) or self._folded.get(clean.casefold())
         if found is None:
-            raise MissingImage(f"The image “{clean}” is not in the images folder")
+            raise MissingImage(
+                N_("The image “{name}” is not in the images folder").format(name=clean)
+            )
         return found
 
     def _through_link(self, clean: str) -> bool:
@@ -212,26 +219,34 @@ class FolderSource(ImageSource):
         try:
             fd = self._open(parts)
         except FileNotFoundError:
-            raise MissingImage(f"The image “{clean}” is not in the images folder") from None
+            raise MissingImage(
+                N_("The image “{name}” is not in the images folder").format(name=clean)
+            ) from None
         except NotADirectoryError:
-            raise MissingImage(f"The image “{clean}” is not a file") from None
+            raise MissingImage(N_("The image “{name}” is not a file").format(name=clean)) from None
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.EMLINK):  # EMLINK: FreeBSD's O_NOFOLLOW
                 raise UnsafePath(
-                    f"The image “{clean}” is a link to another file, not a file in the images "
-                    "folder — it was not read"
+                    N_(
+                        "The image “{name}” is a link to another file, not a file in the images "
+                        "folder — it was not read"
+                    ).format(name=clean)
                 ) from None
             raise UnreadableFile(
-                f"The image “{clean}” could not be read ({exc.strerror})"
+                N_("The image “{name}” could not be read ({reason})").format(
+                    name=clean, reason=exc.strerror
+                )
             ) from None
         try:
             st = os.fstat(fd)
             if not stat_module.S_ISREG(st.st_mode):
-                raise MissingImage(f"The image “{clean}” is not a file")
+                raise MissingImage(N_("The image “{name}” is not a file").format(name=clean))
             if st.st_nlink > 1 and not self._links_inside(st):
                 raise UnsafePath(
-                    f"The image “{clean}” is also linked from outside the images folder "
-                    "(a hard link) — it was not read"
+                    N_(
+                        "The image “{name}” is also linked from outside the images folder (a hard "
+                        "link) — it was not read"
+                    ).format(name=clean)
                 )
             if st.st_size > self.max_bytes:
                 raise _too_large(clean, st.st_size, self.max_bytes)
@@ -239,7 +254,9 @@ class FolderSource(ImageSource):
                 data = f.read(self.max_bytes + 1)  # the file may grow after fstat()
         except OSError as exc:
             raise UnreadableFile(
-                f"The image “{clean}” could not be read ({exc.strerror})"
+                N_("The image “{name}” could not be read ({reason})").format(
+                    name=clean, reason=exc.strerror
+                )
             ) from None
         finally:
             os.close(fd)
@@ -300,7 +317,7 @@ class ZipSource(ImageSource):
             self._zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise ImageSourceError(
-                f"“{self.path.name}” is not a ZIP file that can be opened"
+                _("“{name}” is not a ZIP file that can be opened").format(name=self.path.name)
             ) from None
         try:
             infos = [i for i in self._zip.infolist() if not i.is_dir()]
@@ -320,21 +337,27 @@ class ZipSource(ImageSource):
         name = self.path.name
         if len(infos) > MAX_ENTRIES:
             raise UnsafeArchive(
-                f"“{name}” holds {len(infos)} files, over the limit of {MAX_ENTRIES} — it was not opened"
+                _(
+                    "“{name}” holds {count} files, over the limit of {max_entries} — it was not "
+                    "opened"
+                ).format(name=name, count=len(infos), max_entries=MAX_ENTRIES)
             )
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             raise UnsafeArchive(
-                f"“{name}” unpacks to {_human(total)}, over the limit of "
-                f"{_human(MAX_TOTAL_BYTES)} — it was not opened"
+                _(
+                    "“{name}” unpacks to {size}, over the limit of {limit} — it was not opened"
+                ).format(name=name, size=_human(total), limit=_human(MAX_TOTAL_BYTES))
             )
         for info in infos:
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
                 1, info.compress_size
             ):
                 raise UnsafeArchive(
-                    f"“{name}” contains “{entry_name(info)}”, compressed over {MAX_RATIO} times "
-                    "like a ZIP bomb — it was not opened"
+                    _(
+                        "“{name}” contains “{entry_name}”, compressed over {max_ratio} times like a "
+                        "ZIP bomb — it was not opened"
+                    ).format(name=name, entry_name=entry_name(info), max_ratio=MAX_RATIO)
                 )
 
     def close(self) -> None:
@@ -350,11 +373,13 @@ class ZipSource(ImageSource):
         clean = clean_relative(relative)
         info = self._exact.get(clean) or self._folded.get(clean.casefold())
         if info is None:
-            raise MissingImage(f"The image “{clean}” is not in the ZIP")
+            raise MissingImage(N_("The image “{name}” is not in the ZIP").format(name=clean))
         if info.file_size > self.max_bytes:
             raise _too_large(clean, info.file_size, self.max_bytes)
         if info.flag_bits & _ENCRYPTED_FLAG:
-            raise UnreadableFile(f"The image “{clean}” is password-protected inside the ZIP")
+            raise UnreadableFile(
+                N_("The image “{name}” is password-protected inside the ZIP").format(name=clean)
+            )
         try:
             with self._zip.open(info) as f:
                 # zipfile stops at the declared size and checks the CRC on reaching the end.
@@ -367,9 +392,13 @@ class ZipSource(ImageSource):
             NotImplementedError,
             RuntimeError,
         ):
-            raise UnreadableFile(f"The image “{clean}” is damaged inside the ZIP") from None
+            raise UnreadableFile(
+                N_("The image “{name}” is damaged inside the ZIP").format(name=clean)
+            ) from None
         if len(data) != info.file_size:
-            raise UnreadableFile(f"The image “{clean}” is damaged inside the ZIP")
+            raise UnreadableFile(
+                N_("The image “{name}” is damaged inside the ZIP").format(name=clean)
+            )
         return data
 
 
@@ -384,4 +413,4 @@ def open_source(path: Path, max_bytes: int = MAX_BYTES) -> ImageSource:
         return FolderSource(path, max_bytes)
     if path.is_file():
         return ZipSource(path, max_bytes)
-    raise ImageSourceError(f"There is no images folder or ZIP at “{path}”")
+    raise ImageSourceError(_("There is no images folder or ZIP at “{path}”").format(path=path))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from certreview.i18n import _
 from certreview.ingest.headers import header_key, header_lookup
 from certreview.rules.cells import MAX_LONG_CHARS, clean_cell
 
@@ -71,22 +72,31 @@ def read_table(
     # expand to far more than it holds, is refused whole with a one-line reason.
     path = Path(path)
     if not path.is_file():
-        raise TableError(f"{path}: no such file")
+        raise TableError(_("{path}: no such file").format(path=path))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise TableError(
-            f"{path.name}: the file is {size / 2**20:,.0f} MB, more than the "
-            f"{MAX_FILE_BYTES / 2**20:,.0f} MB a table may be — is this the right file? "
-            "Split it into smaller files"
+            _(
+                "{name}: the file is {size:,.0f} MB, more than the {limit:,.0f} MB a table "
+                "may be — is this the right file? Split it into smaller files"
+            ).format(name=path.name, size=size / 2**20, limit=MAX_FILE_BYTES / 2**20)
         )
     with path.open("rb") as handle:
         head = handle.read(4096)
     if not head.removeprefix(b"\xef\xbb\xbf").strip() and size <= len(head):
-        raise TableError(f"{path.name}: the file is empty — export it again with a header row")
+        raise TableError(
+            _("{name}: the file is empty — export it again with a header row").format(
+                name=path.name
+            )
+        )
     if head[:4] == b"PK\x03\x04":
         grid, notes = _xlsx_grid(path, max_rows), []
     elif path.suffix.lower() in {".xls", ".xlsb", ".ods"}:
-        raise TableError(f"{path.name}: {path.suffix} is not supported — save it as .xlsx or CSV")
+        raise TableError(
+            _("{name}: {suffix} is not supported — save it as .xlsx or CSV").format(
+                name=path.name, suffix=path.suffix
+            )
+        )
     else:
         grid, notes = _csv_grid(path, max_rows)
     return _to_table(path.name, grid, list(required), list(optional), notes, max_rows, kind)
@@ -94,8 +104,10 @@ def read_table(
 
 def _too_many_rows(name: str, max_rows: int) -> TableError:
     return TableError(
-        f"{name}: more than {max_rows:,} rows — is this the right file? "
-        f"Split it into files of at most {max_rows:,} rows"
+        _(
+            "{name}: more than {max_rows:,} rows — is this the right file? Split it into "
+            "files of at most {max_rows:,} rows"
+        ).format(name=name, max_rows=max_rows)
     )
 
 
@@ -108,14 +120,18 @@ def _csv_grid(path: Path, max_rows: int) -> tuple[_Grid, list[str]]:
         grid = _read_csv(path, "cp950", max_rows)
     except UnicodeDecodeError:
         raise TableError(
-            f"{path.name}: the file is neither UTF-8 nor Big5 text — in Excel use "
-            "'Save As > CSV UTF-8 (Comma delimited)' and import that file"
+            _(
+                "{name}: the file is neither UTF-8 nor Big5 text — in Excel use 'Save As > CSV "
+                "UTF-8 (Comma delimited)' and import that file"
+            ).format(name=path.name)
         ) from None
     # Excel on Traditional Chinese Windows saves "CSV" in CP950; reading it is safe, but
     # characters outside Big5 (堃, 峯 ...) were already lost when Excel wrote it.
     return grid, [
-        f"{path.name}: read as Big5/CP950 (Excel's default); names with characters outside Big5 "
-        "may be damaged — next time save as 'CSV UTF-8'"
+        _(
+            "{name}: read as Big5/CP950 (Excel's default); names with characters outside "
+            "Big5 may be damaged — next time save as 'CSV UTF-8'"
+        ).format(name=path.name)
     ]
 
 
@@ -158,10 +174,14 @@ def _read_csv(path: Path, encoding: str, max_rows: int) -> _Grid:
                 return grid
             except csv.Error as exc:
                 # The reader goes on with the next line: only this row is lost.
-                grid.append(f"not readable as CSV ({exc})")
+                grid.append(_("not readable as CSV ({exc})").format(exc=exc))
             else:
                 if lines.replaced:
-                    grid.append(f"the line is over {MAX_LINE_CHARS:,} characters long")
+                    grid.append(
+                        _("the line is over {max_line_chars:,} characters long").format(
+                            max_line_chars=MAX_LINE_CHARS
+                        )
+                    )
                 else:
                     grid.append([c[: MAX_LONG_CHARS + 1] for c in row[:MAX_COLUMNS]])
             if len(grid) > max_rows + HEADER_SEARCH_ROWS:
@@ -174,7 +194,9 @@ def _check_xlsx_sizes(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise TableError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        raise TableError(
+            _("{name}: not a readable XLSX workbook ({exc})").format(name=path.name, exc=exc)
+        ) from None
     total = 0
     for info in infos:
         total += info.file_size
@@ -183,9 +205,16 @@ def _check_xlsx_sizes(path: Path) -> None:
         bomb = info.file_size > RATIO_CHECKED_FROM and ratio > MAX_XLSX_RATIO
         if big or bomb or total > MAX_XLSX_TOTAL_BYTES:
             raise TableError(
-                f"{path.name}: its part {info.filename} would expand to "
-                f"{info.file_size / 2**20:,.0f} MB ({ratio:,.0f} times its packed size) — "
-                "this is not a normal spreadsheet; open it in Excel, check it and save it again"
+                _(
+                    "{name}: its part {filename} would expand to {megabytes:,.0f} MB ({ratio:,.0f} "
+                    "times its packed size) — this is not a normal spreadsheet; open it in Excel, "
+                    "check it and save it again"
+                ).format(
+                    name=path.name,
+                    filename=info.filename,
+                    megabytes=info.file_size / 2**20,
+                    ratio=ratio,
+                )
             )
 
 
@@ -196,7 +225,9 @@ def _xlsx_grid(path: Path, max_rows: int) -> _Grid:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        raise TableError(
+            _("{name}: not a readable XLSX workbook ({exc})").format(name=path.name, exc=exc)
+        ) from None
     grid: _Grid = []
     try:
         sheet = book.worksheets[0]
@@ -212,7 +243,9 @@ def _xlsx_grid(path: Path, max_rows: int) -> _Grid:
     except TableError:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
-        raise TableError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        raise TableError(
+            _("{name}: not a readable XLSX workbook ({exc})").format(name=path.name, exc=exc)
+        ) from None
     finally:
         book.close()
     return grid
@@ -265,23 +298,39 @@ def _to_table(
         if len(missing) > len(required) / 2:
             # Most columns are wrong: rather a different file than a misspelt header.
             raise TableError(
-                f"{name}: missing columns {', '.join(missing)} — is this the right file? "
-                f"Its first row has {', '.join(sorted(found)) or 'nothing'}"
+                _(
+                    "{file}: missing columns {missing} — is this the right file? "
+                    "Its first row has {found}"
+                ).format(
+                    file=name,
+                    missing=", ".join(missing),
+                    found=", ".join(sorted(found)) or _("nothing"),
+                )
             )
         hint = _hints(unknown, missing)
+        if unknown:
+            message = _("{file}: missing columns {missing}; unknown columns {unknown}")
+        else:
+            message = _("{file}: missing columns {missing}")
         raise TableError(
-            f"{name}: missing columns {', '.join(missing)}"
-            + (f"; unknown columns {', '.join(unknown)}" if unknown else "")
-            + hint
+            message.format(file=name, missing=", ".join(missing), unknown=", ".join(unknown)) + hint
         )
     if len(grid) - header_at - 1 > max_rows:
         raise _too_many_rows(name, max_rows)
     header = [column(c) for c in cells[header_at]]
     if header_at:
-        notes.append(f"{name}: skipped {header_at} title row(s) above the header")
+        notes.append(
+            _("{name}: skipped {header_at} title row(s) above the header").format(
+                name=name, header_at=header_at
+            )
+        )
     unknown = sorted({h for h in header if h and h not in known})
     if unknown:
-        notes.append(f"{name}: ignored unknown columns {', '.join(unknown)}")
+        notes.append(
+            _("{name}: ignored unknown columns {unknown}").format(
+                name=name, unknown=", ".join(unknown)
+            )
+        )
     # The last of two same-named columns wins, as it always has.
     positions = {h: i for i, h in enumerate(header) if h in known}
     table = Table([], [], notes)
@@ -302,17 +351,22 @@ def _to_table(
             if cell.stripped:
                 dirty.append(key)
         if dirty:
-            stripped.append(f"line {offset} ({', '.join(dirty)})")
+            stripped.append(
+                _("line {line} ({columns})").format(line=offset, columns=", ".join(dirty))
+            )
         table.rows.append(row)
         table.line_numbers.append(offset)
         table.cut.append(cut)
     if stripped:
         more = len(stripped) - MAX_LINE_NOTES
+        lines = ", ".join(stripped[:MAX_LINE_NOTES])
+        if more > 0:
+            lines = _("{lines} and {more} more lines").format(lines=lines, more=more)
         notes.append(
-            f"{name}: removed control characters (invisible, or reversing the text) from "
-            + ", ".join(stripped[:MAX_LINE_NOTES])
-            + (f" and {more} more lines" if more > 0 else "")
-            + " — check those rows in the file"
+            _(
+                "{file}: removed control characters (invisible, or reversing the text) from "
+                "{lines} — check those rows in the file"
+            ).format(file=name, lines=lines)
         )
     return table
 
@@ -323,4 +377,6 @@ def _hints(unknown: list[str], missing: list[str]) -> str:
         close = difflib.get_close_matches(m, unknown, n=1, cutoff=0.6)
         if close:
             pairs.append(f"'{close[0]}' → '{m}'")
-    return f" (rename {', '.join(pairs)})" if pairs else " — the first row must be the header"
+    if pairs:
+        return _(" (rename {pairs})").format(pairs=", ".join(pairs))
+    return _(" — the first row must be the header")

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certreview.i18n import N_, _, ngettext
 from certreview.ingest.read_table import Table, TableError, read_table
 from certreview.rules.catalog import split_aliases
 from certreview.rules.cells import cell_limit
@@ -60,10 +61,29 @@ class ImportResult:
         # Rows with a problem are "skipped" in the counts and the log; the line says plainly
         # that they are not in the database, as the import itself still succeeded (exit 0).
         parts = [
-            f"{n} row{'s' * (n != 1)} not imported" if outcome == "skipped" else f"{n} {outcome}"
+            ngettext("{n} row not imported", "{n} rows not imported", n).format(n=n)
+            if outcome == "skipped"
+            else _(OUTCOMES.get(outcome, "{n} {outcome}")).format(n=n, outcome=outcome)
             for outcome, n in self.counts.items()
-        ] or ["nothing to import"]
-        return f"{self.kind}: {', '.join(parts)}"
+        ] or [_("nothing to import")]
+        return _(SUMMARIES.get(self.kind, "{kind}: {parts}")).format(
+            kind=self.kind, parts=", ".join(parts)
+        )
+
+
+# How an import's counts read (the counts themselves are codes, kept in the import log).
+SUMMARIES = {
+    "roster": N_("roster: {parts}"),
+    "catalog": N_("catalog: {parts}"),
+    "standards": N_("standards: {parts}"),
+}
+OUTCOMES = {
+    "added": N_("{n} added"),
+    "updated": N_("{n} updated"),
+    "unchanged": N_("{n} unchanged"),
+    "removed": N_("{n} removed"),
+    "uploads updated": N_("{n} uploads updated"),
+}
 
 
 def _whole_number(text: str, what: str) -> int:
@@ -73,7 +93,7 @@ def _whole_number(text: str, what: str) -> int:
     except ValueError:
         number = float("nan")
     if not number.is_integer():
-        raise ValueError(f"{what} {text!r} is not a whole number")
+        raise ValueError(_("{what} {text!r} is not a whole number").format(what=what, text=text))
     return int(number)
 
 
@@ -95,16 +115,27 @@ def import_roster(session: Session, path: Path) -> ImportResult:
         key = str(values["student_id"])
         existing[key] = _upsert(session, result, existing.get(key), Student, values)
         if values["status"] in LEFT_STATUSES and values["exit_year"] is None:
-            no_exit.append(f"line {line} {key} ({values['status']})")
+            no_exit.append(
+                _("line {line} {student_id} ({status})").format(
+                    line=line, student_id=key, status=values["status"]
+                )
+            )
     result.problems.sort()
     if no_exit:
         more = len(no_exit) - MAX_LISTED
+        listed = ", ".join(no_exit[:MAX_LISTED])
+        if more > 0:
+            listed = _("{listed} and {more} more").format(listed=listed, more=more)
         result.notes.append(
-            f"{Path(path).name}: no exit_year (離校學年度) for {len(no_exit)} graduated or "
-            f"withdrawn student{'s' * (len(no_exit) != 1)}: "
-            + ", ".join(no_exit[:MAX_LISTED])
-            + (f" and {more} more" if more > 0 else "")
-            + " — until it is added they count as enrolled up to this year; add it and import again"
+            ngettext(
+                "{file}: no exit_year (離校學年度) for {n} graduated or withdrawn student: "
+                "{listed} — until it is added they count as enrolled up to this year; "
+                "add it and import again",
+                "{file}: no exit_year (離校學年度) for {n} graduated or withdrawn students: "
+                "{listed} — until it is added they count as enrolled up to this year; "
+                "add it and import again",
+                len(no_exit),
+            ).format(file=Path(path).name, n=len(no_exit), listed=listed)
         )
     _recheck_uploads(session, result)
     _log(session, result, path)
@@ -124,14 +155,21 @@ def status_code(word: str) -> str | None:
 def _roster_values(row: dict[str, str]) -> dict[str, object]:
     student_id = normalise_id(row["student_id"])
     if not student_id:
-        raise ValueError("student_id is blank")
+        raise ValueError(_("student_id is blank"))
     if is_blank(row["name"]):
-        raise ValueError(f"{student_id}: name is blank")
+        raise ValueError(_("{student_id}: name is blank").format(student_id=student_id))
     status = status_code(row["status"])
     if status is None:
         raise ValueError(
-            f"{student_id}: status {row['status']!r} is not one of {', '.join(STUDENT_STATUSES)} "
-            f"(or {', '.join(STATUS_WORDS)}) — correct it in the file and import again"
+            _(
+                "{student_id}: status {status!r} is not one of {statuses} (or {words}) — correct "
+                "it in the file and import again"
+            ).format(
+                student_id=student_id,
+                status=row["status"],
+                statuses=", ".join(STUDENT_STATUSES),
+                words=", ".join(STATUS_WORDS),
+            )
         )
     exit_year = row.get("exit_year", "").strip()
     return {
@@ -157,13 +195,19 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
         try:
             _refuse_cut(code, cut)
             if not code or is_blank(row["name"]) or is_blank(row["category"]):
-                raise ValueError(f"{code or 'a row'}: code, category and name are required")
+                raise ValueError(
+                    _("{row}: code, category and name are required").format(row=code or _("a row"))
+                )
             try:
                 points = float(row["points"].strip() or "nan")
             except ValueError:
                 points = float("nan")
             if points != points or points < 0:
-                raise ValueError(f"{code}: points {row['points']!r} is not a number ≥ 0")
+                raise ValueError(
+                    _("{code}: points {points!r} is not a number ≥ 0").format(
+                        code=code, points=row["points"]
+                    )
+                )
         except ValueError as exc:
             result.problems.append((line, str(exc)))
             result.count("skipped")
@@ -188,15 +232,22 @@ def import_catalog(session: Session, path: Path) -> ImportResult:
 def _skip_unread(result: ImportResult, table: Table) -> None:
     """Report the lines the reader could not read as skipped rows."""
     for line, why in table.unread:
-        result.problems.append((line, f"{why} — row not read"))
+        result.problems.append((line, _("{why} — row not read").format(why=why)))
         result.count("skipped")
 
 
 def _refuse_cut(key: str, cut: list[str]) -> None:
     """Raise ValueError naming the cells of a row that were too long to keep."""
     if cut:
-        what = ", ".join(f"{c} is over {cell_limit(c)} characters" for c in cut)
-        raise ValueError(f"{key[:40] or 'a row'}: {what} — shorten it in the file")
+        what = ", ".join(
+            _("{column} is over {limit} characters").format(column=c, limit=cell_limit(c))
+            for c in cut
+        )
+        raise ValueError(
+            _("{row}: {what} — shorten it in the file").format(
+                row=key[:40] or _("a row"), what=what
+            )
+        )
 
 
 # A standards file is a few dozen lines; anything near this is not one.
@@ -207,10 +258,12 @@ def import_standards(session: Session, path: Path) -> ImportResult:
     """Replace the course standards with those in a TOML file (their order is kept)."""
     name = Path(path).name
     if not Path(path).is_file():
-        raise TableError(f"{path}: no such file")
+        raise TableError(_("{path}: no such file").format(path=path))
     if Path(path).stat().st_size > MAX_STANDARDS_BYTES:
         raise TableError(
-            f"{name}: over {MAX_STANDARDS_BYTES // 1024} KB — is this the standards TOML file?"
+            _("{name}: over {limit} KB — is this the standards TOML file?").format(
+                name=name, limit=MAX_STANDARDS_BYTES // 1024
+            )
         )
     data = Path(path).read_bytes()
     try:
@@ -218,7 +271,9 @@ def import_standards(session: Session, path: Path) -> ImportResult:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise TableError(
-            f"{name}: line {line} is not UTF-8 text — save the TOML file as UTF-8"
+            _("{name}: line {line} is not UTF-8 text — save the TOML file as UTF-8").format(
+                name=name, line=line
+            )
         ) from None
     try:
         rules = parse_standards(text)

@@ -9,11 +9,18 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certreview.i18n import N_, _
 from certreview.reports.write_table import write_table
 from certreview.rules.contract import FLAGS
 from certreview.store.models import Round, Submission
 
 REPORT_COLUMNS = ("row", "submission_id", "student_id", "status", "flags")
+# How the counts of the statuses read (the statuses themselves are codes in the report).
+STATUS_COUNTS = {
+    "accepted": N_("{n} accepted"),
+    "flagged": N_("{n} flagged"),
+    "skipped": N_("{n} skipped"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,17 @@ class IntakeResult:
         """Return one line such as 'submissions (AY115): 3 accepted, 2 flagged, 0 skipped'."""
         counts = self.counts()
         if counts["skipped"] and not counts["accepted"] and not counts["flagged"]:
-            return f"submissions: nothing new — all {counts['skipped']} rows were imported before"
-        line = f"submissions ({self.round_name}): " + ", ".join(
-            f"{n} {k}" for k, n in counts.items()
+            return _("submissions: nothing new — all {n} rows were imported before").format(
+                n=counts["skipped"]
+            )
+        line = _("submissions ({round}): {counts}").format(
+            round=self.round_name,
+            counts=", ".join(_(STATUS_COUNTS[k]).format(n=n) for k, n in counts.items()),
         )
         changed = sum(1 for r in self.rows if r.changed)
-        return f"{line} ({changed} changed since imported before)" if changed else line
+        if changed:
+            return _("{line} ({n} changed since imported before)").format(line=line, n=changed)
+        return line
 
     def write_report(self, path: Path) -> None:
         """Write the intake report to PATH (.csv or .xlsx) through the safe, atomic table writer."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from certreview.i18n import _
 from certreview.ingest.reference import (
     ImportResult,
     import_catalog,
@@ -50,14 +51,18 @@ class IntakeService:
         """Import PATH as KIND (roster, catalog, standards or submissions with IMAGES)."""
         if kind == "submissions":
             if images is None:
-                raise ValueError("submissions need their images: give the folder or ZIP")
+                raise ValueError(_("submissions need their images: give the folder or ZIP"))
             return self.import_submissions(path, images, options)
         return self.import_reference(kind, path)
 
     def import_reference(self, kind: str, path: Path) -> ImportResult:
         """Import a roster, catalog or standards file in one transaction."""
         if kind not in IMPORTERS:
-            raise ValueError(f"cannot import {kind!r}: use one of {', '.join(KINDS)}")
+            raise ValueError(
+                _("cannot import {kind!r}: use one of {kinds}").format(
+                    kind=kind, kinds=", ".join(KINDS)
+                )
+            )
         with self.workspace.Session.begin() as session:
             return IMPORTERS[kind](session, Path(path))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certreview.i18n import _
 from certreview.images.sources import (
     ImageSource,
     ImageSourceError,
@@ -82,7 +83,9 @@ def parse_cutoff(text: str) -> datetime:
     """Return the last moment of a cutoff given as a date (inclusive) or a date and time."""
     moment = parse_datetime(text)
     if moment is None:
-        raise ValueError(f"cutoff {text!r} is not a date — write it as YYYY-MM-DD")
+        raise ValueError(
+            _("cutoff {text!r} is not a date — write it as YYYY-MM-DD").format(text=text)
+        )
     if len(text.strip()) <= 10:  # a bare date: uploads during that whole day are on time
         return datetime.combine(moment.date(), time.max)
     return moment
@@ -119,7 +122,10 @@ def import_submissions(
     intake = _Intake(session, store, options)
     intake.result.notes += [
         *table.notes,
-        *(f"{Path(path).name} line {n}: {why} — row not read" for n, why in table.unread),
+        *(
+            _("{name} line {n}: {why} — row not read").format(name=Path(path).name, n=n, why=why)
+            for n, why in table.unread
+        ),
     ]
     rows = list(zip(table.line_numbers, table.rows, strict=True))
     size = max(1, options.batch_rows) if options.checkpoint else max(1, len(rows))
@@ -276,9 +282,15 @@ class _Intake:
                 submission.version = upload.previous.version + 1
                 submission.supersedes = upload.previous.id
                 self.result.notes.append(
-                    f"line {upload.line}: submission {submission.submission_id} changed "
-                    f"({', '.join(upload.changed)}) — imported as version {submission.version}, "
-                    "the earlier version is kept in its history"
+                    _(
+                        "line {line}: submission {submission_id} changed ({changed}) — imported as "
+                        "version {version}, the earlier version is kept in its history"
+                    ).format(
+                        line=upload.line,
+                        submission_id=submission.submission_id,
+                        changed=", ".join(upload.changed),
+                        version=submission.version,
+                    )
                 )
             session.add(submission)
             self.result.rows.append(

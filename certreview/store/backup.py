@@ -30,6 +30,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.engine import URL
 
 from certreview import __version__
+from certreview.i18n import _
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -54,9 +55,16 @@ class Verified:
     def summary(self) -> str:
         """Return one line about the archive."""
         m = self.manifest
-        return (
-            f"{m['db_kind']} backup of {m['created_at']} (certreview {m['certreview']}): "
-            f"{self.rows} rows in {len(m['tables'])} tables, {self.files} files, all checksums match"
+        return _(
+            "{db_kind} backup of {created_at} (certreview {certreview}): {rows} rows in "
+            "{count} tables, {files} files, all checksums match"
+        ).format(
+            db_kind=m["db_kind"],
+            created_at=m["created_at"],
+            certreview=m["certreview"],
+            rows=self.rows,
+            count=len(m["tables"]),
+            files=self.files,
         )
 
 
@@ -68,10 +76,14 @@ def backup(engine: Engine, store_root: Path, out: Path) -> Verified:
     out = Path(out)
     if out.is_dir():
         raise BackupError(
-            f"{out} is a folder — give the archive's file name, e.g. {out}/backup.tar"
+            _("{out} is a folder — give the archive's file name, e.g. {out}/backup.tar").format(
+                out=out
+            )
         )
     if not out.parent.is_dir():
-        raise BackupError(f"folder {out.parent} does not exist — create it first")
+        raise BackupError(
+            _("folder {parent} does not exist — create it first").format(parent=out.parent)
+        )
     kind = engine.url.get_backend_name()
     with tempfile.TemporaryDirectory(prefix="certreview-backup-") as work:
         if kind == "sqlite":
@@ -79,9 +91,13 @@ def backup(engine: Engine, store_root: Path, out: Path) -> Verified:
         elif kind == "postgresql":
             db_member, db_file, tables, revision = PG_MEMBER, *_pg_snapshot(engine, work)
         else:
-            raise BackupError(f"cannot back up a {kind} database: use SQLite or PostgreSQL")
+            raise BackupError(
+                _("cannot back up a {kind} database: use SQLite or PostgreSQL").format(kind=kind)
+            )
         if revision is None:
-            raise BackupError("the database has no certreview tables — check --db / CERTREVIEW_DB")
+            raise BackupError(
+                _("the database has no certreview tables — check --db / CERTREVIEW_DB")
+            )
         # The database snapshot comes first: every image row in it has its original already
         # stored (intake stores files before it commits), so the files copied next cover it.
         files: list[dict[str, Any]] = []
@@ -134,10 +150,14 @@ def _sqlite_snapshot(engine: Engine, work: str) -> tuple[str, dict[str, int], st
     copy = os.path.join(work, "certreview.sqlite")
     source_path = engine.url.database
     if not source_path or source_path == ":memory:":
-        raise BackupError("cannot back up an in-memory SQLite database")
+        raise BackupError(_("cannot back up an in-memory SQLite database"))
     # The backup API in one step reads one consistent snapshot; with WAL, writers go on meanwhile.
     if not Path(source_path).is_file():
-        raise BackupError(f"no database file at {source_path} — check --db / CERTREVIEW_DB")
+        raise BackupError(
+            _("no database file at {source_path} — check --db / CERTREVIEW_DB").format(
+                source_path=source_path
+            )
+        )
     source = sqlite3.connect(source_path, timeout=30)
     target = sqlite3.connect(copy)
     try:
@@ -177,8 +197,11 @@ def pg_tool(name: str) -> str:
     found = shutil.which(name, path=folder) if folder else shutil.which(name)
     if found is None:
         raise BackupError(
-            f"{name} was not found — install the PostgreSQL client tools of the server's "
-            f"version (e.g. apt install postgresql-client) or set {PG_BIN_ENV} to their folder"
+            _(
+                "{name} was not found — install the PostgreSQL client tools of the server's "
+                "version (e.g. apt install postgresql-client) or set {variable} to their "
+                "folder"
+            ).format(name=name, variable=PG_BIN_ENV)
         )
     return found
 
@@ -197,16 +220,20 @@ def run_pg(command: list[str], env: dict[str, str]) -> None:
     """Run a PostgreSQL client program; raise BackupError with one line if it fails."""
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()] or ["no message"]
+        lines = [line for line in done.stderr.splitlines() if line.strip()] or [_("no message")]
         detail = lines[0].strip()
         if "version mismatch" in done.stderr:
             versions = [line for line in lines if "server version:" in line]
             detail = versions[0].split("detail:")[-1].strip() if versions else detail
             raise BackupError(
-                f"{Path(command[0]).name} is older than the server ({detail}) — install the "
-                f"client tools of the server's version or set {PG_BIN_ENV} to their folder"
+                _(
+                    "{name} is older than the server ({detail}) — install the client tools of the "
+                    "server's version or set {variable} to their folder"
+                ).format(name=Path(command[0]).name, detail=detail, variable=PG_BIN_ENV)
             )
-        raise BackupError(f"{Path(command[0]).name} failed: {detail}")
+        raise BackupError(
+            _("{name} failed: {detail}").format(name=Path(command[0]).name, detail=detail)
+        )
 
 
 def _pg_snapshot(engine: Engine, work: str) -> tuple[str, dict[str, int], str | None]:

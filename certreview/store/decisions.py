@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from certreview.i18n import _
 from certreview.rules.contract import REASONS, STATE_OF_VERDICT, VERDICTS
 from certreview.store.models import CatalogItem, Decision, Submission
 
@@ -60,9 +61,16 @@ class DecisionConflict(DecisionError):
         self.pk = submission.id
         self.newer = DecisionInfo.of(newer)
         super().__init__(
-            f"{submission.submission_id} was decided meanwhile by {newer.reviewer} "
-            f"({newer.verdict}{' ' + newer.reason if newer.reason else ''}, "
-            f"{newer.decided_at:%Y-%m-%d %H:%M})"
+            _(
+                "{submission_id} was decided meanwhile by {reviewer} ({verdict}{reason}, "
+                "{decided_at:%Y-%m-%d %H:%M})"
+            ).format(
+                submission_id=submission.submission_id,
+                reviewer=newer.reviewer,
+                verdict=newer.verdict,
+                reason=" " + newer.reason if newer.reason else "",
+                decided_at=newer.decided_at,
+            )
         )
 
 
@@ -82,19 +90,31 @@ def check_verdict(verdict: str, reason: str | None, note: str | None, item: str 
     note = (note or "").strip() or None
     item = (item or "").strip() or None
     if verdict not in VERDICTS:
-        raise DecisionError(f"unknown decision {verdict!r}: use one of {', '.join(VERDICTS)}")
+        raise DecisionError(
+            _("unknown decision {verdict!r}: use one of {choices}").format(
+                verdict=verdict, choices=", ".join(VERDICTS)
+            )
+        )
     if reason is not None and reason not in REASONS:
-        raise DecisionError(f"unknown reason {reason!r}: use one of {', '.join(REASONS)}")
+        raise DecisionError(
+            _("unknown reason {reason!r}: use one of {choices}").format(
+                reason=reason, choices=", ".join(REASONS)
+            )
+        )
     if verdict == "reject" and reason is None:
-        raise DecisionError(f"reject needs a reason: one of {', '.join(REASONS)}")
+        raise DecisionError(
+            _("reject needs a reason: one of {choices}").format(choices=", ".join(REASONS))
+        )
     if verdict == "approve" and reason is not None:
-        raise DecisionError("approve takes no reason (use --note for a remark)")
+        raise DecisionError(_("approve takes no reason (use --note for a remark)"))
     if verdict == "return" and reason is None and note is None:
-        raise DecisionError("return needs a reason or a note telling the student what to correct")
+        raise DecisionError(
+            _("return needs a reason or a note telling the student what to correct")
+        )
     if reason == "other" and note is None:
-        raise DecisionError("the reason 'other' needs a note saying what is wrong")
+        raise DecisionError(_("the reason 'other' needs a note saying what is wrong"))
     if item is not None and verdict != "approve":
-        raise DecisionError("only approve can set the catalog item")
+        raise DecisionError(_("only approve can set the catalog item"))
     return Verdict(verdict, reason, note, item)
 
 
@@ -153,7 +173,11 @@ def find_submission(session: Session, submission_id: str) -> Submission:
         select(Submission).where(Submission.submission_id == submission_id.strip(), Submission.live)
     ).first()
     if found is None:
-        raise DecisionError(f"no submission {submission_id!r} — check the ID in the intake report")
+        raise DecisionError(
+            _("no submission {submission_id!r} — check the ID in the intake report").format(
+                submission_id=submission_id
+            )
+        )
     return found
 
 
@@ -173,9 +197,13 @@ def decide(
     """
     reviewer = (reviewer or "").strip()
     if not reviewer:
-        raise DecisionError("a decision needs the reviewer's name")
+        raise DecisionError(_("a decision needs the reviewer's name"))
     if verdict.item_code is not None and session.get(CatalogItem, verdict.item_code) is None:
-        raise DecisionError(f"no catalog item {verdict.item_code!r} — see the catalog for codes")
+        raise DecisionError(
+            _("no catalog item {item_code!r} — see the catalog for codes").format(
+                item_code=verdict.item_code
+            )
+        )
     latest = current_decision(session, submission)
     if expected_latest is not False and (latest.id if latest else None) != expected_latest:
         assert latest is not None  # someone decided: the ids differ only then
@@ -220,7 +248,9 @@ def undo(
     """
     if not _stands(session, decision):
         raise DecisionError(
-            f"{decision.submission.submission_id} has a newer decision than the one to undo"
+            _("{submission_id} has a newer decision than the one to undo").format(
+                submission_id=decision.submission.submission_id
+            )
         )
     before = _before(session, decision)
     latest = current_decision(session, decision.submission)

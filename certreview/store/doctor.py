@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from certreview.i18n import N_, _
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile
 from certreview.store.private import make_private_dir
@@ -66,29 +67,36 @@ class Checkup:
         found = [
             (
                 self.orphans,
-                f"orphaned files older than {hours:g} h (no image row uses them; --fix removes them)",
+                N_(
+                    "{n} orphaned files older than {hours} h (no image row uses them; --fix removes them)"
+                ),
             ),
             (
                 self.recent_orphans,
-                f"orphaned files younger than {hours:g} h (maybe an import running now; left alone)",
+                N_(
+                    "{n} orphaned files younger than {hours} h (maybe an import running now; left alone)"
+                ),
             ),
             (
                 self.stale_temp_files,
-                "half-written temp files of an interrupted import (--fix removes them)",
+                N_("{n} half-written temp files of an interrupted import (--fix removes them)"),
             ),
-            (self.missing_thumbnails, "missing thumbnails (--fix remakes them)"),
+            (self.missing_thumbnails, N_("{n} missing thumbnails (--fix remakes them)")),
             (
                 self.mismatched,
-                "originals whose content does not match their name (--fix moves them to quarantine/)",
+                N_(
+                    "{n} originals whose content does not match their name "
+                    "(--fix moves them to quarantine/)"
+                ),
             ),
             (
                 self.missing_originals,
-                "image rows whose original is missing (restore them from a backup)",
+                N_("{n} image rows whose original is missing (restore them from a backup)"),
             ),
-            (self.strays, "unexpected files in the store (left alone; check them by hand)"),
+            (self.strays, N_("{n} unexpected files in the store (left alone; check them by hand)")),
         ]
-        out = [f"{len(items)} {what}" for items, what in found if items]
-        return out or ["the image store and the database agree"]
+        out = [_(what).format(n=len(items), hours=f"{hours:g}") for items, what in found if items]
+        return out or [_("the image store and the database agree")]
 
 
 def examine(
@@ -163,9 +171,9 @@ class Repairs:
     def lines(self) -> list[str]:
         """Return one plain line per kind of repair."""
         out = [
-            f"removed {self.removed} orphaned or half-written files",
-            f"remade {self.thumbnails} thumbnails",
-            f"moved {self.quarantined} mismatched originals to quarantine",
+            _("removed {n} orphaned or half-written files").format(n=self.removed),
+            _("remade {n} thumbnails").format(n=self.thumbnails),
+            _("moved {n} mismatched originals to quarantine").format(n=self.quarantined),
         ]
         return out + self.kept
 
@@ -190,7 +198,9 @@ def repair(
         if store.thumbnail(sha) is not None:
             done.thumbnails += 1
         else:
-            done.kept.append(f"no thumbnail can be made of {sha[:12]}… (not a readable image)")
+            done.kept.append(
+                _("no thumbnail can be made of {sha}… (not a readable image)").format(sha=sha[:12])
+            )
     if checkup.mismatched:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         for path in checkup.mismatched:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from certreview.config import load_settings
+from certreview.i18n import _
 from certreview.store.private import create_private_file, make_private_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -78,8 +79,10 @@ def check_schema(engine: Engine) -> None:
     if path is not None and not path.is_file():
         # Connecting would create an empty file (a typo in --db would leave one behind).
         raise SchemaError(
-            f"no certreview database at {path} — run `certreview init` "
-            "(or check --db/CERTREVIEW_DB and --data/CERTREVIEW_DATA)"
+            _(
+                "no certreview database at {path} — run `certreview init` "
+                "(or check --db/CERTREVIEW_DB and --data/CERTREVIEW_DATA)"
+            ).format(path=path)
         )
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
@@ -87,13 +90,17 @@ def check_schema(engine: Engine) -> None:
     if current is None:
         where = path or engine.url.render_as_string(hide_password=True)
         raise SchemaError(
-            f"{where} has no certreview tables — run `certreview init` first "
-            "(or check --db/CERTREVIEW_DB)"
+            _(
+                "{where} has no certreview tables — run `certreview init` first "
+                "(or check --db/CERTREVIEW_DB)"
+            ).format(where=where)
         )
     if current != head:
         raise SchemaError(
-            f"the database schema is at {current}, this version needs {head} — "
-            "run `certreview init` to upgrade it"
+            _(
+                "the database schema is at {current}, this version needs {head} — "
+                "run `certreview init` to upgrade it"
+            ).format(current=current, head=head)
         )
 
 
@@ -107,21 +114,27 @@ def database_error_text(exc: BaseException, url: URL) -> str:
     path = sqlite_file(url)
     if path is not None and any(word in detail.lower() for word in _SQLITE_FILE_WORDS):
         if "not a database" in detail.lower():
-            fix = "is --db/CERTREVIEW_DB the right file?"
+            fix = _("is --db/CERTREVIEW_DB the right file?")
         else:
-            fix = (
-                f"check that the folder {path.parent} exists and that you may write to it and "
+            fix = _(
+                "check that the folder {folder} exists and that you may write to it and "
                 "to the file (SQLite keeps its -wal/-shm files beside the database), "
                 "or choose another with --data/CERTREVIEW_DATA or --db/CERTREVIEW_DB"
-            )
-        return f"cannot use the SQLite database {path} ({detail}) — {fix}"
+            ).format(folder=path.parent)
+        return _("cannot use the SQLite database {path} ({detail}) — {fix}").format(
+            path=path, detail=detail, fix=fix
+        )
     if path is not None:
-        return f"database error in {path}: {detail} — check --db/CERTREVIEW_DB"
+        return _("database error in {path}: {detail} — check --db/CERTREVIEW_DB").format(
+            path=path, detail=detail
+        )
     where = url.render_as_string(hide_password=True)
     if "does not exist" in detail:
-        fix = f"create the database {url.database} on the server, then run `certreview init`"
-        return f"database error at {where}: {detail} — {fix} (or check --db/CERTREVIEW_DB)"
-    return (
-        f"database error at {where}: {detail} — "
+        return _(
+            "database error at {where}: {detail} — create the database {name} on the server, "
+            "then run `certreview init` (or check --db/CERTREVIEW_DB)"
+        ).format(where=where, detail=detail, name=url.database)
+    return _(
+        "database error at {where}: {detail} — "
         "check --db/CERTREVIEW_DB and that the server is running"
-    )
+    ).format(where=where, detail=detail)

@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from certreview.i18n import N_
 from certreview.images.inspect import PREVIEW_SIZE, inspect_image, quick_verdict, render_preview
 from certreview.store.private import make_private_dir
 
@@ -188,8 +189,10 @@ class UnreadableAllowance:
             return sha, None  # already kept: it adds nothing
         if self.used + len(data) > self.max_bytes:
             return None, (
-                f"{verdict} (the file was not kept: this import has already stored its limit "
-                f"of {_megabytes(self.max_bytes)} of files that do not open)"
+                N_(
+                    "{verdict} (the file was not kept: this import has already stored its limit of "
+                    "{megabytes} of files that do not open)"
+                ).format(verdict=verdict, megabytes=_megabytes(self.max_bytes))
             )
         self.used += len(data)
         return self.store.put(data), None

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from certreview.i18n import _
 from certreview.rules.years import academic_year
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import Decision, ImageFile, ImportLog, Student, Submission
@@ -43,9 +44,15 @@ class PurgePlan:
     def summary(self) -> str:
         """Return one line with the counts."""
         c = self.counts()
-        return (
-            f"students who left before AY{self.year}: {c['students']} students, "
-            f"{c['submissions']} submissions, {c['decisions']} decisions, {c['images']} images"
+        return _(
+            "students who left before AY{year}: {students} students, {submissions} "
+            "submissions, {decisions} decisions, {images} images"
+        ).format(
+            year=self.year,
+            students=c["students"],
+            submissions=c["submissions"],
+            decisions=c["decisions"],
+            images=c["images"],
         )
 
 
@@ -59,8 +66,10 @@ def plan_purge(session: Session, year: int, today: date | None = None) -> PurgeP
     if year > current + 1:
         # A Gregorian year (2024) here would remove every student who ever left.
         raise PurgeError(
-            f"AY{year} is later than next academic year (AY{current + 1}) — give an ROC "
-            f"academic year, e.g. --left-before {current - 5}"
+            _(
+                "AY{year} is later than next academic year (AY{next_year}) — give an ROC academic "
+                "year, e.g. --left-before {example}"
+            ).format(year=year, next_year=current + 1, example=current - 5)
         )
     ids = tuple(
         session.scalars(

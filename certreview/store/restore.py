@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
 
+from certreview.i18n import _
 from certreview.store.backup import (
     FORMAT,
     MANIFEST,
@@ -51,13 +52,15 @@ def verify(archive: Path) -> Verified:
 
 def _open_tar(archive: Path) -> tarfile.TarFile:
     if not archive.is_file():
-        raise BackupError(f"no archive at {archive}")
+        raise BackupError(_("no archive at {archive}").format(archive=archive))
     try:
         return tarfile.open(archive, mode="r:*")
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BackupError(
-            f"{archive} is not a readable tar archive ({first_line(exc)}) — "
-            "is it a certreview backup, copied completely?"
+            _(
+                "{archive} is not a readable tar archive ({first_line}) — is it a certreview "
+                "backup, copied completely?"
+            ).format(archive=archive, first_line=first_line(exc))
         ) from None
 
 
@@ -69,10 +72,16 @@ def _read_manifest(archive: Path) -> dict[str, Any]:
             manifest = json.loads(raw.read() if raw else b"")
         except (KeyError, ValueError, tarfile.TarError, EOFError, OSError):
             raise BackupError(
-                f"{archive} has no readable {MANIFEST} — it is not a certreview backup"
+                _("{archive} has no readable {manifest} — it is not a certreview backup").format(
+                    archive=archive, manifest=MANIFEST
+                )
             ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{archive} is not a certreview backup of format {FORMAT}")
+        raise BackupError(
+            _("{archive} is not a certreview backup of format {format}").format(
+                archive=archive, format=FORMAT
+            )
+        )
     files, tables = manifest.get("files"), manifest.get("tables")
     if (
         manifest.get("db_kind") not in ("sqlite", "postgresql")
@@ -80,7 +89,11 @@ def _read_manifest(archive: Path) -> dict[str, Any]:
         or not isinstance(files, list)
         or not all(isinstance(f, dict) and {"path", "size", "sha256"} <= f.keys() for f in files)
     ):
-        raise BackupError(f"{archive}: its {MANIFEST} is incomplete — it was altered")
+        raise BackupError(
+            _("{archive}: its {manifest} is incomplete — it was altered").format(
+                archive=archive, manifest=MANIFEST
+            )
+        )
     return manifest
 
 
@@ -90,7 +103,11 @@ def _unpack(archive: Path, work: Path, store_dir: Path | None) -> tuple[dict[str
     expected = {f["path"]: f for f in manifest["files"]}
     db_member = PG_MEMBER if manifest["db_kind"] == "postgresql" else SQLITE_MEMBER
     if db_member not in expected:
-        raise BackupError(f"{archive}: the manifest lists no {db_member}")
+        raise BackupError(
+            _("{archive}: the manifest lists no {db_member}").format(
+                archive=archive, db_member=db_member
+            )
+        )
     seen: set[str] = set()
     db_file = work / PurePosixPath(db_member).name
     try:
@@ -101,7 +118,11 @@ def _unpack(archive: Path, work: Path, store_dir: Path | None) -> tuple[dict[str
                     continue
                 entry = expected.get(name)
                 if entry is None or not member.isfile() or not _safe(name) or name in seen:
-                    raise BackupError(f"{archive}: unexpected member {name!r} — it was altered")
+                    raise BackupError(
+                        _("{archive}: unexpected member {name!r} — it was altered").format(
+                            archive=archive, name=name
+                        )
+                    )
                 if name == db_member:
                     target: Path | None = db_file
                 elif store_dir is not None:
@@ -110,15 +131,25 @@ def _unpack(archive: Path, work: Path, store_dir: Path | None) -> tuple[dict[str
                     target = None
                 size, sha = _copy_member(tar, member, target)
                 if size != entry["size"] or sha != entry["sha256"]:
-                    raise BackupError(f"{archive}: checksum mismatch in {name} — it was altered")
+                    raise BackupError(
+                        _("{archive}: checksum mismatch in {name} — it was altered").format(
+                            archive=archive, name=name
+                        )
+                    )
                 seen.add(name)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise BackupError(
-            f"{archive} is damaged ({first_line(exc)}) — use another copy of the backup"
+            _("{archive} is damaged ({first_line}) — use another copy of the backup").format(
+                archive=archive, first_line=first_line(exc)
+            )
         ) from None
     missing = sorted(set(expected) - seen)
     if missing:
-        raise BackupError(f"{archive}: {len(missing)} files are missing, e.g. {missing[0]}")
+        raise BackupError(
+            _("{archive}: {count} files are missing, e.g. {missing}").format(
+                archive=archive, count=len(missing), missing=missing[0]
+            )
+        )
     return manifest, db_file
 
 
@@ -170,8 +201,10 @@ def _check_database(manifest: dict[str, Any], db_file: Path) -> None:
             check=False,
         )
         if done.returncode != 0:
-            detail = (done.stderr.strip().splitlines() or ["no message"])[0]
-            raise BackupError(f"the database dump does not read back: {detail}")
+            detail = (done.stderr.strip().splitlines() or [_("no message")])[0]
+            raise BackupError(
+                _("the database dump does not read back: {detail}").format(detail=detail)
+            )
         return
     try:
         connection = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
@@ -181,11 +214,13 @@ def _check_database(manifest: dict[str, Any], db_file: Path) -> None:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"the database copy does not open: {first_line(exc)}") from None
+        raise BackupError(
+            _("the database copy does not open: {first_line}").format(first_line=first_line(exc))
+        ) from None
     if ok != "ok":
-        raise BackupError(f"the database copy is damaged: {ok}")
+        raise BackupError(_("the database copy is damaged: {detail}").format(detail=ok))
     if counts != manifest["tables"]:
-        raise BackupError("the database copy's row counts differ from the manifest")
+        raise BackupError(_("the database copy's row counts differ from the manifest"))
 
 
 def restore(archive: Path, db_url: str, data_dir: Path) -> Verified:
@@ -196,12 +231,17 @@ def restore(archive: Path, db_url: str, data_dir: Path) -> Verified:
     kind = target.get_backend_name()
     if kind != manifest["db_kind"]:
         raise BackupError(
-            f"this is a {manifest['db_kind']} backup; restore it into a {manifest['db_kind']} "
-            f"database, not {kind}"
+            _(
+                "this is a {db_kind} backup; restore it into a {db_kind} database, not {kind}"
+            ).format(db_kind=manifest["db_kind"], kind=kind)
         )
     store_dir = data_dir / "store"
     if store_dir.exists() and any(p.is_file() for p in store_dir.rglob("*")):
-        raise BackupError(f"{data_dir} already holds an image store — restore into an empty folder")
+        raise BackupError(
+            _("{data_dir} already holds an image store — restore into an empty folder").format(
+                data_dir=data_dir
+            )
+        )
     engine = create_engine(db_url)
     try:
         _refuse_used_database(engine)
@@ -240,9 +280,11 @@ def restore(archive: Path, db_url: str, data_dir: Path) -> Verified:
         if entry["path"].startswith("store/"):
             path = store_dir / PurePosixPath(entry["path"]).relative_to("store")
             if _sha256_file(path) != entry["sha256"]:
-                raise BackupError(f"{path} does not read back as archived — check the disk")
+                raise BackupError(
+                    _("{path} does not read back as archived — check the disk").format(path=path)
+                )
     if counts != manifest["tables"]:
-        raise BackupError("the restored database's row counts differ from the manifest")
+        raise BackupError(_("the restored database's row counts differ from the manifest"))
     return Verified(manifest, len(manifest["files"]) - 1, sum(counts.values()))
 
 
@@ -258,10 +300,12 @@ def _refuse_used_database(engine: Engine) -> None:
     if engine.url.get_backend_name() == "sqlite":
         path = engine.url.database
         if not path or path == ":memory:":
-            raise BackupError("restore into a SQLite file, not an in-memory database")
+            raise BackupError(_("restore into a SQLite file, not an in-memory database"))
         if Path(path).exists():
             raise BackupError(
-                f"{path} already exists — restore into a new file; nothing was changed"
+                _("{path} already exists — restore into a new file; nothing was changed").format(
+                    path=path
+                )
             )
         return
     with engine.connect() as c:
@@ -269,8 +313,10 @@ def _refuse_used_database(engine: Engine) -> None:
     ours = names & (set(Base.metadata.tables) | {"alembic_version"})
     if ours:
         raise BackupError(
-            f"the database already has certreview tables ({', '.join(sorted(ours)[:3])}…) — "
-            "restore into a new, empty database; nothing was changed"
+            _(
+                "the database already has certreview tables ({tables}…) — restore into a new, "
+                "empty database; nothing was changed"
+            ).format(tables=", ".join(sorted(ours)[:3]))
         )
 
 
@@ -286,7 +332,9 @@ def _restore_sqlite(db_file: Path, engine: Engine) -> None:
         # link() fails if the file appeared meanwhile: a restore never overwrites.
         os.link(tmp, path)
     except FileExistsError:
-        raise BackupError(f"{path} already exists — restore into a new file") from None
+        raise BackupError(
+            _("{path} already exists — restore into a new file").format(path=path)
+        ) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
     fsync_dir(path.parent)
