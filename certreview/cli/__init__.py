@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from certreview.cli import commands
+from certreview.cli import commands, notify
 from certreview.cli.parser import build_parser
 from certreview.config import load_settings
 from certreview.reports.terminal import terminal_text
@@ -146,6 +146,7 @@ def _run(args: argparse.Namespace) -> int:
             "decide": commands.decide,
             "export": commands.export,
             "status": commands.status,
+            "notify": notify.notify,
             "doctor": commands.doctor,
             "purge": commands.purge,
         }[args.command]

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from certreview import __version__
+from certreview.cli import notify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     no.add_argument(
         "--templates", type=Path, metavar="FILE.toml", help="notice templates (default: built in)"
     )
+
+    notify.add_parser(sub, common)
 
     s = sub.add_parser("status", parents=[common], help="a student's record, uploads and decisions")
     s.add_argument("student_id", metavar="STUDENT_ID")
