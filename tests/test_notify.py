@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -17,18 +16,6 @@ from certreview.store.models import NoticeLog, Submission
 from certreview.workspace import Workspace
 
 KUO, LIN, WANG = "kuo@example.edu", "lin@example.edu", "wang@example.edu"
-
-
-@pytest.fixture
-def mailbox() -> Mailbox:
-    return Mailbox()
-
-
-@pytest.fixture
-def server(mailbox: Mailbox) -> Iterator:
-    controller = start_server(mailbox)
-    yield controller
-    controller.stop()
 
 
 @pytest.fixture
@@ -282,3 +269,10 @@ def test_the_mail_speaks_traditional_chinese_by_default(department, mailbox):
     assert "您已達到畢業證照門檻（AY111+ Day）。" in text
     # The language of the framing is not part of the notice: in English it is not sent again.
     assert NotifyService(department).plan("AY113").to_send == []
+
+
+def test_purging_a_student_removes_the_mails_logged_for_them(department, cli):
+    assert cli("notify", "--round", "AY113", "--send")[0] == 0
+    code, _out, err = cli("purge", "--left-before", "113", "--yes")  # 王小明 left in AY112
+    assert code == 0, err
+    assert sorted(r[0] for r in log_rows(department)) == ["0912345678", "B11100003"]

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from reporting_department import standard_department
-from smtp_server import Mailbox, start_server
 from sqlalchemy import select
 
 from certreview.store.models import NoticeLog
 from certreview.widgets.notify import NotifyPanel
 from certreview.workspace import Workspace
-
-
-@pytest.fixture
-def mailbox() -> Mailbox:
-    return Mailbox()
-
-
-@pytest.fixture
-def server(mailbox: Mailbox) -> Iterator:
-    controller = start_server(mailbox)
-    yield controller
-    controller.stop()
 
 
 def panel_for(workspace: Workspace, server, **kwargs) -> NotifyPanel:
