@@ -5,6 +5,7 @@ from __future__ import annotations
 from reporting_department import standard_department
 from sqlalchemy import select
 
+from certreview import i18n
 from certreview.store.models import NoticeLog
 from certreview.widgets.notify import NotifyPanel
 from certreview.workspace import Workspace
@@ -88,3 +89,16 @@ def test_without_a_server_setting_the_panel_says_what_to_set(workspace, monkeypa
     panel.sent_by.value = " "
     panel.send_button.click()
     assert "Type your name" in panel.message.value
+
+
+def test_the_panel_speaks_traditional_chinese(workspace, server) -> None:
+    i18n.set_language("zh_TW")
+    try:
+        panel = panel_for(workspace, server)
+        panel.round.value = "AY113"
+        assert panel.round.options[0][0] == "AY114（本梯次）"
+        assert "AY113 梯次：6 位學生 — 待寄 3 封（其中先前失敗 0 封）" in panel.counts.value
+        assert panel.send_button.description == "寄出 3 封郵件"
+        assert "名冊上沒有電子郵件" in panel.without.value
+    finally:
+        i18n.set_language(None)

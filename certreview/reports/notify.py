@@ -181,7 +181,15 @@ def plan_notices(
 def notice_key(email: str, rows: pd.DataFrame, record: pd.Series | None) -> str:
     """Return the SHA-256 of the address and of everything the notice says, bar its framing."""
     said = rows[["submission_id", "decision", "reason", "subject", "message"]].to_numpy().tolist()
-    where = None if record is None else [record["standard"], record["met"], record["missing"]]
+    # The standing as numbers, not as the `missing` words, which may come in either language.
+    where = None
+    if record is not None:
+        where = [
+            record["standard"],
+            record["met"],
+            int(record["approved"]),
+            float(record["points"]),
+        ]
     text = json.dumps([email.lower(), said, where], ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
