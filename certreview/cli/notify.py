@@ -85,8 +85,10 @@ def _without(notice: Notice) -> str:
 
 
 def _preview(notice: Notice) -> str:
-    to, subject = _("To:"), _("Subject:")
-    head = [f"{to} {notice.recipient}", f"{subject} {notice.subject}"]
+    head = [
+        _("To: {recipient}").format(recipient=notice.recipient),
+        _("Subject: {subject}").format(subject=notice.subject),
+    ]
     if notice.last_status == "failed":
         head.append(_("(failed before: {error})").format(error=notice.last_error))
     return "\n".join([*head, "", notice.body])
