@@ -82,7 +82,7 @@ def mailbox():
 
 
 @pytest.fixture
-def server(mailbox) -> Iterator:
+def mail_server(mailbox) -> Iterator:
     """Return a real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, delivering to mailbox."""
     from smtp_server import start_server
 

@@ -19,9 +19,9 @@ KUO, LIN, WANG = "kuo@example.edu", "lin@example.edu", "wang@example.edu"
 
 
 @pytest.fixture
-def department(tmp_path: Path, db_url: str, cli, monkeypatch, server) -> Workspace:
+def department(tmp_path: Path, db_url: str, cli, monkeypatch, mail_server) -> Workspace:
     """The reporting department in the CLI's database, with CERTREVIEW_SMTP on the server."""
-    monkeypatch.setenv("CERTREVIEW_SMTP", smtp_url(server))
+    monkeypatch.setenv("CERTREVIEW_SMTP", smtp_url(mail_server))
     assert cli("init")[0] == 0
     ws = Workspace.open(db_url, tmp_path / "data")
     with ws.Session.begin() as s:
@@ -30,8 +30,8 @@ def department(tmp_path: Path, db_url: str, cli, monkeypatch, server) -> Workspa
     ws.close()
 
 
-def smtp_url(server, query: str = "") -> str:
-    return f"smtp://{server.hostname}:{server.port}?starttls=0&from=office@example.edu{query}"
+def smtp_url(mail_server, query: str = "") -> str:
+    return f"smtp://{mail_server.hostname}:{mail_server.port}?starttls=0&from=office@example.edu{query}"
 
 
 def log_rows(ws: Workspace) -> list[tuple[str, str, str]]:

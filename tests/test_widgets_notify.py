@@ -11,17 +11,17 @@ from certreview.widgets.notify import NotifyPanel
 from certreview.workspace import Workspace
 
 
-def panel_for(workspace: Workspace, server, **kwargs) -> NotifyPanel:
+def panel_for(workspace: Workspace, mail_server, **kwargs) -> NotifyPanel:
     with workspace.Session.begin() as s:
         standard_department(s)
-    url = f"smtp://127.0.0.1:{server.port}?starttls=0&from=office@example.edu"
+    url = f"smtp://127.0.0.1:{mail_server.port}?starttls=0&from=office@example.edu"
     panel = NotifyPanel(workspace, smtp_url=url, current_year=114, **kwargs)
     panel.sent_by.value = "office-lin"
     return panel
 
 
-def test_the_panel_previews_the_current_round_and_counts(workspace, server, mailbox) -> None:
-    panel = panel_for(workspace, server)
+def test_the_panel_previews_the_current_round_and_counts(workspace, mail_server, mailbox) -> None:
+    panel = panel_for(workspace, mail_server)
     assert panel.round.options[0] == ("AY114 (current round)", "AY114")
     assert "round AY114: 0 students" in panel.counts.value
     assert panel.send_button.disabled
@@ -37,8 +37,8 @@ def test_the_panel_previews_the_current_round_and_counts(workspace, server, mail
     assert mailbox.messages == []
 
 
-def test_send_asks_first_then_sends_logs_and_shows_results(workspace, server, mailbox) -> None:
-    panel = panel_for(workspace, server)
+def test_send_asks_first_then_sends_logs_and_shows_results(workspace, mail_server, mailbox) -> None:
+    panel = panel_for(workspace, mail_server)
     panel.round.value = "AY113"
     panel.send_button.click()
     assert panel.confirm.layout.display == "flex"
@@ -56,8 +56,8 @@ def test_send_asks_first_then_sends_logs_and_shows_results(workspace, server, ma
         assert s.scalars(select(NoticeLog.sent_by).distinct()).all() == ["office-lin"]
 
 
-def test_retry_failed_sends_only_what_failed(workspace, server, mailbox) -> None:
-    panel = panel_for(workspace, server)
+def test_retry_failed_sends_only_what_failed(workspace, mail_server, mailbox) -> None:
+    panel = panel_for(workspace, mail_server)
     panel.round.value = "AY113"
     mailbox.refuse.add("lin@example.edu")
     panel.send_button.click()
@@ -91,10 +91,10 @@ def test_without_a_server_setting_the_panel_says_what_to_set(workspace, monkeypa
     assert "Type your name" in panel.message.value
 
 
-def test_the_panel_speaks_traditional_chinese(workspace, server) -> None:
+def test_the_panel_speaks_traditional_chinese(workspace, mail_server) -> None:
     i18n.set_language("zh_TW")
     try:
-        panel = panel_for(workspace, server)
+        panel = panel_for(workspace, mail_server)
         panel.round.value = "AY113"
         assert panel.round.options[0][0] == "AY114（本梯次）"
         assert "AY113 梯次：6 位學生 — 待寄 3 封（其中先前失敗 0 封）" in panel.counts.value
