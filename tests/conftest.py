@@ -71,3 +71,21 @@ def cli(
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def mailbox():
+    """Return the mailbox of a loopback SMTP server (tests/smtp_server.py): what it accepted."""
+    from smtp_server import Mailbox
+
+    return Mailbox()
+
+
+@pytest.fixture
+def mail_server(mailbox) -> Iterator:
+    """Return a real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, delivering to mailbox."""
+    from smtp_server import start_server
+
+    controller = start_server(mailbox)
+    yield controller
+    controller.stop()

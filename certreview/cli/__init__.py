@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from certreview.cli import commands
+from certreview.cli import commands, notify
 from certreview.cli.parser import argparse_in_language, build_parser, requested_language
 from certreview.config import load_settings
 from certreview.i18n import _, set_language
@@ -165,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
             "decide": commands.decide,
             "export": commands.export,
             "status": commands.status,
+            "notify": notify.notify,
             "doctor": commands.doctor,
             "purge": commands.purge,
         }[args.command]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from certreview import __version__
+from certreview.cli import notify
 from certreview.i18n import N_, _
 
 LANG_CHOICES = ("zh-TW", "en")
@@ -199,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.toml",
         help=_("notice templates (default: built in)"),
     )
+
+    notify.add_parser(sub, common)
 
     s = sub.add_parser(
         "status", parents=[common], help=_("a student's record, uploads and decisions")

@@ -224,3 +224,30 @@ class ImportLog(Base):
 
     def __repr__(self) -> str:
         return f"ImportLog({self.kind!r}, {self.source!r}, {self.counts})"
+
+
+class NoticeLog(Base):
+    """One attempt to e-mail a student their notice of a round: sent, or failed with the error.
+
+    `notice_key` is the SHA-256 of what the notice says and where it went: a student is written
+    to again only when that changes (a new decision, a corrected address).
+    """
+
+    __tablename__ = "notice_log"
+    __table_args__ = (Index("ix_notice_log_round_student", "round_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    # No foreign key: the log is kept if a student leaves the roster; purge deletes it with them.
+    student_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(Text)
+    notice_key: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_by: Mapped[str] = mapped_column(String(100))
+    attempted_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"NoticeLog({self.student_id!r}, round #{self.round_id}, {self.status})"

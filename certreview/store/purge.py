@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from certreview.i18n import _
 from certreview.rules.years import academic_year
 from certreview.store.imagestore import ImageStore
-from certreview.store.models import Decision, ImageFile, ImportLog, Student, Submission
+from certreview.store.models import (
+    Decision,
+    ImageFile,
+    ImportLog,
+    NoticeLog,
+    Student,
+    Submission,
+)
 
 LEFT = ("graduated", "withdrawn")
 
@@ -123,6 +130,8 @@ def purge(session: Session, plan: PurgePlan) -> None:
     session.execute(delete(Decision).where(Decision.submission_pk.in_(leaving)))
     session.execute(delete(Submission).where(_theirs(plan.student_ids)))
     session.execute(delete(ImageFile).where(ImageFile.sha256.in_(plan.images)))
+    # The e-mails sent them hold their address and results: personal data too.
+    session.execute(delete(NoticeLog).where(NoticeLog.student_id.in_(plan.student_ids)))
     session.execute(delete(Student).where(Student.student_id.in_(plan.student_ids)))
     session.add(
         ImportLog(
