@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from certreview import __version__
+from certreview.cli.app import add_app_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")
     lab.add_argument("--no-browser", action="store_true")
+    add_app_parser(sub, common)
     return parser
 
 
