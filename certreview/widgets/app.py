@@ -162,9 +162,8 @@ def app_page(slug: str) -> w.VBox:
             body = found.build(Workspace.open())
         except Exception as exc:
             # A database that cannot be opened, a missing migration: one line, what to do.
-            body = w.HTML(
-                f"<p style='color:#c62828'>{html.esc(_('This page cannot open: {problem}').format(problem=exc))}</p>"
-            )
+            problem = _("This page cannot open: {problem}").format(problem=exc)
+            body = w.HTML(f"<p style='color:#c62828'>{html.esc(problem)}</p>")
     page = w.VBox([*header, body], layout=w.Layout(padding="4px 8px"))
     page.add_class(f"certreview-page-{slug}")
     return page

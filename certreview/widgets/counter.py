@@ -26,7 +26,7 @@ from certreview.widgets.workbench import default_reviewer
 
 GREEN, RED, GREY, AMBER = "#2e7d32", "#c62828", "#757575", "#e65100"
 ACCEPT = "image/*,.heic,.heif,.pdf,.tif,.tiff,.webp,.avif"
-WIDE = w.Layout(width="460px")
+WIDE = w.Layout(width="720px")
 SHOWN_ITEMS = 40  # catalog matches listed; typing more letters narrows them
 
 
@@ -45,6 +45,7 @@ class CounterIntake(w.VBox):
         self.find_button = w.Button(description=_("Find"), icon="search")
         self.student_line = w.HTML()
         self.confirm = w.Checkbox(value=False, description=_("This is the student"), indent=False)
+        self.confirm.layout.display = "none"  # until a roster name is there to confirm
         # 2. the certificate: chosen from the catalog, or typed as unlisted
         self.search = w.Text(
             placeholder=_("Chinese or English name, code or alias"),
@@ -232,9 +233,9 @@ class CounterIntake(w.VBox):
             self.round_line.value = _say(_("This round has no cutoff: nothing is late."), GREY)
         else:
             self.round_line.value = _say(
-                _(
-                    "Cutoff {cutoff:%Y-%m-%d %H:%M}: uploads received later are flagged late."
-                ).format(cutoff=chosen.cutoff),
+                _("Cutoff {cutoff}: uploads received later are flagged late.").format(
+                    cutoff=f"{chosen.cutoff:%Y-%m-%d %H:%M}"
+                ),
                 GREY,
             )
         self.update()
@@ -343,5 +344,6 @@ def _flags_html(flags: list[str]) -> str:
         return _say(_("No flags: the upload is clean."), GREEN)
     return (
         "<br>".join(f"{html.badge(f)} {html.esc(_(FLAGS.get(f, f)))}" for f in flags)
-        + f"<br>{_say(_('Flagged uploads are saved too; the reviewer sees why.'), AMBER)}"
+        + "<br>"
+        + _say(_("Flagged uploads are saved too; the reviewer sees why."), AMBER)
     )

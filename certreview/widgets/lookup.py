@@ -124,6 +124,10 @@ def _say(text: str, colour: str) -> str:
     return f"<span style='color:{colour}'>{html.esc(text)}</span>"
 
 
+def _bold(text: str, colour: str = "inherit") -> str:
+    return f"<b style='color:{colour}'>{html.esc(text)}</b>"
+
+
 def record_html(record: StudentRecord) -> str:
     """Return the student part of a record: roster facts, standard and what is still missing."""
     esc = html.esc
@@ -150,11 +154,12 @@ def record_html(record: StudentRecord) -> str:
     if rule is None:
         standard = _("No course standard matches this admission year and program.")
     else:
-        standard = _("{name}: {count} certificates and {points} points").format(
-            name=rule.name, count=rule.min_count, points=f"{rule.min_points:g}"
+        needs = (
+            _("{name}: {count} certificates and {points} points, earned during enrollment")
+            if rule.during_enrollment
+            else _("{name}: {count} certificates and {points} points")
         )
-        if rule.during_enrollment:
-            standard += _(", earned during enrollment")
+        standard = needs.format(name=rule.name, count=rule.min_count, points=f"{rule.min_points:g}")
     facts.append((_("Standard"), standard))
     parts = [f"<h3>{esc(s.student_id)} {esc(s.name)}</h3>", html.table(facts)]
     if standing is not None:
@@ -162,17 +167,14 @@ def record_html(record: StudentRecord) -> str:
             n=standing.approved, points=f"{standing.points:g}", pending=standing.pending
         )
         if standing.met:
-            verdict = f"<b style='color:{GREEN}'>{esc(_('Requirement met.'))}</b>"
+            verdict = _bold(_("Requirement met."), GREEN)
         else:
-            verdict = (
-                f"<b style='color:{RED}'>{esc(_('Still needed:'))}</b> {esc(standing.missing)}"
-            )
+            verdict = _bold(_("Still needed:"), RED) + " " + esc(standing.missing)
         parts.append(f"<p>{esc(now)}<br>{verdict}</p>")
-    parts.append(
-        f"<p><b>{esc(_('Uploads: {n}').format(n=len(record.uploads)))}</b></p>"
-        if record.uploads
-        else f"<p><i>{esc(_('No uploads yet.'))}</i></p>"
-    )
+    if record.uploads:
+        parts.append("<p>" + _bold(_("Uploads: {n}").format(n=len(record.uploads))) + "</p>")
+    else:
+        parts.append("<p>" + esc(_("No uploads yet.")) + "</p>")
     return "".join(parts)
 
 
@@ -181,7 +183,7 @@ def upload_html(u: UploadRecord) -> str:
     esc = html.esc
     title = f"<b>{esc(u.certificate_typed)}</b> ({esc(u.category_typed)})"
     if not u.live:
-        title += f" <span style='color:{GREY}'>{esc(_('replaced by a newer version'))}</span>"
+        title += " " + _say(_("replaced by a newer version"), GREY)
     year = (
         _("exam year {typed} = AY{year}").format(typed=u.exam_year_text, year=u.exam_year)
         if u.exam_year is not None
@@ -204,12 +206,10 @@ def upload_html(u: UploadRecord) -> str:
     if u.decision is not None and u.decision.reason:
         lines.append(esc(_(REASONS.get(u.decision.reason, u.decision.reason))))
     if u.counted:
-        lines.append(f"<span style='color:{GREEN}'>{esc(_('Counts towards graduation.'))}</span>")
+        lines.append(_say(_("Counts towards graduation."), GREEN))
     elif u.why_not is not None and u.why_not not in {"pending", "rejected", "returned"}:
         why = _(WHY_NOT.get(u.why_not, u.why_not))
-        lines.append(
-            f"<span style='color:{RED}'>{esc(_('Does not count: {why}').format(why=why))}</span>"
-        )
+        lines.append(_say(_("Does not count: {why}").format(why=why), RED))
     for flag in u.flags:
         lines.append(f"{html.badge(flag)} {esc(_(FLAGS.get(flag, flag)))}")
     if u.image_note:
