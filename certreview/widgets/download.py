@@ -76,6 +76,8 @@ class DownloadingEligibilityPanel(EligibilityPanel):
         self.recorder = _RememberingService(service.workspace)
         super().__init__(self.recorder, current_year)
         self.downloads = w.HTML()
+        self.exported_by.add_class("cr-exported-by")
+        self.export_button.add_class("cr-export")
         self.children = (*self.children, self.downloads)
 
     def export_now(self) -> Path | None:
