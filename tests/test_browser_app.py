@@ -125,10 +125,16 @@ def choose_case(data: Path) -> tuple[str, str, str, int]:
     service = CounterService(ws)
     try:
         with ws.Session() as s:
+            uploads = (
+                select(func.count(Submission.id))
+                .where(Submission.student_id == Student.student_id)
+                .scalar_subquery()
+            )
+            # One with uploads: the lookup then shows thumbnails, flags and decisions too.
             students = s.scalars(
                 select(Student)
                 .where(Student.status == "enrolled", Student.admission_year >= 111)
-                .order_by(Student.student_id)
+                .order_by(uploads.desc(), Student.student_id)
             ).all()
             items = s.scalars(select(CatalogItem).order_by(CatalogItem.code)).all()
             for student in students:
@@ -234,7 +240,9 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             form.get_by_placeholder("例如 112").fill(str(exam_year))
             form.get_by_placeholder("例如 112").press("Tab")
             expect(form).to_contain_text("只採計在學期間取得的證照")
-            form.locator("input[type=file]").set_input_files(str(heic))
+            with page.expect_file_chooser() as chooser:
+                form.locator(".widget-upload").click()
+            chooser.value.set_files(str(heic))
             expect(form).to_contain_text("IMG_0421.HEIC: This is a HEIC photo", timeout=30_000)
             save = form.get_by_role("button", name="儲存上傳")
             expect(save).to_be_enabled(timeout=30_000)
@@ -262,8 +270,8 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             bench = review.locator(".certreview-workbench")
             bench.locator("input").first.fill(REVIEWER)
             bench.locator("button").first.click()
-            search = bench.locator("input[type=text]:visible").first
-            expect(search).to_be_visible(timeout=30_000)
+            expect(page.locator(".certreview-card:visible").first).to_be_visible(timeout=30_000)
+            search = bench.locator("input[type=text]:visible").first  # the filter bar's search
             search.fill(saved[0])
             search.press("Enter")
             cards = page.locator(".certreview-card:visible")

@@ -168,7 +168,7 @@ class CounterService:
             this_year = default_round_name(today)
             if this_year not in names:
                 names.append(this_year)
-            cutoffs = dict(session.execute(select(Round.name, Round.cutoff)).tuples().all())
+            cutoffs = dict(session.execute(select(Round.name, Round.cutoff)).all())
         return [RoundChoice(n, cutoffs.get(n)) for n in names]
 
     def window(self, student: StudentFacts, today: date | None = None) -> Window:

@@ -124,7 +124,7 @@ def student_record(session: Session, student_id: str) -> StudentRecord | None:
         rules = load_rules(session)
         standing, counts = student_standing(session, student, rules)
         rule = rule_named(rules, standing.standard)
-    names = dict(session.execute(select(CatalogItem.code, CatalogItem.name)).tuples().all())
+    names = dict(session.execute(select(CatalogItem.code, CatalogItem.name)).all())
     uploads = tuple(
         _upload(session, sub, counts.get(sub.submission_id), names) for sub in submissions
     )
