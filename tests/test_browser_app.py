@@ -107,12 +107,14 @@ def full_width_lower(text: str) -> str:
 def heic_certificate(path: Path) -> Path:
     """Write a certificate-like picture as an iPhone HEIC photo."""
     import pillow_heif
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("RGB", (1200, 850), "#fdfbf2")
     draw = ImageDraw.Draw(img)
     draw.rectangle((30, 30, 1170, 820), outline="#8d6e00", width=12)
-    draw.text((480, 200), "CERTIFICATE", fill="#333333")
+    font = ImageFont.load_default(size=72)
+    draw.text((330, 180), "CERTIFICATE", fill="#333333", font=font)
+    draw.text((330, 330), "TQC 2024", fill="#555555", font=ImageFont.load_default(size=48))
     draw.ellipse((900, 560, 1080, 740), outline="#c62828", width=8)
     pillow_heif.from_pillow(img).save(path, quality=80)
     return path
@@ -248,7 +250,10 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             expect(save).to_be_enabled(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "app-counter.png"), full_page=True)
             save.click()
-            expect(form).to_contain_text("已儲存為", timeout=60_000)
+            saved_line = form.get_by_text("已儲存為")
+            expect(saved_line).to_be_visible(timeout=60_000)
+            saved_line.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "app-counter-saved.png"))
             ws = open_department(department)
             try:
                 with ws.Session() as s:
