@@ -78,6 +78,7 @@ def test_the_counter_in_the_students_steps(department: Workspace) -> None:
     form.save_button.click()
     assert "Saved as counter-" in form.message.value
     assert form.student_id.value == "" and form.save_button.disabled  # ready for the next one
+    assert form.items.value is None and form.exam_year.value == "" and not form.upload.value
     with department.Session() as s:
         sub = s.scalars(select(Submission).where(Submission.submission_id.like("counter-%"))).one()
         assert (sub.student_id, sub.item_code, sub.flags, sub.round.name) == (

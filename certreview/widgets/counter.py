@@ -26,7 +26,6 @@ from certreview.widgets.workbench import default_reviewer
 
 GREEN, RED, GREY, AMBER = "#2e7d32", "#c62828", "#757575", "#e65100"
 ACCEPT = "image/*,.heic,.heif,.pdf,.tif,.tiff,.webp,.avif"
-WIDE = w.Layout(width="720px")
 SHOWN_ITEMS = 40  # catalog matches listed; typing more letters narrows them
 
 
@@ -50,12 +49,12 @@ class CounterIntake(w.VBox):
         self.search = w.Text(
             placeholder=_("Chinese or English name, code or alias"),
             description=_("Search"),
-            layout=WIDE,
+            layout=_wide(),
         )
-        self.items = w.Select(rows=7, layout=WIDE, description=_("Certificate"))
+        self.items = w.Select(rows=6, layout=_wide(), description=_("Certificate"))
         self.unlisted = w.Checkbox(value=False, description=_("Not in the catalog"), indent=False)
         self.category = w.Text(description=_("Category"), layout=w.Layout(width="300px"))
-        self.certificate = w.Text(description=_("Certificate name"), layout=WIDE)
+        self.certificate = w.Text(description=_("Certificate name"), layout=_wide())
         self.unlisted_box = w.VBox([self.category, self.certificate])
         self.unlisted_box.layout.display = "none"
         # 3. the exam year, with the enrollment rule
@@ -67,7 +66,7 @@ class CounterIntake(w.VBox):
         # 4. the file, checked before it is saved
         self.upload = w.FileUpload(accept=ACCEPT, multiple=False, description=_("Choose file"))
         self.file_line = w.HTML()
-        self.preview = w.Image(format="jpeg", layout=w.Layout(width="200px", display="none"))
+        self.preview = w.Image(format="jpeg", layout=w.Layout(width="160px", display="none"))
         # 5. when it arrived, which round, who enters it
         self.received = w.Text(
             value=f"{datetime.now():%Y-%m-%d %H:%M}",
@@ -83,7 +82,8 @@ class CounterIntake(w.VBox):
         )
         self.message = w.HTML()
         self._wire()
-        super().__init__(
+        # Two columns: the whole form fits a 1366×768 screen, the Save button included.
+        student_and_certificate = w.VBox(
             [
                 _step(_("1. Student ID — the roster name appears; confirm it with the student")),
                 w.HBox([self.student_id, self.find_button]),
@@ -97,18 +97,27 @@ class CounterIntake(w.VBox):
                 _step(_("3. Academic year of the exam")),
                 w.HBox([self.exam_year, self.year_line]),
                 self.rule_line,
+            ],
+            layout=w.Layout(width="50%", padding="0 16px 0 0"),
+        )
+        file_and_save = w.VBox(
+            [
                 _step(_("4. The certificate file (photo, HEIC, scan or PDF)")),
-                w.HBox([self.upload, self.file_line]),
+                self.upload,
+                self.file_line,
                 self.preview,
                 _step(_("5. Save")),
-                w.HBox([self.received, self.round]),
+                self.received,
+                self.round,
                 self.round_line,
                 self.entered_by,
                 self.flags_line,
                 self.save_button,
                 self.message,
-            ]
+            ],
+            layout=w.Layout(width="50%"),
         )
+        super().__init__([w.HBox([student_and_certificate, file_and_save])])
         self.add_class("certreview-counter")
         self.load_choices()
 
@@ -311,6 +320,7 @@ class CounterIntake(w.VBox):
         """Empty the form for the next student (the round and who enters stay)."""
         self.student_id.value = ""
         self.search.value = ""
+        self.items.value = None
         self.unlisted.value = False
         self.category.value = self.certificate.value = self.exam_year.value = ""
         self.upload.value = ()
@@ -319,6 +329,10 @@ class CounterIntake(w.VBox):
         self.preview.layout.display = "none"
         self.received.value = f"{datetime.now():%Y-%m-%d %H:%M}"
         self.update()
+
+
+def _wide() -> w.Layout:
+    return w.Layout(width="96%")
 
 
 def _step(text: str) -> w.HTML:
