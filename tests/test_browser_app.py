@@ -248,6 +248,8 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             expect(form).to_contain_text("IMG_0421.HEIC: This is a HEIC photo", timeout=30_000)
             save = form.get_by_role("button", name="儲存上傳")
             expect(save).to_be_enabled(timeout=30_000)
+            # The flags it will carry are shown before saving: late, the cutoff has passed.
+            expect(form.locator(".cr-flags span[title]")).to_have_count(1, timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "app-counter.png"), full_page=True)
             save.click()
             saved_line = form.get_by_text("已儲存為")

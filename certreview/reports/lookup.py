@@ -11,7 +11,7 @@ from certreview.rules.eligibility import StudentFacts, StudentResult, Submission
 from certreview.rules.normalise import name_key, normalise_id
 from certreview.rules.standards import Rule, rule_named
 from certreview.store.decisions import DecisionInfo, current_decision, current_item, current_state
-from certreview.store.load import load_rules, student_standing
+from certreview.store.load import load_rules, student_facts, student_standing
 from certreview.store.models import CatalogItem, Student, Submission
 from certreview.workspace import Workspace
 
@@ -130,16 +130,7 @@ def student_record(session: Session, student_id: str) -> StudentRecord | None:
     )
     if student is None:
         return StudentRecord(key, None, None, rule, standing, uploads)
-    facts = StudentFacts(
-        student.student_id,
-        student.admission_year,
-        student.program,
-        student.exit_year,
-        student.name,
-        student.class_name,
-        student.status,
-    )
-    return StudentRecord(key, facts, student.email, rule, standing, uploads)
+    return StudentRecord(key, student_facts(student), student.email, rule, standing, uploads)
 
 
 def _upload(

@@ -77,6 +77,7 @@ class CounterIntake(w.VBox):
         self.round_line = w.HTML()
         self.entered_by = w.Text(value=default_reviewer(), description=_("Entered by"))
         self.flags_line = w.HTML()
+        self.flags_line.add_class("cr-flags")  # what the upload will carry, before it is saved
         self.save_button = w.Button(
             description=_("Save upload"), button_style="primary", icon="save", disabled=True
         )
