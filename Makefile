@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB := data/certreview.sqlite
 
-.PHONY: lab test lint format bench demo clean-demo
+.PHONY: lab app test lint format bench demo clean-demo
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	test -f $(DB) || $(BIN)/certreview demo
 	$(BIN)/certreview lab
+
+app: $(STAMP)
+	test -f $(DB) || $(BIN)/certreview demo
+	$(BIN)/certreview app
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from certreview.cli import commands, notify
+from certreview.cli.app import AppRefused, run_app
 from certreview.cli.parser import argparse_in_language, build_parser, requested_language
 from certreview.config import load_settings
 from certreview.i18n import _, set_language
@@ -128,6 +129,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from certreview.store.engine import SchemaError
 
     return (
+        AppRefused,
         CommandError,
         BackupError,
         SchemaError,
@@ -149,6 +151,8 @@ def _workspace(args: argparse.Namespace, create: bool = False) -> Workspace:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "lab":
         return commands.lab(args)
+    if args.command == "app":
+        return run_app(args)
     if args.command in {"backup", "verify-backup", "restore"}:
         # No schema check: a backup is most wanted just before `certreview init` upgrades.
         return {

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from certreview import __version__
 from certreview.cli import notify
+from certreview.cli.app import add_app_parser
 from certreview.i18n import N_, _
 
 LANG_CHOICES = ("zh-TW", "en")
@@ -234,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", parents=[common], help=_("open JupyterLab on the notebooks"))
     lab.add_argument("--no-browser", action="store_true", help=_("do not open a browser"))
+    add_app_parser(sub, common)
     return parser
 
 

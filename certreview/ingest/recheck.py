@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from certreview.rules.catalog import CatalogMatcher, Entry, split_aliases
 from certreview.rules.flags import StudentFacts, assess_row, ordered
 from certreview.rules.standards import Rule
-from certreview.store.load import load_rules
+from certreview.store.load import load_rules, student_facts
 from certreview.store.models import CatalogItem, Student, Submission
 
 # Flags that come from the file, not from the typed data: re-checking the data keeps them.
@@ -30,12 +30,7 @@ def references(
     session: Session,
 ) -> tuple[dict[str, StudentFacts], CatalogMatcher, list[Rule]]:
     """Return what a row is checked against: the roster, the catalog and the standards."""
-    roster = {
-        s.student_id: StudentFacts(
-            s.student_id, s.admission_year, s.program, s.exit_year, s.name, s.class_name, s.status
-        )
-        for s in session.scalars(select(Student))
-    }
+    roster = {s.student_id: student_facts(s) for s in session.scalars(select(Student))}
     matcher = CatalogMatcher(
         Entry(c.code, c.category, c.name, split_aliases(c.aliases))
         for c in session.scalars(select(CatalogItem))

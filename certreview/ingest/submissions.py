@@ -369,3 +369,21 @@ def _submission(
         exam_year=verdict.exam_year,
         item_code=verdict.item_code,
     )
+
+
+def intake_rows(
+    session: Session,
+    store: ImageStore,
+    source: ImageSource,
+    rows: list[tuple[int, dict[str, str]]],
+    options: IntakeOptions | None = None,
+) -> IntakeResult:
+    """Check and write ROWS (line, row) whose files SOURCE holds, as one batch of an import.
+
+    The counter's single upload comes this way: the same flags, copy checks and image store
+    as an export's rows, without a file to read the rows from.
+    """
+    intake = _Intake(session, store, options or IntakeOptions())
+    intake.run_batch(source, rows)
+    intake.result.rows.sort(key=lambda r: r.row)
+    return intake.result

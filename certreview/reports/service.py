@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from inspect import signature
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -16,6 +16,9 @@ from certreview.reports.frames import eligibility_frame
 from certreview.store.models import Student
 from certreview.store.private import make_private_dir
 from certreview.workspace import Workspace
+
+if TYPE_CHECKING:
+    from certreview.reports.stats import StatsData
 
 
 class ReportService:
@@ -82,6 +85,13 @@ class ReportService:
         with self.workspace.Session.begin() as s:
             done = run(s, path, by=by, now=now, **options)
         return path, done
+
+    def statistics(self, current_year: int | None = None) -> StatsData:
+        """Return the students and submissions the statistics are worked out from."""
+        from certreview.reports.stats import load_stats  # matplotlib: only when asked
+
+        with self.workspace.Session() as s:
+            return load_stats(s, current_year)
 
 
 def _name_part(key: str, value: Any) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from certreview.reports.lookup import student_uploads
 from certreview.reports.terminal import terminal_text
 from certreview.rules.contract import FLAGS, REASONS
 from certreview.rules.eligibility import WHY_NOT, SubmissionResult
@@ -23,18 +23,7 @@ def student_status(session: Session, student_id: str) -> str:
     """Return a plain-text account of one student: record, standard, submissions, history."""
     key = normalise_id(student_id)
     student = session.get(Student, key)
-    submissions = list(
-        session.scalars(
-            select(Submission)
-            .where(or_(Submission.student_id == key, Submission.student_key == key))
-            .options(
-                selectinload(Submission.decisions),
-                selectinload(Submission.image),
-                selectinload(Submission.round),
-            )
-            .order_by(Submission.submitted_at, Submission.id)
-        )
-    )
+    submissions = student_uploads(session, key)
     if student is None and not submissions:
         raise UnknownStudent(f"no student {key!r} on the roster and no uploads under that ID")
     lines = []

@@ -213,7 +213,15 @@ def student_standing(
         )
         for sid, verdict, code, category, group, points, year in rows
     ]
-    who = StudentFacts(
+    result = evaluate(
+        [student_facts(student)], facts, rules, current_year or academic_year(date.today())
+    )
+    return result.students[student.student_id], result.submissions
+
+
+def student_facts(student: Student) -> StudentFacts:
+    """Return a roster record as the plain facts the rules read."""
+    return StudentFacts(
         student.student_id,
         student.admission_year,
         student.program,
@@ -222,5 +230,3 @@ def student_standing(
         student.class_name,
         student.status,
     )
-    result = evaluate([who], facts, rules, current_year or academic_year(date.today()))
-    return result.students[student.student_id], result.submissions
