@@ -8,9 +8,18 @@ from typing import Protocol
 
 import ipywidgets as w
 
+from certreview.i18n import _
 from certreview.review.service import DecisionInfo
+from certreview.rules.contract import decision_label, verdict_label
 
 NO_REASON = ""
+
+
+def decision_words(d: DecisionInfo) -> str:
+    """Return a decision in one line: "Rejected — cannot be read, by amy 2026-05-12 10:42"."""
+    who = _("by {reviewer}").format(reviewer=d.reviewer)
+    return f"{decision_label(d.state, d.reason)}, {who} {d.decided_at:%Y-%m-%d %H:%M}"
+
 
 # What a reviewer tried: (verdict, reason, note, catalog item).
 Attempt = tuple[str, str | None, str | None, str | None]
@@ -42,6 +51,11 @@ def placeholder() -> bytes:
 def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) -> None:
     """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
     view.attempt, view.newer = attempt, newer
-    view.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
-    view.override.description = f"Override: {attempt[0]}"
+    verdict = verdict_label(attempt[0])
+    view.say(
+        _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
+            decision=decision_words(newer), verdict=verdict
+        )
+    )
+    view.override.description = _("Override: {verdict}").format(verdict=verdict)
     view.conflict.layout.display = "flex"
