@@ -10,15 +10,10 @@ import ipywidgets as w
 
 from certreview.i18n import _
 from certreview.review.service import DecisionInfo
-from certreview.rules.contract import decision_label, verdict_label
+from certreview.rules.contract import verdict_label
 
 NO_REASON = ""
 
-
-def decision_words(d: DecisionInfo) -> str:
-    """Return a decision in one line: "Rejected — cannot be read, by amy 2026-05-12 10:42"."""
-    who = _("by {reviewer}").format(reviewer=d.reviewer)
-    return f"{decision_label(d.state, d.reason)}, {who} {d.decided_at:%Y-%m-%d %H:%M}"
 
 
 # What a reviewer tried: (verdict, reason, note, catalog item).
@@ -54,7 +49,7 @@ def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) ->
     verdict = verdict_label(attempt[0])
     view.say(
         _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
-            decision=decision_words(newer), verdict=verdict
+            decision=newer.describe(), verdict=verdict
         )
     )
     view.override.description = _("Override: {verdict}").format(verdict=verdict)
