@@ -106,6 +106,18 @@ def uploads_note(submissions: pd.DataFrame) -> str:
     ).format(uploads=uploads, rounds=in_rounds)
 
 
+def as_of_note(current_year: int, note: str) -> str:
+    """Return the first line of the statistics: the academic year, then which students count."""
+    return _("As of academic year {year}: {note}").format(year=current_year, note=note)
+
+
+def at_risk_note(at_risk: pd.DataFrame) -> str:
+    """Return the sentence under the students at risk."""
+    return _("{n} enrolled students in year 4 or later who do not meet their standard.").format(
+        n=len(at_risk)
+    )
+
+
 def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
     """Return PART of WHOLE in percent with one decimal, missing where WHOLE is 0."""
     return (part / whole.where(whole > 0) * 100).round(1)

@@ -153,6 +153,7 @@ COLUMN_LABELS: dict[str, str] = {
     "min_count": N_("Certificates needed"),
     "min_points": N_("Points needed"),
     "rule": N_("Rule"),
+    "changed": N_("Changed"),
 }
 
 

@@ -15,7 +15,6 @@ from certreview.rules.contract import verdict_label
 NO_REASON = ""
 
 
-
 # What a reviewer tried: (verdict, reason, note, catalog item).
 Attempt = tuple[str, str | None, str | None, str | None]
 

@@ -26,7 +26,7 @@ def explain(exc: BaseException, failed: str, again: str = PRESS_AGAIN) -> str:
     """Return one line for any error of an action: plain words for the database, else its text."""
     if isinstance(exc, DATABASE_ERRORS):
         return database_problem(exc, _(failed), _(again))
-    return f"{_(failed)}: {exc}"
+    return _("{failed}: {error}").format(failed=_(failed), error=exc)
 
 
 class DatabaseGuard:

@@ -15,7 +15,7 @@ from certreview.i18n import N_, _
 from certreview.ingest.report import IntakeResult, flag_counts_frame
 from certreview.ingest.service import IMPORTERS, IntakeService
 from certreview.ingest.submissions import IntakeOptions, default_round_name, parse_cutoff
-from certreview.rules.contract import flag_meaning
+from certreview.rules.contract import flag_label, flag_meaning
 from certreview.widgets import html
 from certreview.widgets.guard import explain
 from certreview.workspace import Workspace
@@ -43,12 +43,13 @@ IMPORT_WORDS = {
 STATUS_WORDS = {"accepted": N_("accepted"), "flagged": N_("flagged"), "skipped": N_("skipped")}
 
 
-def _options(folder: Path, keep: Callable[[Path], bool]) -> list[str]:
-    none = _(NONE)
-    first: Any = NONE if none == NONE else (none, NONE)  # in English the label is the value
-    if not folder.is_dir():
-        return [first]
-    return [first, *sorted(p.name for p in folder.iterdir() if keep(p))]
+def _options(folder: Path, keep: Callable[[Path], bool]) -> list[Any]:
+    names = (
+        [NONE, *sorted(p.name for p in folder.iterdir() if keep(p))] if folder.is_dir() else [NONE]
+    )
+    if _(NONE) == NONE:
+        return names  # in English every label is its value
+    return [(_(NONE) if n == NONE else n, n) for n in names]
 
 
 class IntakePanel(w.VBox):
@@ -120,7 +121,8 @@ class IntakePanel(w.VBox):
             (self.submissions, "submission"),
             (self.images, "image"),
         ):
-            guesses = [o for o in picker.options if isinstance(o, str) and word in o.lower()]
+            values = [o[1] if isinstance(o, tuple) else o for o in picker.options]
+            guesses = [o for o in values if word in o.lower()]
             picker.value = guesses[-1] if guesses else NONE
 
     def _round_from_name(self) -> None:
@@ -202,7 +204,13 @@ class IntakePanel(w.VBox):
         if counts["submissions"].any():
             parts.append(html.frame_table(counts[counts["submissions"] > 0]))
         flagged = frame[frame["status"] == "flagged"]
-        parts.append(html.frame_table(flagged, limit=SHOWN_ROWS))
+        shown = flagged.assign(
+            status=flagged["status"].map(lambda k: _(STATUS_WORDS[k])),
+            flags=flagged["flags"].map(
+                lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)
+            ),
+        )
+        parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
         if len(flagged) > SHOWN_ROWS:
             more = _("… and {n} more flagged rows in the report file.")
             parts.append(f"<i>{html.esc(more.format(n=len(flagged) - SHOWN_ROWS))}</i>")
