@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from certreview.i18n import N_
-from certreview.rules.contract import state_label
-from certreview.widgets import guard
+from certreview.widgets import guard, html
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
 
@@ -64,4 +63,4 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
         self._set_decision(detail.card.pk, info)
         self.recount()
         self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
-        self.detail.say(f"{state_label(info.state)}: {detail.card.submission_id}", "#2e7d32")
+        self.detail.say(html.decided_line(info.state, detail.card.submission_id), "#2e7d32")

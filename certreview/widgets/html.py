@@ -76,6 +76,20 @@ def state_line(decision: DecisionInfo | None) -> str:
     )
 
 
+def decided_line(state: str, submission: str) -> str:
+    """Return the message after a decision, e.g. "Approved: S0001" (plain text)."""
+    return _("{state}: {submission}").format(
+        state=contract.state_label(state), submission=submission
+    )
+
+
+def page_line(page: int, pages: int, first: int, last: int, total: int) -> str:
+    """Return where the grid is, e.g. "Page 1 of 3 · cards 1–24 of 60" (plain text)."""
+    return _("Page {page} of {pages} · cards {first}–{last} of {total}").format(
+        page=page, pages=pages, first=first, last=last, total=total
+    )
+
+
 def card_info(card: Card) -> str:
     """Return the text part of a card: who, what as typed and as matched, and the exam year."""
     name = esc(card.student_name_text)

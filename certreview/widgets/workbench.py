@@ -13,7 +13,6 @@ from ipyevents import Event
 from certreview.config import login_name
 from certreview.i18n import _
 from certreview.review.service import DecisionInfo, Filters, Progress, ReviewService
-from certreview.rules.contract import state_label
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.store.errors import DATABASE_ERRORS
 from certreview.widgets import guard, html
@@ -231,15 +230,8 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         if counts:
             self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
         first = self.page_number * self.page_size
-        self.page_label.value = _(
-            "Page {page} of {pages} · cards {first}–{last} of {total}"
-        ).format(
-            page=self.page_number + 1,
-            pages=pages,
-            first=first + 1 if cards else 0,
-            last=first + len(cards),
-            total=self.total,
-        )
+        shown = (first + 1 if cards else 0, first + len(cards))
+        self.page_label.value = html.page_line(self.page_number + 1, pages, *shown, self.total)
         self.previous_button.disabled = self.page_number == 0
         self.next_button.disabled = self.page_number >= pages - 1
         self._hide_confirm()
@@ -332,7 +324,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         view.say("")  # an earlier "Not saved" is no longer true
         self._set_decision(view.card.pk, info)
         self.recount()
-        self.say(f"{state_label(info.state)}: {view.card.submission_id}", "#2e7d32")
+        self.say(html.decided_line(info.state, view.card.submission_id), "#2e7d32")
 
     def _try_decide(
         self, where: CardView | DetailView, pk: int, attempt: Attempt, expected: int | None
