@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from certreview.i18n import N_, _
 
 # Intake flags, in the order the office reads them; the text is what a reviewer sees.
@@ -163,39 +165,23 @@ def column_label(code: str) -> str:
     return _(found) if found else code.replace("_", " ").capitalize()
 
 
-def flag_label(code: str) -> str:
-    """Return the short words of a flag code, in the language set (the code when unknown)."""
-    return _(FLAG_LABELS[code]) if code in FLAG_LABELS else code
+def words(table: dict[str, str], code: str) -> str:
+    """Return the words of CODE in TABLE, in the language set (the code itself when unknown).
+
+    >>> words(FLAG_LABELS, "late"), words(FLAG_LABELS, "no_such_flag")
+    ('Submitted after the cutoff', 'no_such_flag')
+    """
+    return _(table[code]) if code in table else code
 
 
-def flag_meaning(code: str) -> str:
-    """Return the plain meaning of a flag code, in the language set."""
-    return _(FLAGS[code]) if code in FLAGS else code
-
-
-def reason_label(code: str) -> str:
-    """Return the short words of a reason code, in the language set."""
-    return _(REASON_LABELS[code]) if code in REASON_LABELS else code
-
-
-def reason_meaning(code: str) -> str:
-    """Return the plain meaning of a reason code, in the language set."""
-    return _(REASONS[code]) if code in REASONS else code
-
-
-def state_label(state: str) -> str:
-    """Return a review state (pending, approved ...) in words, in the language set."""
-    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
-
-
-def verdict_label(verdict: str) -> str:
-    """Return a verdict (approve, reject, return) as an action word, in the language set."""
-    return _(VERDICT_LABELS[verdict]) if verdict in VERDICT_LABELS else verdict
-
-
-def student_status_label(status: str) -> str:
-    """Return a roster status (enrolled, graduated ...) in words, in the language set."""
-    return _(STUDENT_STATUS_LABELS[status]) if status in STUDENT_STATUS_LABELS else status
+# The words of each kind of code, in the language set: flag_label("late") ...
+flag_label = partial(words, FLAG_LABELS)
+flag_meaning = partial(words, FLAGS)
+reason_label = partial(words, REASON_LABELS)
+reason_meaning = partial(words, REASONS)
+state_label = partial(words, STATE_LABELS)  # pending, approved, rejected, returned
+verdict_label = partial(words, VERDICT_LABELS)  # approve, reject, return as actions
+student_status_label = partial(words, STUDENT_STATUS_LABELS)  # enrolled, graduated ...
 
 
 def decision_label(state: str, reason: str | None) -> str:
