@@ -154,6 +154,7 @@ def test_export_into_a_missing_folder_is_one_line_without_traceback(tmp_path: Pa
         "CERTREVIEW_DB": sqlite_url(tmp_path / "x.sqlite"),
         "CERTREVIEW_DATA": str(tmp_path),
         "PATH": "/usr/bin:/bin",
+        "CERTREVIEW_LANG": "en",  # the suite reads English; the default is Traditional Chinese
     }
     Workspace.open(env["CERTREVIEW_DB"], tmp_path, create=True).close()
     script = Path(sys.executable).with_name("certreview")

@@ -68,7 +68,9 @@ def notices_frame(
         rounds = sorted(set(facts.submissions["round"]))
         if round_name not in rounds:
             raise ValueError(
-                f"no round {round_name!r} — rounds are {', '.join(rounds) or 'none yet'}"
+                _("no round {name} — rounds are {rounds}").format(
+                    name=repr(round_name), rounds=", ".join(rounds) or _("none yet")
+                )
             )
     _students_frame, per_submission = evaluate_frames(
         facts.students, facts.submissions, load_rules(session), current_year or this_year()
@@ -256,7 +258,7 @@ def _start(
     keep = check_statuses(statuses)
     by = (by or "").strip()
     if not by:
-        raise ValueError("an export needs the name of the person exporting it")
+        raise ValueError(_("an export needs the name of the person exporting it"))
     return suffix, by, year or this_year(), keep
 
 

@@ -73,10 +73,11 @@ def check_statuses(statuses: Iterable[str] | None) -> tuple[str, ...] | None:
     chosen = tuple(dict.fromkeys(word.strip().lower() for word in statuses if word.strip()))
     wrong = [word for word in chosen if word not in STUDENT_STATUSES]
     if wrong or not chosen:
-        raise ValueError(
-            f"unknown student status {', '.join(map(repr, wrong)) or '(none given)'}: "
-            f"use one or more of {', '.join(STUDENT_STATUSES)}, separated by commas"
+        said = _(
+            "unknown student status {wrong}: use one or more of {statuses}, separated by commas"
         )
+        wrong_words = ", ".join(map(repr, wrong)) or _("(none given)")
+        raise ValueError(said.format(wrong=wrong_words, statuses=", ".join(STUDENT_STATUSES)))
     return chosen
 
 
