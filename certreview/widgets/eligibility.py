@@ -111,15 +111,16 @@ class EligibilityPanel(w.VBox):
         total = len(self.frame)
         none = int((self.frame["standard"] == "").sum())
         rate = f" ({met / total:.0%})" if total else ""
-        summary = html.esc(_("{met_of_total} students meet their standard{rate}")).format(
+        summary = html.esc(_("{met_of_total} students meet their standard{rate}{none}."))
+        self.summary.value = summary.format(
             met_of_total="<b>"
             + html.esc(_("{met} of {total}").format(met=met, total=total))
             + "</b>",
             rate=rate,
+            none=html.esc(_("; {none} fall under no standard")).format(none=f"<b>{none}</b>")
+            if none
+            else "",
         )
-        if none:
-            summary += html.esc(_("; {none} fall under no standard")).format(none=f"<b>{none}</b>")
-        self.summary.value = summary + "."
         shown = self.frame[self.frame["met"] == "no"] if self.only_not_met.value else self.frame
         self.table.value = table_html(shown)
         self.message.value = ""  # what was said (exported, not loaded) was about the old choice
