@@ -351,3 +351,52 @@ def lab_keys(tmp_path_factory: pytest.TempPathFactory, keys_department: Path) ->
     """Start JupyterLab over the keyboard walk's department; yield the notebook's URL."""
     with running_lab(tmp_path_factory, NOTEBOOK, keys_department) as url:
         yield url
+
+
+# Labels, buttons and dropdowns whose text does not fit their box (JavaScript, run in the page).
+CLIPPED = """(root) => Array.from(root.querySelectorAll(
+    '.widget-button, .widget-label, .widget-toggle-button, .widget-html-content b, select'))
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.innerText || e.value || '').trim() + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
+
+
+def test_the_workbench_in_traditional_chinese_at_1366(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbench in zh-TW on a laptop screen: every label in Chinese and none clipped."""
+    from playwright.sync_api import expect, sync_playwright
+
+    data = small_demo(tmp_path_factory, "zh-department", seed=3)
+    monkeypatch.setenv("CERTREVIEW_LANG", "zh_TW")  # the kernel inherits the lab's environment
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_lab(tmp_path_factory, NOTEBOOK, data) as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            run_all_cells(page, url)
+            bench = page.locator(".certreview-workbench")
+            bench.wait_for(timeout=60_000)
+            bench.locator("input").first.fill(REVIEWER)
+            bench.get_by_role("button", name="開始審查").click()
+            cards = page.locator(".certreview-card:visible")
+            expect(cards.first).to_be_visible(timeout=30_000)
+            cards.nth(0).get_by_role("button", name="核准").click()
+            expect(cards.nth(0)).to_contain_text("已核准", timeout=10_000)
+            expect(bench).to_contain_text("此檢視已審 1 / ")
+            page.wait_for_timeout(500)
+            bench.evaluate("e => e.scrollIntoView({block: 'start'})")  # filters and toolbar
+            page.mouse.move(1360, 760)  # no thumbnail enlarged under the pointer
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "review-zh-TW-1366x768.png"))
+            assert bench.evaluate(CLIPPED) == []
+            cards.nth(1).get_by_role("button", name="詳細").click()
+            expect(bench.get_by_role("button", name="← 返回卡片列表")).to_be_visible()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "review-zh-TW-detail-1366x768.png"))
+            assert bench.evaluate(CLIPPED) == []
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "zh-TW-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert decisions_by(data)[0][1] == "approve"

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certreview.i18n import _, ngettext
 from certreview.images.limits import message_code
 from certreview.reports.frames import (
     audit_frames,
@@ -67,9 +68,11 @@ def notices_frame(
         rounds = sorted(set(facts.submissions["round"]))
         if round_name not in rounds:
             raise ValueError(
-                f"no round {round_name!r} — rounds are {', '.join(rounds) or 'none yet'}"
+                _("no round {name} — rounds are {rounds}").format(
+                    name=repr(round_name), rounds=", ".join(rounds) or _("none yet")
+                )
             )
-    _, per_submission = evaluate_frames(
+    _students_frame, per_submission = evaluate_frames(
         facts.students, facts.submissions, load_rules(session), current_year or this_year()
     )
     subs = facts.submissions.assign(why_not=per_submission["why_not"].to_numpy())
@@ -143,8 +146,13 @@ class Exported:
         first, *others = self.files
         return [
             self.headline,
-            f"{self.kind}: {self.rows} rows written to {first[1]}",
-            *(f"{self.kind} {table} written to {path}" for table, path in others),
+            _("{kind}: {rows} rows written to {path}").format(
+                kind=self.kind, rows=self.rows, path=first[1]
+            ),
+            *(
+                _("{kind} {table} written to {path}").format(kind=self.kind, table=t, path=p)
+                for t, p in others
+            ),
         ]
 
 
@@ -160,10 +168,12 @@ def export_eligibility(
     now: datetime | None = None,
 ) -> Exported:
     """Write the eligibility table of one COHORT / PROGRAM / STATUSES (None: all) to PATH, log it."""
-    _, by, year, keep = _start(path, by, year, statuses)
+    _suffix, by, year, keep = _start(path, by, year, statuses)
     frame = eligibility_frame(session, year, cohort=cohort, program=program, statuses=keep)
     met = int((frame["met"] == "yes").sum())
-    headline = f"eligibility as of AY{year}{_of(keep)}: {_n(len(frame), 'student')}, {met} met"
+    headline = _("eligibility as of AY{year}{statuses}: {students}, {met} met").format(
+        year=year, statuses=_of(keep), students=_students(len(frame)), met=met
+    )
     details = {"academic_year": year, "cohort": cohort, "program": program, "met": met}
     details["statuses"] = list(keep) if keep else None
     return _finish(session, "eligibility", path, by, now, headline, {"eligibility": frame}, details)
@@ -188,8 +198,13 @@ def export_audit(
     order = ["submissions", "summary"] if suffix == ".csv" else ["summary", "submissions"]
     subs = audit["submissions"]
     students = subs["student_id"].nunique()
-    counts = f"{_n(len(subs), 'submission')} of {_n(students, 'student')}"
-    headline = f"audit as of AY{year}{_of(keep)}: {counts}"
+    counts = _("{submissions} of {students}").format(
+        submissions=ngettext("{n} submission", "{n} submissions", len(subs)).format(n=len(subs)),
+        students=_students(students),
+    )
+    headline = _("audit as of AY{year}{statuses}: {counts}").format(
+        year=year, statuses=_of(keep), counts=counts
+    )
     tables = {name: audit[name] for name in order}
     details = {"academic_year": year, "statuses": list(keep) if keep else None}
     return _finish(session, "audit", path, by, now, headline, tables, details)
@@ -210,16 +225,18 @@ def export_notices(
     The current round is the newest round with uploads, so last year's students are not
     written to again; TEMPLATES words the notices.
     """
-    _, by, year, _ = _start(path, by, year, None)
+    _suffix, by, year, _statuses = _start(path, by, year, None)
     every = round == ALL_ROUNDS
     chosen = None if every else round or next(iter(round_names(session)), None)
     if every or chosen:
         frame = notices_frame(session, templates, year, chosen)
-        label = "all rounds" if every else f"round {chosen}"
+        label = _("all rounds") if every else _("round {name}").format(name=chosen)
     else:  # no uploads yet: nothing to tell anyone
         frame = pd.DataFrame(columns=NOTICE_COLUMNS)
-        label = "the current round (no uploads yet)"
-    headline = f"notices for {label}: {_n(frame['student_id'].nunique(), 'student')}"
+        label = _("the current round (no uploads yet)")
+    headline = _("notices for {label}: {students}").format(
+        label=label, students=_students(frame["student_id"].nunique())
+    )
     where = str(templates) if isinstance(templates, str | os.PathLike) else None
     details = {"academic_year": year, "round": chosen, "all_rounds": every, "templates": where}
     return _finish(session, "notices", path, by, now, headline, {"notices": frame}, details)
@@ -241,16 +258,16 @@ def _start(
     keep = check_statuses(statuses)
     by = (by or "").strip()
     if not by:
-        raise ValueError("an export needs the name of the person exporting it")
+        raise ValueError(_("an export needs the name of the person exporting it"))
     return suffix, by, year or this_year(), keep
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _students(count: int) -> str:
+    return ngettext("{n} student", "{n} students", count).format(n=count)
 
 
 def _of(statuses: tuple[str, ...] | None) -> str:
-    return f" (status {', '.join(statuses)})" if statuses else ""
+    return _(" (status {statuses})").format(statuses=", ".join(statuses)) if statuses else ""
 
 
 def _finish(

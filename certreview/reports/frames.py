@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from certreview.rules.contract import REASONS, STUDENT_STATUSES
-from certreview.rules.eligibility import WHY_NOT, evaluate_frames
+from certreview.i18n import _
+from certreview.rules.contract import REASONS, STUDENT_STATUSES, reason_meaning
+from certreview.rules.eligibility import WHY_NOT, evaluate_frames, why_not_words
 from certreview.rules.standards import Rule
 from certreview.rules.years import academic_year
 from certreview.store.load import Facts, load_facts, load_rules
@@ -72,10 +73,11 @@ def check_statuses(statuses: Iterable[str] | None) -> tuple[str, ...] | None:
     chosen = tuple(dict.fromkeys(word.strip().lower() for word in statuses if word.strip()))
     wrong = [word for word in chosen if word not in STUDENT_STATUSES]
     if wrong or not chosen:
-        raise ValueError(
-            f"unknown student status {', '.join(map(repr, wrong)) or '(none given)'}: "
-            f"use one or more of {', '.join(STUDENT_STATUSES)}, separated by commas"
+        said = _(
+            "unknown student status {wrong}: use one or more of {statuses}, separated by commas"
         )
+        wrong_words = ", ".join(map(repr, wrong)) or _("(none given)")
+        raise ValueError(said.format(wrong=wrong_words, statuses=", ".join(STUDENT_STATUSES)))
     return chosen
 
 
@@ -194,8 +196,9 @@ def _audit_rows(facts: Facts, per_submission: pd.DataFrame, year: int) -> pd.Dat
     students = facts.students.set_index("student_id")
     roster_name = subs["student_id"].map(students["name"]).astype(object)
     why = per_submission["why_not"]
-    words = why.map(WHY_NOT).fillna("")
-    reason = subs["reason"].map(REASONS)
+    # Plain words in the language set (the codes beside them never change).
+    words = why.map(lambda code: why_not_words(code) if code in WHY_NOT else None).fillna("")
+    reason = subs["reason"].map(lambda code: reason_meaning(code) if code in REASONS else None)
     decided = why.isin(["rejected", "returned"]) & reason.notna()
     words = words.where(~decided, words + ": " + reason.fillna(""))
     # Name the enrollment years and the submission that counts in the group, so it can be checked.
@@ -205,13 +208,16 @@ def _audit_rows(facts: Facts, per_submission: pd.DataFrame, year: int) -> pd.Dat
         last = subs.loc[outside, "student_id"].map(students["exit_year"]).fillna(year)
         exam = subs.loc[outside, "exam_year"].astype("Int64").astype(str)
         span = first.astype("Int64").astype(str) + "–" + last.astype("Int64").astype(str)
-        words[outside] = words[outside] + " — exam AY" + exam + ", enrolled AY" + span
+        said = _(" — exam AY{exam}, enrolled AY{span}")
+        words[outside] = words[outside] + [
+            said.format(exam=e, span=s) for e, s in zip(exam, span, strict=True)
+        ]
     same = why == "same_group"
     if same.any():
         counted = subs[per_submission["counted"].to_numpy()]
         via = counted.set_index(["student_id", "group"])["submission_id"]
         keys = pd.MultiIndex.from_frame(subs.loc[same, ["student_id", "group"]])
-        words[same] = words[same] + " — counted: " + via.reindex(keys).to_numpy()
+        words[same] = words[same] + _(" — counted: ") + via.reindex(keys).to_numpy()
     has_item = subs["item_code"].notna()
     return pd.DataFrame(
         {

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import select
 
+from certreview.i18n import _
 from certreview.reports.exports import EXPORTS, Exported, round_names
 from certreview.reports.frames import eligibility_frame
 from certreview.store.models import Student
@@ -73,7 +74,8 @@ class ReportService:
         e.g. eligibility_AY111_20260520-101500.xlsx.
         """
         if kind not in EXPORTS:
-            raise ValueError(f"unknown export {kind!r}: use one of {', '.join(EXPORTS)}")
+            said = _("unknown export {kind}: use one of {kinds}")
+            raise ValueError(said.format(kind=repr(kind), kinds=", ".join(EXPORTS)))
         run = EXPORTS[kind]
         takes = signature(run).parameters
         options = {key: value for key, value in choices.items() if key in takes}

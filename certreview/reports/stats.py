@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,14 +16,16 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from sqlalchemy.orm import Session
 
+from certreview.i18n import N_, _, ngettext
 from certreview.reports.frames import eligibility_table, this_year
 from certreview.rules.contract import (
-    REASON_LABELS,
     REASONS,
     STATE_COLOURS,
-    STATE_LABELS,
     STATES,
     column_label,
+    reason_label,
+    reason_meaning,
+    state_label,
 )
 from certreview.rules.eligibility import evaluate_frames
 from certreview.store.load import load_facts, load_rules
@@ -30,7 +33,7 @@ from certreview.store.load import load_facts, load_rules
 DECIDED = ("approved", "rejected", "returned")
 # The category of an upload that matches no catalog item: what a student typed is no category.
 NO_ITEM = "(no catalog item)"
-BY_WORDS = {"admission_year": "cohort", "class_name": "class"}  # chart titles
+BY_WORDS = {"admission_year": N_("cohort"), "class_name": N_("class")}  # chart titles
 # Colours of the review states, as the review widgets show them.
 # Fonts that carry Traditional Chinese, tried before matplotlib's default when installed.
 CJK_FONTS = (
@@ -85,18 +88,33 @@ def population_note(students: pd.DataFrame, current_year: int) -> str:
     '1 student under a standard, admitted AY113 or earlier (of 3 on the roster).'
     """
     n = len(population(students, current_year))
-    return (
-        f"{n} student{'' if n == 1 else 's'} under a standard, admitted AY{current_year - 1} "
-        f"or earlier (of {len(students)} on the roster)."
+    text = ngettext(
+        "{n} student under a standard, admitted AY{year} or earlier (of {total} on the roster).",
+        "{n} students under a standard, admitted AY{year} or earlier (of {total} on the roster).",
+        n,
     )
+    return text.format(n=n, year=current_year - 1, total=len(students))
 
 
 def uploads_note(submissions: pd.DataFrame) -> str:
     """Return the sentence that says which uploads a submissions table or chart counts."""
     n, rounds = len(submissions), submissions["round"].nunique()
-    return (
-        f"{n} upload{'' if n == 1 else 's'} in {rounds} review round{'' if rounds == 1 else 's'}; "
-        "categories are the catalog item's, not what students typed."
+    uploads = ngettext("{n} upload", "{n} uploads", n).format(n=n)
+    in_rounds = ngettext("{n} review round", "{n} review rounds", rounds).format(n=rounds)
+    return _(
+        "{uploads} in {rounds}; categories are the catalog item's, not what students typed."
+    ).format(uploads=uploads, rounds=in_rounds)
+
+
+def as_of_note(current_year: int, note: str) -> str:
+    """Return the first line of the statistics: the academic year, then which students count."""
+    return _("As of academic year {year}: {note}").format(year=current_year, note=note)
+
+
+def at_risk_note(at_risk: pd.DataFrame) -> str:
+    """Return the sentence under the students at risk."""
+    return _("{n} enrolled students in year 4 or later who do not meet their standard.").format(
+        n=len(at_risk)
     )
 
 
@@ -141,7 +159,8 @@ def decisions_by_reason(submissions: pd.DataFrame) -> pd.DataFrame:
     table = table.reindex(columns=["rejected", "returned"], fill_value=0)
     table["total"] = table.sum(axis=1)
     table = table.reset_index().rename(columns={"reason": "reason"})
-    table.insert(1, "meaning", table["reason"].map(REASONS).fillna(""))
+    meaning = table["reason"].map(lambda r: reason_meaning(r) if r in REASONS else None)
+    table.insert(1, "meaning", meaning.fillna(""))
     table.columns.name = None
     return table.sort_values(["total", "reason"], ascending=[False, True]).reset_index(drop=True)
 
@@ -222,10 +241,10 @@ def completion_chart(rates: pd.DataFrame, by: str = "admission_year", note: str 
         ],
     )
     ax.set_ylim(0, 115)
-    ax.set_ylabel("students who meet their standard (%)")
-    ax.set_title(f"Completion by {BY_WORDS.get(by, column_label(by).lower())}")
-    if note:
-        fig.supxlabel(note, fontsize=9)
+    ax.set_ylabel(_("students who meet their standard (%)"))
+    words = _(BY_WORDS[by]) if by in BY_WORDS else column_label(by).lower()
+    ax.set_title(_("Completion by {what}").format(what=words))
+    _note(fig, note)
     return fig
 
 
@@ -235,16 +254,13 @@ def reasons_chart(by_reason: pd.DataFrame, note: str = "") -> Figure:
     rows = by_reason.iloc[::-1]
     left = np.zeros(len(rows))
     for state in ("rejected", "returned"):
-        words = [REASON_LABELS.get(r, r) for r in rows["reason"]]
-        ax.barh(
-            words, rows[state], left=left, color=STATE_COLOURS[state], label=STATE_LABELS[state]
-        )
+        words = [reason_label(r) if r in REASONS else _(r) for r in rows["reason"]]
+        ax.barh(words, rows[state], left=left, color=STATE_COLOURS[state], label=state_label(state))
         left = left + rows[state].to_numpy()
-    ax.set_xlabel("submissions")
-    ax.set_title("Rejections and returns by reason")
-    ax.legend(loc="lower right")
-    if note:
-        fig.supxlabel(note, fontsize=9)
+    ax.set_xlabel(_("submissions"))
+    ax.set_title(_("Rejections and returns by reason"))
+    _legend(ax, loc="lower right")
+    _note(fig, note)
     return fig
 
 
@@ -258,14 +274,13 @@ def trends_chart(trends: pd.DataFrame, note: str = "") -> Figure:
             trends[state],
             bottom=bottom,
             color=STATE_COLOURS[state],
-            label=STATE_LABELS[state],
+            label=state_label(state),
         )
         bottom = bottom + trends[state].to_numpy()
-    ax.set_ylabel("submissions")
-    ax.set_title("Submissions by review round")
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
-    if note:
-        fig.supxlabel(note, fontsize=9)
+    ax.set_ylabel(_("submissions"))
+    ax.set_title(_("Submissions by review round"))
+    _legend(ax, loc="upper left", bbox_to_anchor=(1, 1))
+    _note(fig, note)
     return fig
 
 
@@ -281,6 +296,17 @@ def _figure(width: float = 6.0, height: float = 3.5) -> tuple[Figure, object]:
     return fig, ax
 
 
+def _note(fig: Figure, note: str) -> None:
+    """Write NOTE (which students or uploads a chart counts) under the chart."""
+    if note:
+        fig.supxlabel(note, fontsize=9, fontfamily=[*_cjk_fonts(), "DejaVu Sans"])
+
+
+def _legend(ax: Any, **where: Any) -> None:
+    """Show the legend in a font that has the Chinese state names."""
+    ax.legend(prop={"family": [*_cjk_fonts(), "DejaVu Sans"]}, **where)
+
+
 def _cjk_fonts() -> list[str]:
     """Return the installed fonts of CJK_FONTS (names, not looked up again on each chart)."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
@@ -290,5 +316,5 @@ def _cjk_fonts() -> list[str]:
 def _label(by: str, value: object) -> str:
     """Return a bar label: AY112 for cohorts, '(none)' for a blank."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
-        return "(none)"
+        return _("(none)")
     return f"AY{value}" if by == "admission_year" else str(value)

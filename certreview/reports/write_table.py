@@ -33,6 +33,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 
+from certreview.i18n import _
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SUFFIXES = (".csv", ".xlsx")
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -92,9 +94,8 @@ def check_suffix(path: str | os.PathLike[str]) -> str:
     """Return the lower-case suffix of PATH, or raise ValueError unless it is .csv or .xlsx."""
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValueError(
-            f"cannot write {Path(path).name!r}: give a file name ending in .csv or .xlsx"
-        )
+        said = _("cannot write {name}: give a file name ending in .csv or .xlsx")
+        raise ValueError(said.format(name=repr(Path(path).name)))
     return suffix
 
 
@@ -108,23 +109,23 @@ def check_target(path: str | os.PathLike[str]) -> str:
     target = Path(path)
     folder = target.parent
     if target.is_dir():
-        raise TableWriteError(
-            f"cannot write {target}: it is a folder — give a file name ending in {suffix}"
-        )
+        said = _("cannot write {target}: it is a folder — give a file name ending in {suffix}")
+        raise TableWriteError(said.format(target=target, suffix=suffix))
     if not folder.exists():
-        raise TableWriteError(
-            f"cannot write {target.name}: the folder {folder} does not exist"
+        said = _(
+            "cannot write {name}: the folder {folder} does not exist"
             " — create it first or choose another folder"
         )
+        raise TableWriteError(said.format(name=target.name, folder=folder))
     if not folder.is_dir():
-        raise TableWriteError(
-            f"cannot write {target.name}: {folder} is a file, not a folder — choose a folder"
-        )
+        said = _("cannot write {name}: {folder} is a file, not a folder — choose a folder")
+        raise TableWriteError(said.format(name=target.name, folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise TableWriteError(
-            f"cannot write {target.name}: no permission to write in {folder}"
+        said = _(
+            "cannot write {name}: no permission to write in {folder}"
             " — choose another folder or ask for access"
         )
+        raise TableWriteError(said.format(name=target.name, folder=folder))
     return suffix
 
 
@@ -167,7 +168,7 @@ def write_table(
                     scratch.file, index=False, encoding="utf-8-sig", lineterminator="\r\n"
                 )
         # Replace only once every file is complete, so the audit's two CSVs change together.
-        for (target, _), scratch in zip(plan, scratches, strict=True):
+        for (target, _frame), scratch in zip(plan, scratches, strict=True):
             scratch.place(target)
         _sync_folder(path.parent)
     finally:
@@ -192,9 +193,9 @@ class _Scratch:
                     prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
                 )
             except OSError as exc:
+                said = _("cannot write {name} in {folder}: {error} — choose another folder")
                 raise TableWriteError(
-                    f"cannot write {target.name} in {target.parent}: {exc.strerror}"
-                    " — choose another folder"
+                    said.format(name=target.name, folder=target.parent, error=exc.strerror)
                 ) from exc
             self.path = Path(name)
         self.file = os.fdopen(fd, "w+b")
@@ -226,9 +227,8 @@ class _Scratch:
         try:
             os.replace(self.path, target)
         except PermissionError as exc:
-            raise TableWriteError(
-                f"cannot replace {target}: {exc.strerror} — close it (e.g. in Excel) and try again"
-            ) from exc
+            said = _("cannot replace {target}: {error} — close it (e.g. in Excel) and try again")
+            raise TableWriteError(said.format(target=target, error=exc.strerror)) from exc
         self.path = None
 
     def close(self) -> None:

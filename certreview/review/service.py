@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
 )
 
+from certreview.i18n import _
 from certreview.images.limits import ImageRefused
 from certreview.review.queries import (
     card_select,
@@ -49,7 +50,14 @@ from certreview.review.values import (
     card_of,
     student_info,
 )
-from certreview.rules.contract import FLAG_LABELS, FLAGS, STATE_LABELS, STATE_OF_VERDICT, STATES
+from certreview.rules.contract import (
+    FLAGS,
+    STATE_OF_VERDICT,
+    STATES,
+    flag_label,
+    flag_meaning,
+    state_label,
+)
 from certreview.rules.eligibility import WHY_NOT
 from certreview.rules.standards import rule_named
 from certreview.store import decisions
@@ -151,12 +159,12 @@ class ReviewService:
             out: dict[str, list[Option]] = {}
             names = {rid: name for rid, name in s.execute(select(Round.id, Round.name))}
             counts = {r: n for r, n in grouped("round", Submission.round_id)}
-            out["round"] = [Option(None, "All rounds", sum(counts.values()))] + [
+            out["round"] = [Option(None, _("All rounds"), sum(counts.values()))] + [
                 Option(rid, names[rid], counts.get(rid, 0)) for rid in sorted(names, reverse=True)
             ]
             counts = {STATE_OF_VERDICT[v]: n for v, n in grouped("status", verdict_expr(None))}
-            out["status"] = [Option(st, STATE_LABELS[st], counts.get(st, 0)) for st in STATES] + [
-                Option(ALL, "All", sum(counts.values()))
+            out["status"] = [Option(st, state_label(st), counts.get(st, 0)) for st in STATES] + [
+                Option(ALL, _("All"), sum(counts.values()))
             ]
             # Flag combinations are few (not one per submission): count them, split in Python.
             per_flag: dict[str, int] = dict.fromkeys(FLAGS, 0)
@@ -167,18 +175,18 @@ class ReviewService:
                 for f in flags.split(";"):
                     if f:
                         per_flag[f] = per_flag.get(f, 0) + n
-            out["flag"] = [Option(None, "any", total), Option(CLEAN, "no flags", clean)] + [
-                Option(f, FLAG_LABELS.get(f, f), n) for f, n in per_flag.items() if n
+            out["flag"] = [Option(None, _("any"), total), Option(CLEAN, _("no flags"), clean)] + [
+                Option(f, flag_label(f), n) for f, n in per_flag.items() if n
             ]
-            out["category"] = facet(grouped("category", category_expr()), "All categories")
+            out["category"] = facet(grouped("category", category_expr()), _("All categories"))
             items = grouped("item", effective_item(), CatalogItem.name)
-            out["item"] = [Option(None, "All items", sum(r[-1] for r in items))] + [
+            out["item"] = [Option(None, _("All items"), sum(r[-1] for r in items))] + [
                 Option(code, f"{code} {name}", n) for code, name, n in items if code is not None
             ]
             roster = {
-                "program": (Student.program, "All programs"),
-                "class_name": (Student.class_name, "All classes"),
-                "cohort": (Student.admission_year, "All cohorts"),
+                "program": (Student.program, _("All programs")),
+                "class_name": (Student.class_name, _("All classes")),
+                "cohort": (Student.admission_year, _("All cohorts")),
             }
             # Roster filters not in use share one WHERE: one query grouped by all of them
             # (as many groups as classes) serves them together.
@@ -231,10 +239,13 @@ class ReviewService:
                 rule = rule_named(rules, standing.standard)
                 mine = per_submission.get(card.submission_id)
                 if mine is not None:
+                    why = mine.why_not or ""
                     counts = (
-                        "counts toward the standard"
+                        _("counts toward the standard")
                         if mine.counted
-                        else f"does not count: {WHY_NOT.get(mine.why_not or '', mine.why_not)}"
+                        else _("does not count: {why}").format(
+                            why=_(WHY_NOT[why]) if why in WHY_NOT else why
+                        )
                     )
             catalog = s.execute(
                 select(CatalogItem.code, CatalogItem.name).order_by(CatalogItem.code)
@@ -246,7 +257,7 @@ class ReviewService:
                 student=student_info(student) if student else None,
                 standard=rule,
                 others=tuple(self._card(r) for r in others),
-                flags=tuple((f, FLAGS.get(f, f)) for f in card.flags),
+                flags=tuple((f, flag_meaning(f)) for f in card.flags),
                 history=tuple(DecisionInfo.of(d) for d in history),
                 standing=standing,
                 counts=counts,
@@ -295,7 +306,7 @@ class ReviewService:
         with self.workspace.Session.begin() as s:
             submission = s.get(Submission, pk)
             if submission is None:
-                raise DecisionError(f"no submission #{pk}")
+                raise DecisionError(_("no submission #{pk}").format(pk=pk))
             made = decisions.decide(
                 s, submission, checked, reviewer, expected_latest=expected_latest
             )
@@ -346,7 +357,7 @@ class ReviewService:
         DecisionError when there is nothing left to undo.
         """
         if not self._undo:
-            raise DecisionError("nothing to undo in this session")
+            raise DecisionError(_("nothing to undo in this session"))
         reviewer = self._need_reviewer()
         ids = self._undo[-1]
         restored: dict[int, DecisionInfo] = {}
@@ -368,7 +379,7 @@ class ReviewService:
 
     def _need_reviewer(self) -> str:
         if not self.reviewer.strip():
-            raise DecisionError("enter the reviewer's name first")
+            raise DecisionError(_("enter the reviewer's name first"))
         return self.reviewer.strip()
 
     def _card(self, row: Any, partners: dict[int, tuple[Partner, ...]] | None = None) -> Card:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from certreview.i18n import _
 from certreview.rules.contract import STATE_OF_VERDICT, STATES
 from certreview.rules.eligibility import StudentResult
 from certreview.rules.standards import Rule
@@ -105,7 +106,9 @@ class Progress:
     total: int
 
     def __str__(self) -> str:
-        return f"{self.decided} of {self.total} decided in this view"
+        return _("{decided} of {total} decided in this view").format(
+            decided=self.decided, total=self.total
+        )
 
 
 @dataclass(frozen=True)

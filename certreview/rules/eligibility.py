@@ -25,25 +25,38 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
+from certreview.i18n import N_, _, ngettext
 from certreview.rules.standards import Rule
 
 # Why a submission does not count, in the order the checks apply (the first one found wins).
+# The words are marked for the catalog: translate them where shown, with `why_not_words`.
 WHY_NOT: dict[str, str] = {
-    "not_on_roster": "the student ID is not on the roster",
-    "pending": "not decided yet",
-    "rejected": "rejected",
-    "returned": "returned to the student to correct",
-    "no_item": "approved but not matched to a catalog item",
-    "no_standard": "no course standard applies to the student",
-    "before_enrollment": "earned before admission (the standard counts only certificates "
-    "earned during enrollment)",
-    "after_enrollment": "earned after the student left (the standard counts only "
-    "certificates earned during enrollment)",
-    "future_year": "the exam year is later than the current academic year — check the year "
-    "on the certificate",
-    "same_group": "another certificate of the same group counts (same or higher points)",
+    "not_on_roster": N_("the student ID is not on the roster"),
+    "pending": N_("not decided yet"),
+    "rejected": N_("rejected"),
+    "returned": N_("returned to the student to correct"),
+    "no_item": N_("approved but not matched to a catalog item"),
+    "no_standard": N_("no course standard applies to the student"),
+    "before_enrollment": N_(
+        "earned before admission (the standard counts only certificates earned during enrollment)"
+    ),
+    "after_enrollment": N_(
+        "earned after the student left (the standard counts only "
+        "certificates earned during enrollment)"
+    ),
+    "future_year": N_(
+        "the exam year is later than the current academic year — check the year on the certificate"
+    ),
+    "same_group": N_("another certificate of the same group counts (same or higher points)"),
 }
-NO_STANDARD = "no standard applies"
+NO_STANDARD = N_("no standard applies")
+
+
+def why_not_words(code: str | None) -> str:
+    """Return why a submission does not count, in the language set ("" for None)."""
+    if not code:
+        return ""
+    return _(WHY_NOT[code]) if code in WHY_NOT else code
 
 
 @dataclass(frozen=True)
@@ -340,7 +353,7 @@ def _missing_texts(
         [
             missing_text(key[1], key[2], dict(zip(names, key[3:], strict=True)))
             if key[0]
-            else NO_STANDARD
+            else _(NO_STANDARD)
             for key in uniques
         ],
         dtype=object,
@@ -360,14 +373,25 @@ def missing_text(count_short: int, points_short: float, category_short: dict[str
     short = {c: int(n) for c, n in category_short.items() if n > 0}
     needed = max(int(count_short), sum(short.values()))
     if needed:
-        noun = "certificate" if needed == 1 else "certificates"
         if not short:
-            parts.append(f"{needed} more {noun}")
+            text = ngettext("{n} more certificate", "{n} more certificates", needed)
+            parts.append(text.format(n=needed))
         elif len(short) == 1 and needed == sum(short.values()):
-            parts.append(f"{needed} more {noun} in {next(iter(short))}")
+            text = ngettext(
+                "{n} more certificate in {category}", "{n} more certificates in {category}", needed
+            )
+            parts.append(text.format(n=needed, category=next(iter(short))))
         else:
-            including = " and ".join(f"{n} in {c}" for c, n in short.items())
-            parts.append(f"{needed} more {noun}, including {including}")
+            including = _(" and ").join(
+                _("{n} in {category}").format(n=n, category=c) for c, n in short.items()
+            )
+            text = ngettext(
+                "{n} more certificate, including {including}",
+                "{n} more certificates, including {including}",
+                needed,
+            )
+            parts.append(text.format(n=needed, including=including))
     if points_short > 1e-9:
-        parts.append(f"{points_short:g} more point{'' if points_short == 1 else 's'}")
-    return "needs " + "; ".join(parts) if parts else ""
+        text = ngettext("{points} more point", "{points} more points", int(points_short != 1) + 1)
+        parts.append(text.format(points=f"{points_short:g}"))
+    return _("needs {what}").format(what=_("; ").join(parts)) if parts else ""

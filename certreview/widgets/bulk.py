@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from certreview.i18n import N_, _
 from certreview.store.decisions import DecisionError
-from certreview.widgets import guard
+from certreview.widgets import guard, html
 from certreview.widgets.detail_actions import not_loaded
+
+NOTHING = {
+    "clean": N_("No clean pending cards to approve on this page."),
+    "selected": N_("No selected cards to approve on this page."),
+}
+ASK = {
+    "clean": N_("Approve {n} clean pending card(s) on this page?"),
+    "selected": N_("Approve {n} selected card(s) on this page?"),
+}
 
 
 class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
@@ -15,18 +25,20 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         cards = self.visible_cards()
         if clean:
             chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
-            what = "clean pending"
+            what = "clean"
         else:
             chosen = [
                 v for v in cards if v.selected.value and v.card and v.card.state != "approved"
             ]
             what = "selected"
         if not chosen:
-            self.say(f"No {what} cards to approve on this page.", "#555")
+            self.say(_(NOTHING[what]), "#555")
             return
         self._pending = chosen
-        self.confirm_text.value = f"Approve {len(chosen)} {what} card(s) on this page?&nbsp;"
-        self.confirm_yes.description = f"Yes, approve {len(chosen)}"
+        n = len(chosen)
+        ask = _(ASK[what]).format(n=n)
+        self.confirm_text.value = f"{html.esc(ask)}&nbsp;"
+        self.confirm_yes.description = _("Yes, approve {n}").format(n=n)
         self.confirm_bar.layout.display = "flex"
 
     def confirm_bulk(self) -> None:
@@ -37,9 +49,9 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         try:
             done = guard.attempt(
                 [self.say],
-                "Not saved",
+                _("Not saved"),
                 lambda: self.service.approve_many(expected),
-                "Press the approve button again.",
+                _("Press the approve button again."),
             )
         except DecisionError as exc:
             self.say(str(exc))
@@ -56,9 +68,11 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
             view.selected.value = False
         self.recount()
         extra = (
-            f"; {len(conflicts)} decided meanwhile by others (see red cards)" if conflicts else ""
+            _("; {n} decided meanwhile by others (see red cards)").format(n=len(conflicts))
+            if conflicts
+            else ""
         )
-        self.say(f"Approved {len(approved)} card(s){extra}.", "#2e7d32")
+        self.say(_("Approved {n} card(s){extra}.").format(n=len(approved), extra=extra), "#2e7d32")
 
     def _hide_confirm(self) -> None:
         self._pending = []
@@ -66,14 +80,14 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
 
     def _count_selected(self) -> None:
         n = sum(1 for v in self.visible_cards() if v.selected.value)
-        self.approve_selected.description = f"Approve selected ({n})"
+        self.approve_selected.description = _("Approve selected ({n})").format(n=n)
 
     @not_loaded
     def undo(self) -> None:
         """Undo this reviewer's last action (a new history entry; nothing is deleted)."""
         try:
             undone = guard.attempt(
-                [self.say], "Not undone", self.service.undo_last, "Press Undo (U) again."
+                [self.say], _("Not undone"), self.service.undo_last, _("Press Undo (U) again.")
             )
         except DecisionError as exc:
             self.say(str(exc))
@@ -96,6 +110,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         self.recount()
         self.undo_button.disabled = not self.service.can_undo()
         if undone.refused:
-            self.say("Not undone: " + "; ".join(undone.refused.values()))
+            self.say(_("Not undone") + ": " + "; ".join(undone.refused.values()))
         else:
-            self.say(f"Undone: {len(restored)} decision(s) restored to what stood before.", "#555")
+            text = _("Undone: {n} decision(s) restored to what stood before.")
+            self.say(text.format(n=len(restored)), "#555")

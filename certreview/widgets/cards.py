@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from certreview.i18n import _
 from certreview.review.service import Card, DecisionInfo
-from certreview.rules.contract import REASON_LABELS, REASONS
+from certreview.rules.contract import REASONS, reason_label, reason_meaning
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
@@ -42,22 +42,22 @@ class CardView:
         self.badges = w.HTML()
         self.state = w.HTML()
         self.selected = w.Checkbox(
-            value=False, description="select", indent=False, layout=w.Layout(width="auto")
+            value=False, description=_("select"), indent=False, layout=w.Layout(width="auto")
         )
-        self.approve = _button(_("Approve"), "success", "Approve (A)")
-        self.reject = _button("Reject", "danger", "Reject with the reason picked (keys 1–8)")
-        self.send_back = _button("Return", "warning", "Return to the student to correct (R)")
-        self.details = _button("Details", "", "Full preview, history and the student (D)")
+        self.approve = _button(_("Approve"), "success", _("Approve (A)"))
+        self.reject = _button(_("Reject"), "danger", _("Reject with the reason picked (keys 1–8)"))
+        self.send_back = _button(_("Return"), "warning", _("Return to the student to correct (R)"))
+        self.details = _button(_("Details"), "", _("Full preview, history and the student (D)"))
         self.reason = w.Dropdown(
-            options=[("reason…", NO_REASON)]
-            + [(f"{k} {REASON_LABELS[code]}", code) for k, code in REASON_KEYS.items()],
+            options=[(_("reason…"), NO_REASON)]
+            + [(f"{k} {reason_label(code)}", code) for k, code in REASON_KEYS.items()],
             value=NO_REASON,
             layout=w.Layout(width="auto", flex="1 1 auto", min_width="0"),
-            tooltip="; ".join(f"{c}: {t}" for c, t in REASONS.items()),
+            tooltip="; ".join(f"{reason_label(c)}: {reason_meaning(c)}" for c in REASONS),
         )
         self.message = w.HTML()
-        self.keep = _button("Keep theirs", "", "Leave the other reviewer's decision")
-        self.override = _button("Override", "danger", "Record your decision after theirs")
+        self.keep = _button(_("Keep theirs"), "", _("Leave the other reviewer's decision"))
+        self.override = _button(_("Override"), "danger", _("Record your decision after theirs"))
         self.conflict = w.HBox([self.keep, self.override], layout=w.Layout(display="none"))
         self.box = w.VBox(
             [

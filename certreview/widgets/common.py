@@ -8,9 +8,12 @@ from typing import Protocol
 
 import ipywidgets as w
 
+from certreview.i18n import _
 from certreview.review.service import DecisionInfo
+from certreview.rules.contract import verdict_label
 
 NO_REASON = ""
+
 
 # What a reviewer tried: (verdict, reason, note, catalog item).
 Attempt = tuple[str, str | None, str | None, str | None]
@@ -42,6 +45,11 @@ def placeholder() -> bytes:
 def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) -> None:
     """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
     view.attempt, view.newer = attempt, newer
-    view.say(f"Decided meanwhile: {newer.describe()}. Your {attempt[0]} was not saved.")
-    view.override.description = f"Override: {attempt[0]}"
+    verdict = verdict_label(attempt[0])
+    view.say(
+        _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
+            decision=newer.describe(), verdict=verdict
+        )
+    )
+    view.override.description = _("Override: {verdict}").format(verdict=verdict)
     view.conflict.layout.display = "flex"

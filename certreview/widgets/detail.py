@@ -6,14 +6,16 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from certreview.i18n import N_, _, ngettext
 from certreview.review.service import Card, DecisionInfo, Detail
-from certreview.rules.contract import REASON_LABELS
+from certreview.rules import contract
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""
 ZOOMS = {"fit": "100%", "150%": "150%", "200%": "200%", "300%": "300%"}
+FIT = N_("fit")  # the label of the "fit" zoom; the other zooms are numbers
 
 
 def image_format(data: bytes) -> str:
@@ -42,12 +44,14 @@ class DetailView:
         self.frame = w.Box(
             [self.image], layout=w.Layout(overflow="auto", max_height="70vh", width="100%")
         )
-        self.rotate_left = w.Button(description="⟲", tooltip="Rotate left", layout=_auto())
-        self.rotate_right = w.Button(description="⟳", tooltip="Rotate right", layout=_auto())
+        self.rotate_left = w.Button(description="⟲", tooltip=_("Rotate left"), layout=_auto())
+        self.rotate_right = w.Button(description="⟳", tooltip=_("Rotate right"), layout=_auto())
         self.zoom = w.ToggleButtons(
-            options=list(ZOOMS), value="fit", style={"button_width": "auto"}
+            options=zoom_options(), value="fit", style={"button_width": "auto"}
         )
-        self.page = w.BoundedIntText(value=1, min=1, max=1, description="PDF page", layout=_auto())
+        self.page = w.BoundedIntText(
+            value=1, min=1, max=1, description=_("PDF page"), layout=_auto()
+        )
         self.roster = w.HTML()
         self.standard = w.HTML()
         self.flags = w.HTML()
@@ -58,23 +62,23 @@ class DetailView:
         self.copies_label = w.HTML()
         self.copies: list[_Mini] = []
         self.copies_box = w.HBox(layout=w.Layout(overflow="auto", width="100%"))
-        self.item = w.Dropdown(description="as item", layout=w.Layout(width="320px"))
+        self.item = w.Dropdown(description=_("as item"), layout=w.Layout(width="320px"))
         self.reason = w.Dropdown(
-            options=[("reason…", NO_REASON)]
-            + [(f"{k} {REASON_LABELS[c]}", c) for k, c in REASON_KEYS.items()],
+            options=[(_("reason…"), NO_REASON)]
+            + [(f"{k} {contract.reason_label(c)}", c) for k, c in REASON_KEYS.items()],
             value=NO_REASON,
             layout=_auto(),
         )
         self.note = w.Text(
-            placeholder="note (required for 'other')", layout=w.Layout(width="280px")
+            placeholder=_("note (required for 'other')"), layout=w.Layout(width="280px")
         )
-        self.approve = w.Button(description="Approve", button_style="success", layout=_auto())
-        self.reject = w.Button(description="Reject", button_style="danger", layout=_auto())
-        self.send_back = w.Button(description="Return", button_style="warning", layout=_auto())
-        self.back = w.Button(description="← Back to the grid", layout=_auto())
+        self.approve = w.Button(description=_("Approve"), button_style="success", layout=_auto())
+        self.reject = w.Button(description=_("Reject"), button_style="danger", layout=_auto())
+        self.send_back = w.Button(description=_("Return"), button_style="warning", layout=_auto())
+        self.back = w.Button(description=_("← Back to the grid"), layout=_auto())
         self.message = w.HTML()
-        self.keep = w.Button(description="Keep theirs", layout=_auto())
-        self.override = w.Button(description="Override", button_style="danger", layout=_auto())
+        self.keep = w.Button(description=_("Keep theirs"), layout=_auto())
+        self.override = w.Button(description=_("Override"), button_style="danger", layout=_auto())
         self.conflict = w.HBox([self.keep, self.override], layout=w.Layout(display="none"))
         self.attempt: tuple[str, str | None, str | None, str | None] | None = None
         self.newer: DecisionInfo | None = None
@@ -134,7 +138,7 @@ class DetailView:
             f"{html.badges(card.flags)}<br>{html.state_line(card.decision)}</div>"
         )
         self.item.options = [
-            ("as matched", AS_MATCHED),
+            (_("as matched"), AS_MATCHED),
             *((label, c) for c, label in detail.catalog),
         ]
         self.item.value = AS_MATCHED
@@ -154,23 +158,31 @@ class DetailView:
             self._load_preview()
         self.roster.value = _roster(detail)
         self.standard.value = _standard(detail)
+        flags = html.esc(_("Flags"))
         self.flags.value = (
-            "<b>Flags</b><ul style='margin:0'>"
+            f"<b>{flags}</b><ul style='margin:0'>"
             + "".join(f"<li>{html.badge(f)} {html.esc(text)}</li>" for f, text in detail.flags)
             + "</ul>"
             if detail.flags
-            else "<b>Flags</b>: none"
+            else f"<b>{flags}</b>: " + html.esc(_("none"))
         ) + "".join(f"<div><i>{html.esc(note)}</i></div>" for note in detail.notes)
-        self.history.value = "<b>History</b>: " + html.history(detail.history)
+        history = html.esc(_("History"))
+        self.history.value = f"<b>{history}</b>: " + html.history(detail.history)
+        others = html.esc(_("Other submissions of this student"))
         self.others_label.value = (
-            f"<b>Other submissions of this student</b> ({len(detail.others)}, this round's first;"
-            " scroll for more)"
+            f"<b>{others}</b> "
+            + html.esc(_("({n}, this round's first; scroll for more)").format(n=len(detail.others)))
             if detail.others
-            else "<b>Other submissions of this student</b>: none"
+            else f"<b>{others}</b>: " + html.esc(_("none"))
         )
         self._fill(self.others, self.others_box, detail.others)
         self.copies_label.value = (
-            "<b>The same image, uploaded as</b> (this upload first)" if detail.partners else ""
+            "<b>"
+            + html.esc(_("The same image, uploaded as"))
+            + "</b> "
+            + html.esc(_("(this upload first)"))
+            if detail.partners
+            else ""
         )
         self._fill(
             self.copies, self.copies_box, (card, *detail.partners) if detail.partners else ()
@@ -231,7 +243,9 @@ class _Mini:
             layout=w.Layout(width=width, height=f"{100 * scale}px", object_fit="contain"),
         )
         self.text = w.HTML(layout=w.Layout(width=width))
-        self.open = w.Button(description="Open", tooltip="Show this submission", layout=_auto())
+        self.open = w.Button(
+            description=_("Open"), tooltip=_("Show this submission"), layout=_auto()
+        )
         self.open.on_click(lambda _: on_open(self.card.pk) if self.card else None)
         self.box = w.VBox(
             [self.image, self.text, self.open],
@@ -258,19 +272,27 @@ def _auto() -> w.Layout:
     return w.Layout(width="auto")
 
 
+def zoom_options() -> list[tuple[str, str]]:
+    """Return the zoom choices as (label, value): "fit" in words, the others as they are."""
+    return [(_(FIT) if z == "fit" else z, z) for z in ZOOMS]
+
+
 def _roster(detail: Detail) -> str:
     st = detail.student
+    roster = html.esc(_("Roster"))
     if st is None:
-        return "<b>Roster</b>: <span style='color:#c62828'>no roster student with this ID</span>"
-    return "<b>Roster</b>" + html.table(
+        missing = html.esc(_("no roster student with this ID"))
+        return f"<b>{roster}</b>: <span style='color:#c62828'>{missing}</span>"
+    label = contract.column_label
+    return f"<b>{roster}</b>" + html.table(
         [
-            ("Student ID", st.student_id),
-            ("Name", st.name),
-            ("Program", st.program or ""),
-            ("Class", st.class_name or ""),
-            ("Admitted (AY)", st.admission_year),
-            ("Status", st.status),
-            ("Left (AY)", st.exit_year or ""),
+            (label("student_id"), st.student_id),
+            (label("name"), st.name),
+            (label("program"), st.program or ""),
+            (label("class_name"), st.class_name or ""),
+            (label("admission_year"), st.admission_year),
+            (label("status"), contract.student_status_label(st.status)),
+            (label("exit_year"), st.exit_year or ""),
         ]
     )
 
@@ -279,31 +301,38 @@ def _standard(detail: Detail) -> str:
     rule = detail.standard
     if detail.student is None:
         return ""
+    standard = html.esc(_("Standard"))
     if rule is None:
-        return (
-            "<b>Standard</b>: <span style='color:#c62828'>no standard matches this student</span>"
-        )
+        nothing = html.esc(_("no standard matches this student"))
+        return f"<b>{standard}</b>: <span style='color:#c62828'>{nothing}</span>"
     per_cat = ", ".join(f"{k} ≥ {v}" for k, v in rule.min_per_category.items())
+    needs = _("at least {certificates}, {points} points").format(
+        certificates=_certificates(rule.min_count), points=f"{rule.min_points:g}"
+    )
     text = (
-        f"<b>Standard</b>: {html.esc(rule.name)} — at least {_certificates(rule.min_count)}, "
-        f"{rule.min_points:g} points{'; ' + html.esc(per_cat) if per_cat else ''}"
-        f"{'; earned during enrollment' if rule.during_enrollment else ''}"
+        f"<b>{standard}</b>: {html.esc(rule.name)} — {html.esc(needs)}"
+        f"{'; ' + html.esc(per_cat) if per_cat else ''}"
+        + ("; " + html.esc(_("earned during enrollment")) if rule.during_enrollment else "")
     )
     standing = detail.standing
     if standing is not None:
         status = (
-            "<span style='color:#2e7d32'>requirement met</span>"
+            "<span style='color:#2e7d32'>" + html.esc(_("requirement met")) + "</span>"
             if standing.met
-            else f"<span style='color:#c62828'>still {html.esc(standing.missing)}</span>"
+            else "<span style='color:#c62828'>"
+            + html.esc(_("still {missing}").format(missing=standing.missing))
+            + "</span>"
         )
-        text += (
-            f"<br>Counting now: {_certificates(standing.approved)}, {standing.points:g} points, "
-            f"{standing.pending} pending — {status}"
+        now = _("Counting now: {certificates}, {points} points, {pending} pending").format(
+            certificates=_certificates(standing.approved),
+            points=f"{standing.points:g}",
+            pending=standing.pending,
         )
+        text += f"<br>{html.esc(now)} — {status}"
     if detail.counts:
-        text += f"<br>This submission {html.esc(detail.counts)}."
+        text += "<br>" + html.esc(_("This submission {counts}.").format(counts=detail.counts))
     return text
 
 
 def _certificates(n: int) -> str:
-    return f"{n} certificate{'' if n == 1 else 's'}"
+    return ngettext("{n} certificate", "{n} certificates", n).format(n=n)

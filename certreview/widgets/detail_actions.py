@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from certreview.widgets import guard
+from certreview.i18n import N_
+from certreview.widgets import guard, html
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
 
 # Reads that fail leave the grid as it was; Refresh reloads whatever the controls show.
-not_loaded = guard.reports_database_errors("Not loaded", "Press Refresh.")
+not_loaded = guard.reports_database_errors(N_("Not loaded"), N_("Press Refresh."))
 
 
 class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
@@ -62,4 +63,4 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
         self._set_decision(detail.card.pk, info)
         self.recount()
         self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
-        self.detail.say(f"{info.state.capitalize()}: {detail.card.submission_id}", "#2e7d32")
+        self.detail.say(html.decided_line(info.state, detail.card.submission_id), "#2e7d32")

@@ -8,10 +8,11 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from certreview.i18n import N_, _
 from certreview.reports.exports import ALL_ROUNDS, EXPORTS
 from certreview.reports.frames import this_year
 from certreview.reports.service import ReportService
-from certreview.rules.contract import STUDENT_STATUSES
+from certreview.rules.contract import STUDENT_STATUSES, student_status_label
 from certreview.widgets import html
 from certreview.widgets.guard import reports_database_errors
 from certreview.widgets.workbench import default_reviewer
@@ -19,6 +20,13 @@ from certreview.widgets.workbench import default_reviewer
 # Enough rows to scroll through a cohort; the export always has every row.
 SHOWN_ROWS = 500
 MET_COLOURS = {"yes": "#e8f5e9", "no": "#ffebee"}
+MET_WORDS = {"yes": N_("yes"), "no": N_("no")}  # the export keeps yes / no
+# The exports by their words (the kinds are codes, in file names and the export log).
+EXPORT_WORDS = {
+    "eligibility": N_("eligibility"),
+    "audit": N_("graduation audit"),
+    "notices": N_("notices to students"),
+}
 
 
 class EligibilityPanel(w.VBox):
@@ -29,43 +37,52 @@ class EligibilityPanel(w.VBox):
         self.frame = pd.DataFrame()
         cohorts, programs = service.choices()
         self.cohort = w.Dropdown(
-            options=[("All cohorts", None), *((f"AY{c}", c) for c in cohorts)],
-            description="Cohort",
+            options=[(_("All cohorts"), None), *((f"AY{c}", c) for c in cohorts)],
+            description=_("Cohort"),
         )
         self.program = w.Dropdown(
-            options=[("All programs", None), *((p, p) for p in programs)], description="Program"
+            options=[(_("All programs"), None), *((p, p) for p in programs)],
+            description=_("Program"),
         )
         self.year = w.BoundedIntText(
             value=current_year or this_year(),
             min=60,
             max=200,
-            description="As of AY",
-            tooltip="Academic year that closes the enrollment window of students still enrolled",
+            description=_("As of AY"),
+            tooltip=_("Academic year that closes the enrollment window of students still enrolled"),
             layout=w.Layout(width="160px"),
         )
         self.status = w.SelectMultiple(
-            options=STUDENT_STATUSES,
+            options=[(student_status_label(s), s) for s in STUDENT_STATUSES],
             value=STUDENT_STATUSES,
             rows=len(STUDENT_STATUSES),
-            description="Status",
-            tooltip="Roster status; choose none or all to see every student",
+            description=_("Status"),
+            tooltip=_("Roster status; choose none or all to see every student"),
         )
-        self.only_not_met = w.Checkbox(value=False, description="Only students not meeting it")
+        self.only_not_met = w.Checkbox(value=False, description=_("Only students not meeting it"))
         self.summary = w.HTML()
         self.table = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
-        self.kind = w.Dropdown(options=list(EXPORTS), value="eligibility", description="Export")
+        self.kind = w.Dropdown(
+            options=[(_(EXPORT_WORDS.get(k, k)), k) for k in EXPORTS],
+            value="eligibility",
+            description=_("Export"),
+        )
         rounds = service.rounds()
-        current = f"current round ({rounds[0]})" if rounds else "current round"
+        current = (
+            _("current round ({round})").format(round=rounds[0]) if rounds else _("current round")
+        )
         self.round = w.Dropdown(
-            options=[(current, None), ("all rounds", ALL_ROUNDS), *((r, r) for r in rounds)],
-            description="Notices of",
-            tooltip="The notices export writes to the students of this round",
+            options=[(current, None), (_("all rounds"), ALL_ROUNDS), *((r, r) for r in rounds)],
+            description=_("Notices of"),
+            tooltip=_("The notices export writes to the students of this round"),
         )
         self.format = w.ToggleButtons(options=["xlsx", "csv"], value="xlsx")
         self.exported_by = w.Text(
-            value=default_reviewer(), placeholder="your name", description="Exported by"
+            value=default_reviewer(), placeholder=_("your name"), description=_("Exported by")
         )
-        self.export_button = w.Button(description="Export", button_style="primary", icon="download")
+        self.export_button = w.Button(
+            description=_("Export"), button_style="primary", icon="download"
+        )
         self.message = w.HTML()
         for control in (self.cohort, self.program, self.status, self.year, self.only_not_met):
             control.observe(lambda _: self.refresh(), names="value")
@@ -81,7 +98,7 @@ class EligibilityPanel(w.VBox):
         )
         self.refresh()
 
-    @reports_database_errors("Not loaded", "Change a choice to try again.")
+    @reports_database_errors(N_("Not loaded"), N_("Change a choice to try again."))
     def refresh(self) -> None:
         """Reload the table for the chosen cohort, program, statuses and year."""
         self.frame = self.service.eligibility(
@@ -94,21 +111,26 @@ class EligibilityPanel(w.VBox):
         total = len(self.frame)
         none = int((self.frame["standard"] == "").sum())
         rate = f" ({met / total:.0%})" if total else ""
-        self.summary.value = (
-            f"<b>{met} of {total}</b> students meet their standard{rate}"
-            + (f"; <b>{none}</b> fall under no standard" if none else "")
-            + "."
+        summary = html.esc(_("{met_of_total} students meet their standard{rate}{none}."))
+        self.summary.value = summary.format(
+            met_of_total="<b>"
+            + html.esc(_("{met} of {total}").format(met=met, total=total))
+            + "</b>",
+            rate=rate,
+            none=html.esc(_("; {none} fall under no standard")).format(none=f"<b>{none}</b>")
+            if none
+            else "",
         )
         shown = self.frame[self.frame["met"] == "no"] if self.only_not_met.value else self.frame
         self.table.value = table_html(shown)
         self.message.value = ""  # what was said (exported, not loaded) was about the old choice
 
-    @reports_database_errors("Not exported", "Press Export again.")
+    @reports_database_errors(N_("Not exported"), N_("Press Export again."))
     def export_now(self) -> Path | None:
         """Write the chosen export to the data folder's exports/, log it, and say where."""
         who = self.exported_by.value.strip()
         if not who:
-            self.message.value = _say("Type your name in “Exported by” first.", "#c62828")
+            self.message.value = _say(_("Type your name in “Exported by” first."), "#c62828")
             return None
         try:
             # Every choice on the panel; each export takes the ones it has a keyword for.
@@ -123,9 +145,12 @@ class EligibilityPanel(w.VBox):
                 round=self.round.value,
             )
         except (OSError, ValueError) as exc:
-            self.message.value = _say(f"Not exported: {exc}", "#c62828")
+            self.message.value = _say(_("Not exported") + f": {exc}", "#c62828")
             return None
-        self.message.value = _say(f"{done.headline}. Wrote {done.rows} rows to {path}", "#2e7d32")
+        wrote = _("{headline}. Wrote {rows} rows to {path}")
+        self.message.value = _say(
+            wrote.format(headline=done.headline, rows=done.rows, path=path), "#2e7d32"
+        )
         return path
 
     def statuses(self) -> tuple[str, ...] | None:
@@ -141,18 +166,24 @@ class EligibilityPanel(w.VBox):
 def table_html(frame: pd.DataFrame, limit: int = SHOWN_ROWS) -> str:
     """Return FRAME as an HTML table with met rows green and not-met rows red."""
     if frame.empty:
-        return "<i>No students match.</i>"
+        return "<i>" + html.esc(_("No students match.")) + "</i>"
+    showing = _("Showing {limit} of {n} rows; the export has them all.")
     more = (
-        f"<p><i>Showing {limit} of {len(frame)} rows; the export has them all.</i></p>"
+        f"<p><i>{html.esc(showing.format(limit=limit, n=len(frame)))}</i></p>"
         if len(frame) > limit
         else ""
     )
-    return html.frame_table(frame, _met_style, limit) + more
+    colours = {_(MET_WORDS[k]): colour for k, colour in MET_COLOURS.items()}
+    shown = frame.head(limit)
+    shown = shown.assign(met=shown["met"].map(lambda v: _(MET_WORDS[v]) if v in MET_WORDS else v))
+    if "status" in shown:
+        shown = shown.assign(status=shown["status"].map(student_status_label))
 
+    def met_style(record: Any) -> str:
+        colour = colours.get(record.met, "")
+        return f"background:{colour}" if colour else ""
 
-def _met_style(record: Any) -> str:
-    colour = MET_COLOURS.get(record.met, "")
-    return f"background:{colour}" if colour else ""
+    return html.frame_table(shown, met_style, limit) + more
 
 
 def _say(text: str, colour: str) -> str:

@@ -8,19 +8,20 @@ from typing import Any
 
 import ipywidgets as w
 
+from certreview.i18n import N_, _
 from certreview.review.service import ALL, Filters, Option
-from certreview.rules.contract import FLAG_LABELS
+from certreview.rules.contract import flag_label
 
 ANY = "*"  # the dropdowns' "all" choice (ipywidgets reads a None value as "nothing selected")
 FIELDS = {
-    "round": "Round",
-    "status": "Status",
-    "flag": "Flag",
-    "category": "Category",
-    "item": "Item",
-    "program": "Program",
-    "class_name": "Class",
-    "cohort": "Cohort",
+    "round": N_("Round"),
+    "status": N_("Status"),
+    "flag": N_("Flag"),
+    "category": N_("Category"),
+    "item": N_("Item"),
+    "program": N_("Program"),
+    "class_name": N_("Class"),
+    "cohort": N_("Cohort"),
 }
 _ATTRIBUTE = {"round": "round_id"}
 
@@ -37,16 +38,16 @@ class FilterBar:
         self._quiet = False
         self.dropdowns = {
             name: w.Dropdown(
-                description=label,
-                options=[("All", ALL)] if name == "status" else [("All", ANY)],
+                description=_(label),
+                options=[(_("All"), ALL)] if name == "status" else [(_("All"), ANY)],
                 style={"description_width": "60px"},
                 layout=w.Layout(width="240px"),
             )
             for name, label in FIELDS.items()
         }
         self.search = w.Text(
-            description="Search",
-            placeholder="student ID, name or certificate, then Enter",
+            description=_("Search"),
+            placeholder=_("student ID, name or certificate, then Enter"),
             continuous_update=False,
             style={"description_width": "60px"},
             layout=w.Layout(width="300px"),
@@ -83,7 +84,7 @@ class FilterBar:
                 ]
                 # Keep the selected choice even when nothing matches it any more.
                 if current not in [v for _, v in choices]:
-                    choices.append((f"{FLAG_LABELS.get(str(current), current)} (0)", current))
+                    choices.append((f"{flag_label(str(current))} (0)", current))
                 dropdown.options = choices
                 dropdown.value = current
             self.search.value = filters.search

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from certreview.i18n import _
 from certreview.store.errors import DATABASE_ERRORS, PRESS_AGAIN, database_problem
 
 
@@ -24,8 +25,8 @@ T = TypeVar("T")
 def explain(exc: BaseException, failed: str, again: str = PRESS_AGAIN) -> str:
     """Return one line for any error of an action: plain words for the database, else its text."""
     if isinstance(exc, DATABASE_ERRORS):
-        return database_problem(exc, failed, again)
-    return f"{failed}: {exc}"
+        return database_problem(exc, _(failed), _(again))
+    return _("{failed}: {error}").format(failed=_(failed), error=exc)
 
 
 class DatabaseGuard:
@@ -59,7 +60,8 @@ class DatabaseGuard:
         if exc is None or not isinstance(exc, DATABASE_ERRORS):
             return False
         self.failed = True
-        text = database_problem(exc, self.failed_text, self.again)
+        # Translated here, not where the guard is made: a decorator runs at import time.
+        text = database_problem(exc, _(self.failed_text), _(self.again))
         for say in self.says:
             say(text)
         return True  # handled: the reviewer sees the line and the notebook goes on

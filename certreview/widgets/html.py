@@ -8,17 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from certreview.i18n import N_, _
 from certreview.review.service import Card, DecisionInfo
-from certreview.rules.contract import (
-    FLAG_LABELS,
-    FLAGS,
-    REASON_LABELS,
-    REASONS,
-    STATE_COLOURS,
-    STATE_LABELS,
-    column_label,
-    decision_label,
-)
+from certreview.rules import contract
+from certreview.rules.contract import STATE_COLOURS, column_label, decision_label
 from certreview.rules.normalise import name_key
 
 # Red: the certificate cannot count as it stands; amber: look closer; grey: informational.
@@ -50,7 +43,7 @@ def badge(flag: str) -> str:
     """Return one flag as a coloured badge whose tooltip says what it means."""
     colour = SEVERITY.get(flag, "#546e7a")
     return (
-        f'<span title="{esc(FLAGS.get(flag, flag))}" style="background:{colour};color:#fff;'
+        f'<span title="{esc(contract.flag_meaning(flag))}" style="background:{colour};color:#fff;'
         f'border-radius:8px;padding:0 6px;margin:1px;font-size:11px;display:inline-block">'
         f"{esc(flag_label(flag))}</span>"
     )
@@ -58,26 +51,42 @@ def badge(flag: str) -> str:
 
 def flag_label(flag: str) -> str:
     """Return the words a reviewer reads for a flag code."""
-    return FLAG_LABELS.get(flag, flag)
+    return contract.flag_label(flag)
 
 
 def badges(flags: Iterable[str]) -> str:
     """Return the badges of FLAGS, or a quiet 'no flags' note."""
     out = "".join(badge(f) for f in flags)
-    return out or '<span style="color:#2e7d32;font-size:11px">no flags</span>'
+    return out or '<span style="color:#2e7d32;font-size:11px">' + esc(_("no flags")) + "</span>"
 
 
 def state_line(decision: DecisionInfo | None) -> str:
     """Return the current decision as a coloured line with who and when."""
     if decision is None:
-        return f'<span style="color:{STATE_COLOURS["pending"]}">● Pending</span>'
+        pending = esc(_("Pending"))
+        return f'<span style="color:{STATE_COLOURS["pending"]}">● {pending}</span>'
     colour = STATE_COLOURS[decision.state]
     note = f" — {esc(decision.note)}" if decision.note else ""
     return (
         f'<span style="color:{colour};font-weight:bold">'
         f"● {esc(decision_label(decision.state, decision.reason))}</span>"
-        f'<span style="font-size:11px"> by {esc(decision.reviewer)}'
-        f" {decision.decided_at:%Y-%m-%d %H:%M}{note}</span>"
+        '<span style="font-size:11px"> '
+        + esc(_("by {reviewer}").format(reviewer=decision.reviewer))
+        + f" {decision.decided_at:%Y-%m-%d %H:%M}{note}</span>"
+    )
+
+
+def decided_line(state: str, submission: str) -> str:
+    """Return the message after a decision, e.g. "Approved: S0001" (plain text)."""
+    return _("{state}: {submission}").format(
+        state=contract.state_label(state), submission=submission
+    )
+
+
+def page_line(page: int, pages: int, first: int, last: int, total: int) -> str:
+    """Return where the grid is, e.g. "Page 1 of 3 · cards 1–24 of 60" (plain text)."""
+    return _("Page {page} of {pages} · cards {first}–{last} of {total}").format(
+        page=page, pages=pages, first=first, last=last, total=total
     )
 
 
@@ -88,18 +97,20 @@ def card_info(card: Card) -> str:
     if card.roster_name is not None and name_key(card.roster_name) != name_key(
         card.student_name_text
     ):
-        name += f' <span style="color:#757575">(roster: {esc(card.roster_name)})</span>'
+        roster = _("(roster: {name})").format(name=card.roster_name)
+        name += f' <span style="color:#757575">{esc(roster)}</span>'
     matched = (
         f"→ {esc(card.item_code)} {esc(card.item_name)}"
         if card.item_code
-        else '<span style="color:#e65100">→ no catalog match</span>'
+        else '<span style="color:#e65100">→ ' + esc(_("no catalog match")) + "</span>"
     )
     return (
         '<div style="line-height:1.3;font-size:12px;overflow-wrap:anywhere">'
         f"<b>{esc(card.student_id_text)}</b> {name}<br>"
         f"{esc(card.category_text)} / {esc(card.certificate_name_text)}<br>"
         f'<span style="font-size:11px">{matched}</span><br>'
-        f"exam year {esc(card.exam_year_text)}"
+        + esc(_("exam year"))
+        + f" {esc(card.exam_year_text)}"
         ' · <span class="cr-sid" style="color:#757575;font-size:11px">'
         f"{esc(card.submission_id)}</span>"
         f"{partners_line(card)}</div>"
@@ -156,29 +167,27 @@ def history(decisions: Iterable[DecisionInfo]) -> str:
     """Return the decision history, oldest first, as a small table."""
     rows = "".join(
         f"<tr><td>#{d.id}</td><td>{d.decided_at:%Y-%m-%d %H:%M}</td><td>{esc(d.reviewer)}</td>"
-        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(STATE_LABELS.get(d.state, d.state))}'
+        f'<td style="color:{STATE_COLOURS[d.state]}">{esc(contract.state_label(d.state))}'
         f"{_undo_mark(d)}</td>"
-        f"<td>{esc(REASON_LABELS.get(d.reason, d.reason) if d.reason else '')}</td>"
+        f"<td>{esc(contract.reason_label(d.reason) if d.reason else '')}</td>"
         f"<td>{esc(d.item_code or '')}</td>"
         f"<td>{esc(d.note or '')}</td></tr>"
         for d in decisions
     )
     if not rows:
-        return "<i>No decision yet.</i>"
-    head = (
-        "<tr><th>#</th><th>When</th><th>Who</th><th>Decision</th><th>Reason</th>"
-        "<th>Catalog item</th><th>Note</th></tr>"
-    )
+        return "<i>" + esc(_("No decision yet.")) + "</i>"
+    words = (N_("When"), N_("Who"), N_("Decision"), N_("Reason"), N_("Catalog item"), N_("Note"))
+    head = "<tr><th>#</th>" + "".join(f"<th>{esc(_(w))}</th>" for w in words) + "</tr>"
     return f'<table style="font-size:12px">{head}{rows}</table>'
 
 
 def _undo_mark(d: DecisionInfo) -> str:
-    return f" (undo of #{d.undoes_id})" if d.undoes_id else ""
+    return " " + _("(undo of #{id})").format(id=d.undoes_id) if d.undoes_id else ""
 
 
 def reason_label(code: str) -> str:
     """Return the plain meaning of a reject reason."""
-    return REASONS.get(code, code)
+    return contract.reason_meaning(code)
 
 
 def partners_line(card: Card) -> str:
@@ -188,4 +197,5 @@ def partners_line(card: Card) -> str:
     who = ", ".join(
         f"{esc(p.student_id)} {esc(p.name)} ({esc(p.submission_id)})" for p in card.partners
     )
-    return f'<div style="color:#c62828;font-size:11px">Same image as {who}</div>'
+    same = esc(_("Same image as"))
+    return f'<div style="color:#c62828;font-size:11px">{same} {who}</div>'

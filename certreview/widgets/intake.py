@@ -6,29 +6,50 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from certreview.i18n import N_, _
 from certreview.ingest.report import IntakeResult, flag_counts_frame
 from certreview.ingest.service import IMPORTERS, IntakeService
 from certreview.ingest.submissions import IntakeOptions, default_round_name, parse_cutoff
+from certreview.rules.contract import flag_label, flag_meaning
 from certreview.widgets import html
 from certreview.widgets.guard import explain
 from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
-NONE = "(choose a file)"
+NONE = N_("(choose a file)")  # the value of "no file"; its label is translated where shown
 REPORT_PREFIX = "intake_report_"  # what this panel writes; never offered as an input
 ROUND_IN_NAME = re.compile(r"AY\d{3}", re.IGNORECASE)
 UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 SHOWN_ROWS = 30  # flagged rows shown under the panel; the report file has them all
+# The words of each kind of file on the buttons and in messages (the kinds are codes).
+KIND_WORDS = {
+    "roster": N_("roster"),
+    "catalog": N_("catalog"),
+    "standards": N_("standards"),
+    "submissions": N_("submissions"),
+}
+IMPORT_WORDS = {
+    "roster": N_("Import roster"),
+    "catalog": N_("Import catalog"),
+    "standards": N_("Import standards"),
+    "submissions": N_("Import submissions"),
+}
+# The intake report's row statuses (codes in the file) in words.
+STATUS_WORDS = {"accepted": N_("accepted"), "flagged": N_("flagged"), "skipped": N_("skipped")}
 
 
-def _options(folder: Path, keep: Callable[[Path], bool]) -> list[str]:
-    if not folder.is_dir():
-        return [NONE]
-    return [NONE, *sorted(p.name for p in folder.iterdir() if keep(p))]
+def _options(folder: Path, keep: Callable[[Path], bool]) -> list[Any]:
+    names = (
+        [NONE, *sorted(p.name for p in folder.iterdir() if keep(p))] if folder.is_dir() else [NONE]
+    )
+    if _(NONE) == NONE:
+        return names  # in English every label is its value
+    return [(_(NONE) if n == NONE else n, n) for n in names]
 
 
 class IntakePanel(w.VBox):
@@ -40,25 +61,25 @@ class IntakePanel(w.VBox):
         self.service = service if isinstance(service, IntakeService) else IntakeService(service)
         self.folder = Path(folder)
         self.folder_box = w.Text(
-            value=str(self.folder), description="Folder", layout=w.Layout(width="60%")
+            value=str(self.folder), description=_("Folder"), layout=w.Layout(width="60%")
         )
-        self.refresh_button = w.Button(description="Refresh list", icon="refresh")
-        self.roster = w.Dropdown(description="Roster")
-        self.catalog = w.Dropdown(description="Catalog")
-        self.standards = w.Dropdown(description="Standards")
-        self.submissions = w.Dropdown(description="Uploads")
-        self.images = w.Dropdown(description="Images")
-        self.round = w.Text(value=default_round_name(), description="Round")
-        self.cutoff = w.Text(placeholder="YYYY-MM-DD (optional)", description="Cutoff")
+        self.refresh_button = w.Button(description=_("Refresh list"), icon="refresh")
+        self.roster = w.Dropdown(description=_("Roster"))
+        self.catalog = w.Dropdown(description=_("Catalog"))
+        self.standards = w.Dropdown(description=_("Standards"))
+        self.submissions = w.Dropdown(description=_("Uploads"))
+        self.images = w.Dropdown(description=_("Images"))
+        self.round = w.Text(value=default_round_name(), description=_("Round"))
+        self.cutoff = w.Text(placeholder=_("YYYY-MM-DD (optional)"), description=_("Cutoff"))
         self.buttons = {
             kind: w.Button(
-                description=f"Import {kind}",
+                description=_(IMPORT_WORDS[kind]),
                 button_style="primary" if kind == "submissions" else "",
             )
             for kind in (*IMPORTERS, "submissions")
         }
         self.progress = w.IntProgress(
-            value=0, min=0, max=1, description="Images", layout=w.Layout(visibility="hidden")
+            value=0, min=0, max=1, description=_("Images"), layout=w.Layout(visibility="hidden")
         )
         self.message = w.HTML()
         self.report = w.HTML(layout=w.Layout(max_height="480px", overflow="auto"))
@@ -100,7 +121,8 @@ class IntakePanel(w.VBox):
             (self.submissions, "submission"),
             (self.images, "image"),
         ):
-            guesses = [o for o in picker.options if word in o.lower()]
+            values = [o[1] if isinstance(o, tuple) else o for o in picker.options]
+            guesses = [o for o in values if word in o.lower()]
             picker.value = guesses[-1] if guesses else NONE
 
     def _round_from_name(self) -> None:
@@ -111,7 +133,8 @@ class IntakePanel(w.VBox):
 
     def _path(self, picker: w.Dropdown) -> Path:
         if picker.value in (None, NONE):
-            raise ValueError(f"choose the {picker.description.lower()} file first")
+            what = picker.description.lower()
+            raise ValueError(_("choose the {what} file first").format(what=what))
         return self.folder / picker.value
 
     def run(self, kind: str) -> None:
@@ -124,10 +147,14 @@ class IntakePanel(w.VBox):
                 kind
             ]
             result = self.service.import_reference(kind, self._path(picker))
-            problems = [f"row {line}: {text}" for line, text in result.problems]
+            problems = [
+                _("row {line}: {text}").format(line=line, text=text)
+                for line, text in result.problems
+            ]
             self._say(result.summary(), [*result.notes, *problems])
         except Exception as exc:
-            self._say(explain(exc, f"Could not import {kind}", "Press Import again."), error=True)
+            failed = _("Could not import {kind}").format(kind=_(KIND_WORDS.get(kind, kind)))
+            self._say(explain(exc, failed, _("Press Import again.")), error=True)
 
     def _run_submissions(self) -> None:
         cutoff = parse_cutoff(self.cutoff.value) if self.cutoff.value.strip() else None
@@ -145,7 +172,8 @@ class IntakePanel(w.VBox):
         safe_round = UNSAFE_IN_NAME.sub("_", result.round_name)
         report_path = self.folder / f"{REPORT_PREFIX}{safe_round}.csv"
         result.write_report(report_path)
-        self._say(f"{result.summary()} — report saved as {report_path.name}", result.notes)
+        said = _("{summary} — report saved as {name}")
+        self._say(said.format(summary=result.summary(), name=report_path.name), result.notes)
         frame = pd.DataFrame([vars(r) for r in result.rows])
         self.show_report(frame)
 
@@ -163,19 +191,29 @@ class IntakePanel(w.VBox):
     def show_report(self, frame: pd.DataFrame) -> None:
         """Show flag counts and the flagged rows of a report frame (all text escaped)."""
         if frame.empty:
-            self.report.value = "<i>No rows.</i>"
+            self.report.value = "<i>" + html.esc(_("No rows.")) + "</i>"
             return
         status = frame["status"].value_counts()
-        parts = [html.esc(", ".join(f"{n} {k}" for k, n in status.items()))]
+        words = (f"{n} {_(STATUS_WORDS[k]) if k in STATUS_WORDS else k}" for k, n in status.items())
+        parts = [html.esc(", ".join(words))]
         counts = flag_counts_frame(frame)
+        if (
+            "meaning" in counts
+        ):  # the report file keeps its words; the screen shows the language set
+            counts = counts.assign(meaning=counts["flag"].map(flag_meaning))
         if counts["submissions"].any():
             parts.append(html.frame_table(counts[counts["submissions"] > 0]))
         flagged = frame[frame["status"] == "flagged"]
-        parts.append(html.frame_table(flagged, limit=SHOWN_ROWS))
+        shown = flagged.assign(
+            status=flagged["status"].map(lambda k: _(STATUS_WORDS[k])),
+            flags=flagged["flags"].map(
+                lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)
+            ),
+        )
+        parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
         if len(flagged) > SHOWN_ROWS:
-            parts.append(
-                f"<i>… and {len(flagged) - SHOWN_ROWS} more flagged rows in the report file.</i>"
-            )
+            more = _("… and {n} more flagged rows in the report file.")
+            parts.append(f"<i>{html.esc(more.format(n=len(flagged) - SHOWN_ROWS))}</i>")
         self.report.value = "<br>".join(parts)
 
     def _say(self, text: str, notes: list[str] | None = None, *, error: bool = False) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from certreview.i18n import _
+from certreview.rules.contract import state_label, verdict_label
 from certreview.store.decisions import DecisionError, check_verdict
 from certreview.widgets import html
 from certreview.widgets.keys import action_for
@@ -47,7 +49,7 @@ class Keyboard:
             self._decide_key(view, action, reason)
         elif action == "change":
             self.changing = view.card.pk if view.card else None
-            bench.say("Change this decision: press A, 1–8 or Shift+1–8.", "#555")
+            bench.say(_("Change this decision: press A, 1–8 or Shift+1–8."), "#555")
         elif action == "next":
             if bench.cursor < len(cards) - 1:
                 bench.cursor += 1
@@ -76,9 +78,15 @@ class Keyboard:
         # A second A on a decided card must not write a second decision: keys only decide
         # pending cards unless the reviewer pressed C (change) on this very card first.
         if card.state != "pending" and self.changing != card.pk:
-            view.say(f"Already {card.state}. Press C, then a key, to change it.", "#555")
+            state = state_label(card.state).lower()
+            view.say(
+                _("Already {state}. Press C, then a key, to change it.").format(state=state), "#555"
+            )
             self.bench.say(
-                f"{card.submission_id} is already {card.state}: press C to change it.", "#555"
+                _("{submission} is already {state}: press C to change it.").format(
+                    submission=card.submission_id, state=state
+                ),
+                "#555",
             )
             return
         self.changing = None
@@ -94,7 +102,7 @@ class Keyboard:
             if view.card is not None and view.card.flags and view.card.state == "pending":
                 bench.cursor = view.index
                 return
-        bench.say("No flagged pending card on this page: N for the next page.", "#555")
+        bench.say(_("No flagged pending card on this page: N for the next page."), "#555")
 
     def _detail_key(self, action: str, reason: str | None) -> None:
         bench = self.bench
@@ -107,7 +115,12 @@ class Keyboard:
             card = detail.detail.card
             current = card.decision
             if current is not None and (current.verdict, current.reason) == (action, reason):
-                detail.say(f"Already {card.state}: nothing written.", "#555")
+                detail.say(
+                    _("Already {state}: nothing written.").format(
+                        state=state_label(card.state).lower()
+                    ),
+                    "#555",
+                )
             elif reason == "other":
                 self.ask_note(None, action)
             else:
@@ -116,7 +129,7 @@ class Keyboard:
     def _step_other(self, delta: int) -> None:
         detail = self.bench.detail.detail
         if detail is None or not detail.others:
-            self.bench.detail.say("This student has no other uploads.", "#555")
+            self.bench.detail.say(_("This student has no other uploads."), "#555")
             return
         pks = sorted({detail.card.pk, *(c.pk for c in detail.others)})
         target = pks[(pks.index(detail.card.pk) + delta) % len(pks)]
@@ -132,13 +145,17 @@ class Keyboard:
             sid = view.card.submission_id
         else:
             sid = bench.detail.detail.card.submission_id if bench.detail.detail else ""
-        bench.note_label.value = f"{verdict.capitalize()} {html.esc(sid)} (other): &nbsp;"
-        bench.note_ok.description = f"{verdict.capitalize()} with this note"
+        words = verdict_label(verdict)
+        label = _("{verdict} {submission} (other):").format(
+            verdict=words.capitalize(), submission=sid
+        )
+        bench.note_label.value = f"{html.esc(label)} &nbsp;"
+        bench.note_ok.description = _("{verdict} with this note").format(verdict=words.capitalize())
         self._set_note("")
         # No focus() on the box: it would scroll the page away from under the pointer, and
         # the keys typed over the workbench come here anyway (see _type_note).
         bench.note_bar.layout.display = "flex"
-        bench.say("Type the note: Enter saves, Esc cancels.", "#555")
+        bench.say(_("Type the note: Enter saves, Esc cancels."), "#555")
 
     def _type_note(self, event: Mapping[str, Any]) -> None:
         # While the pointer is over the workbench its keys come here, not to the text box:
@@ -149,7 +166,7 @@ class Keyboard:
             self.save_note()
         elif key == "Escape":
             self.hide_note()
-            self.bench.say("No note: nothing written.", "#555")
+            self.bench.say(_("No note: nothing written."), "#555")
         elif key == "Backspace":
             self._set_note(text[:-1])
         elif len(key) == 1 and not (event.get("ctrlKey") or event.get("metaKey")):

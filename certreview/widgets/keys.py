@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from certreview.rules.contract import REASONS
+from certreview.i18n import N_, _
+from certreview.rules.contract import REASONS, reason_label
+from certreview.widgets import html
 
 # Number keys pick the reject reason in the contract's order: 1 incomplete ... 8 other.
 REASON_KEYS = {str(i): code for i, code in enumerate(REASONS, start=1)}
@@ -30,20 +32,40 @@ KEYS: dict[str, str] = {
     "x": "select",
 }
 
+REJECT_WITH = N_("reject with a reason: {reasons}")
 HELP: tuple[tuple[str, str], ...] = (
-    ("A", "approve the highlighted card"),
-    ("1–8", "reject with a reason: " + ", ".join(f"{k} {c}" for k, c in REASON_KEYS.items())),
-    ("Shift+1–8", "return to the student with that reason"),
-    ("O", "reject as other: type the note, Enter saves, Esc cancels"),
-    ("R", "return to the student (with the reason picked on the card)"),
-    ("C", "change the decision of an already decided card (then A, 1–8 …)"),
-    ("→ / J, ← / K", "next / previous card (in the detail view: the student's other uploads)"),
-    ("F", "jump to the next flagged pending card"),
-    ("N / PgDn, P / PgUp", "next / previous page"),
-    ("U", "undo your last decision (the highlight goes back to that card)"),
-    ("D / Enter", "open the detail view; Esc goes back to the grid"),
-    ("X", "select the card for 'approve selected'"),
+    ("A", N_("approve the highlighted card")),
+    ("1–8", REJECT_WITH.format(reasons=", ".join(f"{k} {c}" for k, c in REASON_KEYS.items()))),
+    ("Shift+1–8", N_("return to the student with that reason")),
+    ("O", N_("reject as other: type the note, Enter saves, Esc cancels")),
+    ("R", N_("return to the student (with the reason picked on the card)")),
+    ("C", N_("change the decision of an already decided card (then A, 1–8 …)")),
+    ("→ / J, ← / K", N_("next / previous card (in the detail view: the student's other uploads)")),
+    ("F", N_("jump to the next flagged pending card")),
+    ("N / PgDn, P / PgUp", N_("next / previous page")),
+    ("U", N_("undo your last decision (the highlight goes back to that card)")),
+    ("D / Enter", N_("open the detail view; Esc goes back to the grid")),
+    ("X", N_("select the card for 'approve selected'")),
 )
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """Return HELP in the language set, the reasons of 1–8 in words (the README shows codes)."""
+    reasons = ", ".join(f"{k} {reason_label(c)}" for k, c in REASON_KEYS.items())
+    return [
+        (key, _(REJECT_WITH).format(reasons=reasons) if key == "1–8" else _(text))
+        for key, text in HELP
+    ]
+
+
+def help_html() -> str:
+    """Return the key help as a folded table, in the language set."""
+    summary = html.esc(_("Keys (point at the workbench)"))
+    return (
+        f'<details><summary style="cursor:pointer">{summary}</summary>'
+        + html.table(help_rows())
+        + "</details>"
+    )
 
 
 def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:

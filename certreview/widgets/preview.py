@@ -9,7 +9,7 @@ import ipywidgets as w
 from certreview.review.service import Card
 from certreview.widgets import html
 from certreview.widgets.common import placeholder
-from certreview.widgets.detail import ZOOMS, image_format
+from certreview.widgets.detail import ZOOMS, image_format, zoom_options
 
 # The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
 # hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
@@ -30,7 +30,7 @@ class PreviewPane:
         self.sha: str | None = None
         self.caption = w.HTML(layout=w.Layout(min_height="40px"))
         self.zoom = w.ToggleButtons(
-            options=list(ZOOMS), value="fit", style={"button_width": "64px"}
+            options=zoom_options(), value="fit", style={"button_width": "64px"}
         )
         self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
         self.image.add_class("certreview-zoomable")

@@ -11,7 +11,8 @@ import ipywidgets as w
 from ipyevents import Event
 
 from certreview.config import login_name
-from certreview.review.service import DecisionInfo, Filters, ReviewService
+from certreview.i18n import _
+from certreview.review.service import DecisionInfo, Filters, Progress, ReviewService
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.store.errors import DATABASE_ERRORS
 from certreview.widgets import guard, html
@@ -22,7 +23,7 @@ from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.detail_actions import DetailActions, not_loaded
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keyboard import Keyboard
-from certreview.widgets.keys import HELP
+from certreview.widgets.keys import help_html
 from certreview.widgets.preview import STYLE, PreviewPane
 
 PAGE_SIZES = (12, 24, 48, 96)
@@ -52,48 +53,48 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
             value=service.reviewer or default_reviewer(),
-            description="Your name",
+            description=_("Your name"),
             layout=w.Layout(width="320px"),
         )
-        self.start_button = w.Button(description="Start reviewing", button_style="primary")
+        self.start_button = w.Button(description=_("Start reviewing"), button_style="primary")
         self.reviewer_bar = w.HBox([self.reviewer, self.start_button])
         self.who = w.HTML()
 
         self.filter_bar = FilterBar(self.apply_filters)
         self.approve_clean = w.Button(
-            description="Approve clean on this page", icon="check", layout=_auto()
+            description=_("Approve clean on this page"), icon="check", layout=_auto()
         )
         self.approve_selected = w.Button(
-            description="Approve selected (0)", icon="check-square", layout=_auto()
+            description=_("Approve selected ({n})").format(n=0), icon="check-square", layout=_auto()
         )
         self.undo_button = w.Button(
-            description="Undo last", icon="undo", disabled=True, layout=_auto()
+            description=_("Undo last"), icon="undo", disabled=True, layout=_auto()
         )
-        self.refresh_button = w.Button(description="Refresh", icon="refresh", layout=_auto())
+        self.refresh_button = w.Button(description=_("Refresh"), icon="refresh", layout=_auto())
         self.size = w.Dropdown(
             options=list(PAGE_SIZES) if page_size in PAGE_SIZES else [*PAGE_SIZES, page_size],
             value=page_size,
-            description="Per page",
+            description=_("Per page"),
             style={"description_width": "60px"},
             layout=w.Layout(width="150px"),
         )
-        self.previous_button = w.Button(description="◀ Previous", layout=w.Layout(width="auto"))
-        self.next_button = w.Button(description="Next ▶", layout=w.Layout(width="auto"))
+        self.previous_button = w.Button(description=_("◀ Previous"), layout=w.Layout(width="auto"))
+        self.next_button = w.Button(description=_("Next ▶"), layout=w.Layout(width="auto"))
         self.page_label = w.Label()
         self.confirm_text = w.HTML()
-        self.confirm_yes = w.Button(description="Yes, approve", button_style="success")
-        self.confirm_no = w.Button(description="Cancel")
+        self.confirm_yes = w.Button(description=_("Yes, approve"), button_style="success")
+        self.confirm_no = w.Button(description=_("Cancel"))
         self.confirm_bar = w.HBox(
             [self.confirm_text, self.confirm_yes, self.confirm_no],
             layout=w.Layout(display="none"),
         )
         # Keys typed over the workbench fill it; Enter in the box itself saves too.
         self.note_text = w.Text(
-            placeholder="what is wrong (required for 'other')", continuous_update=False
+            placeholder=_("what is wrong (required for 'other')"), continuous_update=False
         )
         self.note_label = w.HTML()
-        self.note_ok = w.Button(description="Reject with this note", button_style="danger")
-        self.note_cancel = w.Button(description="Cancel")
+        self.note_ok = w.Button(description=_("Reject with this note"), button_style="danger")
+        self.note_cancel = w.Button(description=_("Cancel"))
         self.note_bar = w.HBox(
             [self.note_label, self.note_text, self.note_ok, self.note_cancel],
             layout=w.Layout(display="none"),
@@ -102,12 +103,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.progress_label = w.Label()
         # A fixed height: a message appearing or going must not make the grid jump.
         self.status = w.HTML(layout=w.Layout(height="24px", overflow="hidden", flex="1 1 auto"))
-        self.help = w.HTML(
-            STYLE
-            + '<details><summary style="cursor:pointer">Keys (point at the workbench)</summary>'
-            + html.table(HELP)
-            + "</details>"
-        )
+        self.help = w.HTML(STYLE + help_html())
         self.grid = w.GridBox(
             layout=w.Layout(
                 grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
@@ -194,10 +190,10 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         """Take the reviewer's name and show the pending cards of the newest round."""
         name = self.reviewer.value.strip()
         if not name:
-            self.reviewer.placeholder = "type your name first"
+            self.reviewer.placeholder = _("type your name first")
             return
         self.service.reviewer = name
-        self.who.value = f"Reviewing as <b>{html.esc(name)}</b>"
+        self.who.value = html.esc(_("Reviewing as {name}")).format(name=f"<b>{html.esc(name)}</b>")
         self.reviewer_bar.layout.display = "none"
         self.main.layout.display = "flex"
         self.view_filters = self.service.default_filters()
@@ -234,17 +230,15 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         if counts:
             self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
         first = self.page_number * self.page_size
-        self.page_label.value = (
-            f"Page {self.page_number + 1} of {pages} · cards {first + 1 if cards else 0}–"
-            f"{first + len(cards)} of {self.total}"
-        )
+        shown = (first + 1 if cards else 0, first + len(cards))
+        self.page_label.value = html.page_line(self.page_number + 1, pages, *shown, self.total)
         self.previous_button.disabled = self.page_number == 0
         self.next_button.disabled = self.page_number >= pages - 1
         self._hide_confirm()
         self.key_dispatch.hide_note()
         self._show_progress()
         self._count_selected()
-        self.say("" if cards else "Nothing to review in this view.", "#555")
+        self.say("" if cards else _("Nothing to review in this view."), "#555")
 
     def turn(self, delta: int) -> None:
         """Go DELTA pages forward (or back) in the same view."""
@@ -320,7 +314,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             self._apply(view, view.attempt, view.newer.id)
         else:
             self._set_decision(view.card.pk if view.card else -1, view.newer)
-            self.say("Kept the other reviewer's decision.", "#555")
+            self.say(_("Kept the other reviewer's decision."), "#555")
 
     def _apply(self, view: CardView, attempt: Attempt, expected: int | None) -> None:
         assert view.card is not None
@@ -330,7 +324,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         view.say("")  # an earlier "Not saved" is no longer true
         self._set_decision(view.card.pk, info)
         self.recount()
-        self.say(f"{info.state.capitalize()}: {view.card.submission_id}", "#2e7d32")
+        self.say(html.decided_line(info.state, view.card.submission_id), "#2e7d32")
 
     def _try_decide(
         self, where: CardView | DetailView, pk: int, attempt: Attempt, expected: int | None
@@ -342,7 +336,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             # Nothing was written when the database was busy: the card keeps its true state.
             return guard.attempt(
                 says,
-                "Not saved",
+                _("Not saved"),
                 lambda: self.service.decide(
                     pk,
                     verdict,
@@ -400,7 +394,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
     def _show_progress(self) -> None:
         self.progress_bar.max = max(self.total, 1)
         self.progress_bar.value = min(self.decided, self.total)
-        self.progress_label.value = f"{self.decided} of {self.total} decided in this view"
+        self.progress_label.value = str(Progress(self.decided, self.total))
 
     def say(self, text: str, colour: str = "#c62828") -> None:
         """Show a one-line message above the grid (escaped)."""
