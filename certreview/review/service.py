@@ -28,6 +28,7 @@ from certreview.review.queries import (
     conditions,
     count_if,
     facet,
+    matching_names,
     partners_of,
     source,
     verdict_expr,
@@ -94,7 +95,8 @@ class ReviewService:
         """Return FILTERS stamped with the latest decision id, fixing the view's membership."""
         with self.workspace.Session.begin() as s:
             latest = s.scalar(select(func.max(Decision.id)))
-        return replace(filters, as_of=latest or 0)
+            names = matching_names(s, filters.search) if filters.search.strip() else None
+        return replace(filters, as_of=latest or 0, search_names=names)
 
     def page(self, filters: Filters, number: int = 0, size: int = 24) -> list[Card]:
         """Return the cards of page NUMBER (from 0) of the view, thumbnails included."""

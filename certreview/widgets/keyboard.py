@@ -16,7 +16,7 @@ DECISIONS = ("approve", "reject", "return")
 
 
 class Keyboard:
-    """Turn ipyevents key events into workbench actions (see keys.HELP)."""
+    """Turn key events from the browser (keycatcher) into workbench actions (see keys.HELP)."""
 
     def __init__(self, bench: Any) -> None:  # the ReviewWorkbench (which imports this module)
         self.bench = bench
@@ -26,7 +26,7 @@ class Keyboard:
         self.note_for: tuple[CardView | None, str] | None = None
 
     def handle(self, event: Mapping[str, Any]) -> None:
-        """Act on one ipyevents key event."""
+        """Act on one key event."""
         bench = self.bench
         if self.note_for is not None and event.get("type") == "keydown":
             self._type_note(event)
@@ -141,7 +141,7 @@ class Keyboard:
         bench.say("Type the note: Enter saves, Esc cancels.", "#555")
 
     def _type_note(self, event: Mapping[str, Any]) -> None:
-        # While the pointer is over the workbench its keys come here, not to the text box:
+        # The workbench's keys come here, not to the text box (it is not focused):
         # build the note from them.
         key = str(event.get("key", ""))
         text = self.bench.note_text.value

@@ -47,7 +47,7 @@ HELP: tuple[tuple[str, str], ...] = (
 
 
 def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:
-    """Return (action, reason) for an ipyevents key event, or None when the key means nothing.
+    """Return (action, reason) for a browser key event, or None when the key means nothing.
 
     >>> action_for({"type": "keydown", "key": "2"})
     ('reject', 'not_certificate')
