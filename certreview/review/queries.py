@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +44,7 @@ def source(stmt: Select[Any]) -> Select[Any]:
     ).outerjoin(CatalogItem, CatalogItem.code == effective_item())
 
 
+@cache  # a statement is immutable; building this one took longer than running it
 def card_select() -> Select[Any]:
     return (
         source(

@@ -120,7 +120,7 @@ class Keyboard:
             return
         pks = sorted({detail.card.pk, *(c.pk for c in detail.others)})
         target = pks[(pks.index(detail.card.pk) + delta) % len(pks)]
-        self.bench.detail.show(self.bench.service.detail(target))
+        self.bench.show_detail(target)
 
     # -- the note for 'other' ------------------------------------------------------------
 

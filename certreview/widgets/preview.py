@@ -14,6 +14,7 @@ from certreview.widgets.detail import ZOOMS, image_format
 from certreview.widgets.later import Later
 
 KEPT = 64  # previews kept in memory (~100 KB each): a page and a half
+SETTLE = 0.12  # seconds the highlight rests on a card before its large preview is sent
 
 # The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
 # hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
@@ -79,8 +80,8 @@ class PreviewPane:
     def show(self, card: Card | None) -> None:
         """Show CARD's first page (nothing is read again when it is already shown).
 
-        A preview not in memory yet is read once the highlight rests: stepping over cards
-        never waits for pictures the reviewer passes by.
+        The picture follows once the highlight rests: stepping over cards (or deciding them
+        one key each) never waits for pictures the reviewer passes by.
         """
         if card is None:
             self.sha = None
@@ -91,10 +92,10 @@ class PreviewPane:
         if card.image_sha256 == self.sha and self.image.value:
             return
         self.sha = card.image_sha256
-        if self._later is None or self.sha is None or self._preview.has(self.sha):
+        if self._later is None or self.sha is None:
             self._load()
-        else:
-            self._later.call("preview", 0.15, self._load)
+        else:  # even from memory: ~100 KB per card is too much to send for every key
+            self._later.call("preview", SETTLE, self._load)
 
     def _load(self) -> None:
         self._set((self._preview(self.sha, 0, 0) if self.sha else None) or placeholder())

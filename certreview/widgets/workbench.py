@@ -136,7 +136,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.detail = DetailView(
             self.previews, self._decide_detail, self._resolve_detail, self.close_detail
         )
-        self.detail.load = self.service.detail  # "Open" on another upload in the detail view
+        self.detail.load = self.show_detail  # "Open" on another upload in the detail view
         toolbar = w.HBox(
             [
                 self.approve_clean,
