@@ -65,7 +65,13 @@ ONLY_CARD_IS = f"sid => {_FIRST_SID} === sid && {_LABEL}.endsWith(' of 1')"
 
 def shown(page: Any, predicate: str, arg: object) -> None:
     """Wait until PREDICATE(ARG) holds in PAGE, checked at every animation frame."""
-    page.wait_for_function(predicate, arg=arg, polling="raf", timeout=10_000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(predicate, arg=arg, polling="raf", timeout=10_000)
+    except PlaywrightTimeout:
+        seen = page.evaluate(f"() => [{_FIRST_SID}, {_LABEL}]")
+        raise SystemExit(f"waited 10 s for {arg!r}; the page shows {seen}") from None
 
 
 def timed(runs: int, act: Callable[[int], None]) -> list[float]:
