@@ -9,8 +9,8 @@ from typing import Any
 from certreview.review.service import Card, Filters
 
 COUNTS_AFTER_DECISION = 0.8  # seconds of quiet before the filter counts are recomputed
-PAGE_AFTER = 0.4  # seconds on a page before the next one is read (flipping fast reads none)
-PREVIEWS_AFTER = 0.3  # seconds the highlight rests before the next previews are read
+PAGE_AFTER = 0.5  # seconds on a page before the next one is read (flipping fast reads none)
+PREVIEWS_AFTER = 1.0  # seconds of rest before previews are made ahead (one takes ~0.2 s)
 PREVIEWS_AHEAD = 4  # previews read ahead of the highlight
 FRESH = 60.0  # seconds a page read ahead may wait before it is read again
 
