@@ -182,7 +182,9 @@ def test_review_in_the_browser(lab: str, department: Path) -> None:
             cards.nth(0).get_by_role("button", name="Approve").click()
             expect(cards.nth(0)).to_contain_text("Approved", timeout=10_000)
 
-            # 2. Approve by keyboard: point at the cards, press A (ipyevents).
+            # 2. Approve by keyboard with the focus out of the workbench (a notebook cell was
+            #    clicked): pointing at the cards is enough.
+            page.locator(".jp-MarkdownCell").first.click()
             cards.nth(1).hover()
             page.keyboard.press("a")
             expect(cards.nth(1)).to_contain_text("Approved", timeout=10_000)
@@ -266,6 +268,9 @@ def test_a_page_by_keyboard_alone(lab_keys: str, keys_department: Path) -> None:
             bench.get_by_role("button", name="◀ Previous").click()
             expect(cards.nth(0).locator(".cr-sid")).to_have_text(ids[0])
             keys.count = 0
+            # The pointer leaves the workbench: the keys still come, the focus stays in it.
+            page.mouse.move(5, 5)
+            assert not bench.evaluate("el => el.matches(':hover')")
 
             # Routine: ten approvals and two rejections, one key each.
             keys.press(*"aaaaaaaaaa", "2", "7")
@@ -291,7 +296,7 @@ def test_a_page_by_keyboard_alone(lab_keys: str, keys_department: Path) -> None:
             # The large preview shows the highlighted card: the one F found.
             flagged = ids.index(page.locator(".certreview-preview .cr-sid").inner_text())
             assert flagged > 14
-            cards.nth(flagged).hover()  # where the reviewer's pointer rests: on the cards
+            assert not bench.evaluate("el => el.matches(':hover')")  # the pointer is away
             # Back to card 15 and on to the end: deciding skips the card decided in the detail.
             moves = ["ArrowRight"] if flagged == 15 else ["ArrowLeft"] * (flagged - 15)
             keys.press(*moves, *"a" * 8)

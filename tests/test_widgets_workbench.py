@@ -24,7 +24,7 @@ def bench(workspace: Workspace) -> ReviewWorkbench:
 
 
 def key(name: str, **extra: Any) -> dict[str, Any]:
-    """Return an ipyevents keydown event as the browser sends it."""
+    """Return a keydown event as the key catcher sends it."""
     return {"type": "keydown", "key": name, "code": name, "repeat": False, **extra}
 
 

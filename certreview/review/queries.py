@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Iterable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +44,7 @@ def source(stmt: Select[Any]) -> Select[Any]:
     ).outerjoin(CatalogItem, CatalogItem.code == effective_item())
 
 
+@cache  # a statement is immutable; building this one took longer than running it
 def card_select() -> Select[Any]:
     return (
         source(
@@ -135,12 +137,17 @@ def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
     if f.cohort is not None:
         out["cohort"] = Student.admission_year == f.cohort
     if f.search.strip():
-        out["search"] = search_condition(s, f.search)
+        out["search"] = search_condition(s, f.search, f.search_names)
     return out
 
 
-def search_condition(s: Session, text: str) -> ColumnElement[bool]:
-    """Return the condition for a student ID (part), a name, or a certificate's name or alias."""
+def search_condition(
+    s: Session, text: str, names: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+) -> ColumnElement[bool]:
+    """Return the condition for a student ID (part), a name, or a certificate's name or alias.
+
+    NAMES are `matching_names` found before (a view's); without them they are found now.
+    """
     text = text.strip()
     conditions: list[ColumnElement[bool]] = [Submission.submission_id == text]
     # The typed certificate and the effective catalog item's name and aliases, any case.
@@ -150,24 +157,31 @@ def search_condition(s: Session, text: str) -> ColumnElement[bool]:
     key = normalise_id(text)
     if key:
         conditions.append(Submission.student_key.contains(key, autoescape=True))
-    wanted = name_key(text)
-    if wanted:
-        # Names are stored as typed; compare their keys in Python (a few thousand at most).
-        typed = [
-            n
-            for n in s.scalars(select(Submission.student_name_text).distinct())
-            if wanted in name_key(n)
-        ]
-        roster = [
-            sid
-            for sid, n in s.execute(select(Student.student_id, Student.name))
-            if wanted in name_key(n)
-        ]
-        if typed:
-            conditions.append(Submission.student_name_text.in_(typed))
-        if roster:
-            conditions.append(Submission.student_id.in_(roster))
+    typed, roster = matching_names(s, text) if names is None else names
+    if typed:
+        conditions.append(Submission.student_name_text.in_(typed))
+    if roster:
+        conditions.append(Submission.student_id.in_(roster))
     return or_(*conditions) if conditions else false()
+
+
+def matching_names(s: Session, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the typed names and the roster IDs whose names contain TEXT (as name keys)."""
+    wanted = name_key(text.strip())
+    if not wanted:
+        return (), ()
+    # Names are stored as typed; compare their keys in Python (a few thousand at most).
+    typed = tuple(
+        n
+        for n in s.scalars(select(Submission.student_name_text).distinct())
+        if wanted in name_key(n)
+    )
+    roster = tuple(
+        sid
+        for sid, n in s.execute(select(Student.student_id, Student.name))
+        if wanted in name_key(n)
+    )
+    return typed, roster
 
 
 COPY_FLAGS = ("shared_image", "duplicate_image")

@@ -29,6 +29,7 @@ from certreview.review.queries import (
     conditions,
     count_if,
     facet,
+    matching_names,
     partners_of,
     source,
     verdict_expr,
@@ -102,7 +103,8 @@ class ReviewService:
         """Return FILTERS stamped with the latest decision id, fixing the view's membership."""
         with self.workspace.Session.begin() as s:
             latest = s.scalar(select(func.max(Decision.id)))
-        return replace(filters, as_of=latest or 0)
+            names = matching_names(s, filters.search) if filters.search.strip() else None
+        return replace(filters, as_of=latest or 0, search_names=names)
 
     def page(self, filters: Filters, number: int = 0, size: int = 24) -> list[Card]:
         """Return the cards of page NUMBER (from 0) of the view, thumbnails included."""
@@ -210,8 +212,12 @@ class ReviewService:
                     out[dim] = facet(grouped(dim, roster[dim][0]), roster[dim][1])
         return out
 
-    def detail(self, pk: int) -> Detail:
-        """Return the detail of one submission: roster, standard, other uploads, history, needs."""
+    def detail(self, pk: int, *, standing: bool = True) -> Detail:
+        """Return the detail of one submission: roster, standard, other uploads, history, needs.
+
+        Without STANDING the student's standard and standing are left out (None): the slow part,
+        which a view can fetch a moment later.
+        """
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
             partners = partners_of(s, [row])
@@ -232,11 +238,11 @@ class ReviewService:
             copies = [p.pk for p in card.partners]
             copy_rows = s.execute(card_select().where(Submission.id.in_(copies))).all()
             student = s.get(Student, card.student_id) if card.student_id else None
-            rule, standing, counts = None, None, ""
-            if student is not None:
+            rule, now, counts = None, None, ""
+            if student is not None and standing:
                 rules = load_rules(s)
-                standing, per_submission = student_standing(s, student, rules)
-                rule = rule_named(rules, standing.standard)
+                now, per_submission = student_standing(s, student, rules)
+                rule = rule_named(rules, now.standard)
                 mine = per_submission.get(card.submission_id)
                 if mine is not None:
                     why = mine.why_not or ""
@@ -259,7 +265,7 @@ class ReviewService:
                 others=tuple(self._card(r) for r in others),
                 flags=tuple((f, flag_meaning(f)) for f in card.flags),
                 history=tuple(DecisionInfo.of(d) for d in history),
-                standing=standing,
+                standing=now,
                 counts=counts,
                 catalog=tuple((c, f"{c} {n}") for c, n in catalog),
                 notes=notes,

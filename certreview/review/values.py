@@ -33,6 +33,8 @@ class Filters:
     cohort: int | None = None
     search: str = ""
     as_of: int | None = None  # latest decision id when the view opened; None = now
+    # The names the search matches (typed, roster IDs), found once when the view opened.
+    search_names: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ipywidgets user interface: the only package that imports ipywidgets and ipyevents."""
+"""The ipywidgets user interface: the only package that imports ipywidgets and anywidget."""
 
 from certreview.widgets.workbench import ReviewWorkbench
 

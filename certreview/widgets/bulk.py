@@ -101,7 +101,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
                     view.update(info)
                     self.cursor = view.index  # the highlight goes back to the undone card
         if self.detail.visible and self.detail.detail and self.detail.detail.card.pk in restored:
-            self.detail.show(self.service.detail(self.detail.detail.card.pk), keep_view=True)
+            self.show_detail(self.detail.detail.card.pk, keep_view=True)
         # The undone cards may be on another page: count again rather than guess.
         progress = self.service.progress(self.view_filters)
         self.total, self.decided = progress.total, progress.decided

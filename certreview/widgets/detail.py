@@ -34,8 +34,8 @@ class DetailView:
         on_back: Callable[[], None],
     ) -> None:
         self.detail: Detail | None = None
-        # How to fetch another submission's detail (the workbench's service), for "Open".
-        self.load: Callable[[int], Detail] | None = None
+        # How to show another submission (the workbench's show_detail), for "Open".
+        self.load: Callable[[int], None] | None = None
         self._preview = preview
         self.rotation = 0
         self.header = w.HTML()
@@ -189,10 +189,16 @@ class DetailView:
         )
         self.box.layout.display = "flex"
 
+    def show_standard(self, detail: Detail) -> None:
+        """Show the standard and standing of DETAIL, the submission already shown."""
+        if self.detail is not None and self.detail.card.pk == detail.card.pk:
+            self.detail = detail
+            self.standard.value = _standard(detail)
+
     def open(self, pk: int) -> None:
         """Show the detail of another submission (an "Open" button of a small card)."""
         if self.load is not None:
-            self.show(self.load(pk))
+            self.load(pk)
 
     def _fill(self, minis: list[_Mini], box: w.Box, cards: tuple[Card, ...]) -> None:
         while len(minis) < len(cards):
@@ -302,6 +308,8 @@ def _standard(detail: Detail) -> str:
     if detail.student is None:
         return ""
     standard = html.esc(_("Standard"))
+    if detail.standing is None:  # read a moment later (see DetailActions.show_detail)
+        return f"<b>{standard}</b>: …"
     if rule is None:
         nothing = html.esc(_("no standard matches this student"))
         return f"<b>{standard}</b>: <span style='color:#c62828'>{nothing}</span>"

@@ -20,8 +20,18 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
         if view.card is None:
             return
         self.cursor = view.index
-        self.detail.show(self.service.detail(view.card.pk))
+        self.show_detail(view.card.pk)
         self.cards_row.layout.display = "none"
+
+    def show_detail(self, pk: int, *, keep_view: bool = False) -> None:
+        """Show submission PK in the detail view; its student's standing follows a moment later."""
+        self.detail.show(self.service.detail(pk, standing=False), keep_view=keep_view)
+        self.later.call("standing", 0.03, lambda: self._show_standing(pk))
+
+    @not_loaded
+    def _show_standing(self, pk: int) -> None:
+        if self.detail.visible and self.detail.detail and self.detail.detail.card.pk == pk:
+            self.detail.show_standard(self.service.detail(pk))
 
     def close_detail(self) -> None:
         """Go back from the detail view to the grid."""
@@ -51,7 +61,7 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
             self._apply_detail(attempt, newer.id)
         else:
             self._set_decision(detail.card.pk, newer)
-            self.detail.show(self.service.detail(detail.card.pk), keep_view=True)
+            self.show_detail(detail.card.pk, keep_view=True)
 
     @not_loaded
     def _apply_detail(self, attempt: Attempt, expected: int | None) -> None:

@@ -18,7 +18,7 @@ DECISIONS = ("approve", "reject", "return")
 
 
 class Keyboard:
-    """Turn ipyevents key events into workbench actions (see keys.HELP)."""
+    """Turn key events from the browser (keycatcher) into workbench actions (see keys.HELP)."""
 
     def __init__(self, bench: Any) -> None:  # the ReviewWorkbench (which imports this module)
         self.bench = bench
@@ -28,7 +28,7 @@ class Keyboard:
         self.note_for: tuple[CardView | None, str] | None = None
 
     def handle(self, event: Mapping[str, Any]) -> None:
-        """Act on one ipyevents key event."""
+        """Act on one key event."""
         bench = self.bench
         if self.note_for is not None and event.get("type") == "keydown":
             self._type_note(event)
@@ -133,7 +133,7 @@ class Keyboard:
             return
         pks = sorted({detail.card.pk, *(c.pk for c in detail.others)})
         target = pks[(pks.index(detail.card.pk) + delta) % len(pks)]
-        self.bench.detail.show(self.bench.service.detail(target))
+        self.bench.show_detail(target)
 
     # -- the note for 'other' ------------------------------------------------------------
 
@@ -158,7 +158,7 @@ class Keyboard:
         bench.say(_("Type the note: Enter saves, Esc cancels."), "#555")
 
     def _type_note(self, event: Mapping[str, Any]) -> None:
-        # While the pointer is over the workbench its keys come here, not to the text box:
+        # The workbench's keys come here, not to the text box (it is not focused):
         # build the note from them.
         key = str(event.get("key", ""))
         text = self.bench.note_text.value

@@ -60,7 +60,7 @@ def help_rows() -> list[tuple[str, str]]:
 
 def help_html() -> str:
     """Return the key help as a folded table, in the language set."""
-    summary = html.esc(_("Keys (point at the workbench)"))
+    summary = html.esc(_("Keys"))
     return (
         f'<details><summary style="cursor:pointer">{summary}</summary>'
         + html.table(help_rows())
@@ -69,7 +69,7 @@ def help_html() -> str:
 
 
 def action_for(event: Mapping[str, Any]) -> tuple[str, str | None] | None:
-    """Return (action, reason) for an ipyevents key event, or None when the key means nothing.
+    """Return (action, reason) for a browser key event, or None when the key means nothing.
 
     >>> action_for({"type": "keydown", "key": "2"})
     ('reject', 'not_certificate')

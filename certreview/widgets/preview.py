@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -10,6 +11,10 @@ from certreview.review.service import Card
 from certreview.widgets import html
 from certreview.widgets.common import placeholder
 from certreview.widgets.detail import ZOOMS, image_format, zoom_options
+from certreview.widgets.later import Later
+
+KEPT = 64  # previews kept in memory (~100 KB each): a page and a half
+SETTLE = 0.12  # seconds the highlight rests on a card before its large preview is sent
 
 # The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
 # hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
@@ -22,11 +27,36 @@ STYLE = """<style>
 </style>"""
 
 
-class PreviewPane:
-    """Show one card's full preview with zoom (150/200/300 %) and scrollbars to pan."""
+class Previews:
+    """Full-size previews kept in memory: the first page of the last few images shown."""
 
     def __init__(self, preview: Callable[[str, int, int], bytes | None]) -> None:
         self._preview = preview
+        self._kept: OrderedDict[str, bytes | None] = OrderedDict()
+
+    def __call__(self, sha: str, page: int = 0, rotate: int = 0) -> bytes | None:
+        """Return the preview of SHA's PAGE turned ROTATE degrees (the plain one from memory)."""
+        if page or rotate % 360:
+            return self._preview(sha, page, rotate)
+        if sha in self._kept:
+            self._kept.move_to_end(sha)
+            return self._kept[sha]
+        data = self._kept[sha] = self._preview(sha, 0, 0)
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return data
+
+    def has(self, sha: str) -> bool:
+        """Return True when SHA's preview is in memory."""
+        return sha in self._kept
+
+
+class PreviewPane:
+    """Show one card's full preview with zoom (150/200/300 %) and scrollbars to pan."""
+
+    def __init__(self, previews: Previews, later: Later | None = None) -> None:
+        self._preview = previews
+        self._later = later
         self.sha: str | None = None
         self.caption = w.HTML(layout=w.Layout(min_height="40px"))
         self.zoom = w.ToggleButtons(
@@ -48,20 +78,32 @@ class PreviewPane:
         self.zoom.observe(lambda _: self._zoom(), "value")
 
     def show(self, card: Card | None) -> None:
-        """Show CARD's first page (nothing is read again when it is already shown)."""
+        """Show CARD's first page (nothing is read again when it is already shown).
+
+        The picture follows once the highlight rests: stepping over cards (or deciding them
+        one key each) never waits for pictures the reviewer passes by.
+        """
         if card is None:
             self.sha = None
             self.caption.value = ""
-            self.image.value = placeholder()
+            self._set(placeholder())
             return
         self.caption.value = html.card_info(card)
         if card.image_sha256 == self.sha and self.image.value:
             return
         self.sha = card.image_sha256
-        data = self._preview(self.sha, 0, 0) if self.sha else None
-        data = data or placeholder()
-        self.image.format = image_format(data)
-        self.image.value = data
+        if self._later is None or self.sha is None:
+            self._load()
+        else:  # even from memory: ~100 KB per card is too much to send for every key
+            self._later.call("preview", SETTLE, self._load)
+
+    def _load(self) -> None:
+        self._set((self._preview(self.sha, 0, 0) if self.sha else None) or placeholder())
+
+    def _set(self, data: bytes) -> None:
+        with self.image.hold_sync():  # format and bytes in one message
+            self.image.format = image_format(data)
+            self.image.value = data
 
     def _zoom(self) -> None:
         self.image.layout.width = ZOOMS[self.zoom.value]

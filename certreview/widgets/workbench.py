@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
-from ipyevents import Event
 
 from certreview.config import login_name
 from certreview.i18n import _
 from certreview.review.service import DecisionInfo, Filters, Progress, ReviewService
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
-from certreview.store.errors import DATABASE_ERRORS
 from certreview.widgets import guard, html
+from certreview.widgets.background import Background
 from certreview.widgets.bulk import BulkApproval
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
@@ -23,8 +21,10 @@ from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.detail_actions import DetailActions, not_loaded
 from certreview.widgets.filters import FilterBar
 from certreview.widgets.keyboard import Keyboard
+from certreview.widgets.keycatcher import KeyCatcher
 from certreview.widgets.keys import help_html
-from certreview.widgets.preview import STYLE, PreviewPane
+from certreview.widgets.later import Later
+from certreview.widgets.preview import STYLE, PreviewPane, Previews
 
 PAGE_SIZES = (12, 24, 48, 96)
 
@@ -34,7 +34,7 @@ def default_reviewer() -> str:
     return login_name()
 
 
-class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
+class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
     """Review submissions with filters, cards, a detail view and keys, through a ReviewService."""
 
     def __init__(self, service: ReviewService, *, page_size: int = 24) -> None:
@@ -48,6 +48,8 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.views: list[CardView] = []
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
         self.key_dispatch = Keyboard(self)
+        self.later = Later()  # counts and read-ahead wait until the reviewer pauses
+        self.previews = Previews(service.preview)
         self._focused = -1  # the card whose button has the focus (focusing again would jump)
 
         # Who is reviewing: asked once, before anything else.
@@ -114,7 +116,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         )
         # The grid scrolls in its own box beside the large preview, so both stay on screen;
         # highlighting a card focuses it, which scrolls it into view.
-        self.preview = PreviewPane(self.service.preview)
+        self.preview = PreviewPane(self.previews, self.later)
         self.grid_frame = w.Box(
             [self.grid],
             # A block, not a flex box: a stretched grid would squeeze its rows to the frame.
@@ -128,9 +130,9 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         )
         self.cards_row = w.HBox([self.grid_frame, self.preview.box], layout=w.Layout(width="100%"))
         self.detail = DetailView(
-            self.service.preview, self._decide_detail, self._resolve_detail, self.close_detail
+            self.previews, self._decide_detail, self._resolve_detail, self.close_detail
         )
-        self.detail.load = self.service.detail  # "Open" on another upload in the detail view
+        self.detail.load = self.show_detail  # "Open" on another upload in the detail view
         toolbar = w.HBox(
             [
                 self.approve_clean,
@@ -144,9 +146,6 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
-        # Everything but the filters and Search catches keys while the pointer is over it,
-        # buttons, dropdowns and the note (typed by keys) included: ipyevents stops them reaching JupyterLab
-        # (no X cutting the cell, no A inserting one), so a click never breaks the flow.
         self.key_area = w.VBox(
             [
                 toolbar,
@@ -157,15 +156,14 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
                 self.detail.box,
             ]
         )
-        self.keyboard = Event(
-            source=self.key_area, watched_events=["keydown"], prevent_default_action=True
-        )
-        self.keyboard.on_dom_event(self.handle_key)
+        # Keys come while the focus is in the workbench or the pointer rests over it, wherever
+        # the other is, and never reach JupyterLab (no X cutting the cell, no A inserting one).
+        self.key_catcher = KeyCatcher(self.handle_key, ".certreview-workbench")
         self.main = w.VBox(
             [self.who, self.filter_bar.box, self.help, self.key_area],
             layout=w.Layout(display="none"),
         )
-        super().__init__([self.reviewer_bar, self.main])
+        super().__init__([self.reviewer_bar, self.main, self.key_catcher])
         self.add_class("certreview-workbench")
 
         self.start_button.on_click(lambda _: self.start())
@@ -214,12 +212,22 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.load(counts=True)
 
     @not_loaded
-    def load(self, *, counts: bool = False, number: int | None = None) -> None:
-        """Show page NUMBER (default: the current one); with COUNTS, refresh the filter counts."""
-        progress = self.service.progress(self.view_filters)
+    def load(self, *, counts: bool = False, number: int | None = None, turn: bool = False) -> None:
+        """Show page NUMBER (default: the current one); with COUNTS, refresh the filter counts.
+
+        A TURN in the same view keeps its total and progress (counted as the reviewer decides).
+        """
+        self.later.cancel("page")
+        progress = (
+            Progress(self.decided, self.total) if turn else self.service.progress(self.view_filters)
+        )
         pages = max(1, math.ceil(progress.total / self.page_size))
         number = min(max(self.page_number if number is None else number, 0), pages - 1)
-        cards = self.service.page(self.view_filters, number, self.page_size)
+        cards = (
+            self.page_cards(number)
+            if turn
+            else self.service.page(self.view_filters, number, self.page_size)
+        )
         # Only once both reads worked: a busy database leaves the page as it was.
         self.total, self.decided, self.page_number = progress.total, progress.decided, number
         self._ensure_views(self.page_size)
@@ -227,8 +235,6 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
             view.show(cards[i] if i < len(cards) else None)
         self.cursor, self._focused = 0, -1
         self.highlight()
-        if counts:
-            self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
         first = self.page_number * self.page_size
         shown = (first + 1 if cards else 0, first + len(cards))
         self.page_label.value = html.page_line(self.page_number + 1, pages, *shown, self.total)
@@ -239,13 +245,16 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self._show_progress()
         self._count_selected()
         self.say("" if cards else _("Nothing to review in this view."), "#555")
+        if counts:  # the page first: the counts follow in the next quiet moment
+            self.recount(0.05)
+        self.read_ahead()
 
     def turn(self, delta: int) -> None:
         """Go DELTA pages forward (or back) in the same view."""
         pages = max(1, math.ceil(self.total / self.page_size))
         target = min(max(self.page_number + delta, 0), pages - 1)
         if target != self.page_number:
-            self.load(number=target)
+            self.load(number=target, turn=True)
 
     def set_page_size(self, size: int) -> None:
         """Show SIZE cards per page, keeping the first card of the page in view."""
@@ -362,14 +371,15 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
                 view.update(info)
                 after = view.card.state
                 self.decided += (after != "pending") - (before != "pending")
+        self._ahead = None  # a page read ahead may show this card's old state
+        self._show_progress()  # first: what the reviewer waits for
         self.highlight()
-        self._show_progress()
         self.undo_button.disabled = not self.service.can_undo()
 
     # -- keyboard ------------------------------------------------------------------------
 
     def handle_key(self, event: Mapping[str, Any]) -> None:
-        """Act on one ipyevents key event (see keys.HELP)."""
+        """Act on one key event from the browser (see keys.HELP)."""
         self.key_dispatch.handle(event)
 
     def highlight(self) -> None:
@@ -378,16 +388,12 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         for view in cards:
             view.highlight(view.index == self.cursor)
         current = next((v for v in cards if v.index == self.cursor), None)
-        self.preview.show(current.card if current else None)
         if current is not None and current.index != self._focused:
-            # Focus scrolls the card into view in the browser; the keys stay with ipyevents.
+            # Focus scrolls the card into view and keeps the keys in the workbench.
             current.approve.focus()
             self._focused = current.index
-
-    def recount(self) -> None:
-        """Refresh the filter counts ("pending (564)") after a decision."""
-        with contextlib.suppress(*DATABASE_ERRORS):
-            self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
+        self.preview.show(current.card if current else None)
+        self.read_ahead()
 
     # -- small things --------------------------------------------------------------------
 

@@ -1,0 +1,58 @@
+"""Work the workbench does while the reviewer looks: filter counts, next previews, next page."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from certreview.review.service import Card, Filters
+
+COUNTS_AFTER_DECISION = 0.8  # seconds of quiet before the filter counts are recomputed
+PAGE_AFTER = 0.5  # seconds on a page before the next one is read (flipping fast reads none)
+PREVIEWS_AFTER = 1.0  # seconds of rest before previews are made ahead (one takes ~0.2 s)
+PREVIEWS_AHEAD = 4  # previews read ahead of the highlight
+FRESH = 60.0  # seconds a page read ahead may wait before it is read again
+
+
+class Background:  # mixed into ReviewWorkbench, whose attributes it uses
+    """Recount filters, read previews ahead of the highlight and the next page ahead of N."""
+
+    _ahead: tuple[tuple[Filters, int, int], float, list[Card]] | None = None
+
+    def recount(self: Any, delay: float = COUNTS_AFTER_DECISION) -> None:
+        """Refresh the filter counts ("pending (564)") once the reviewer pauses."""
+        self.later.call("counts", delay, self.recount_now)
+
+    def recount_now(self: Any) -> None:
+        """Refresh the filter counts now."""
+        self.filter_bar.show(self.view_filters, self.service.options(self.view_filters))
+
+    def read_ahead(self: Any) -> None:
+        """Read the next page soon, and the previews after the highlight once it rests."""
+        cards = self.visible_cards()
+        shas = [v.card.image_sha256 for v in cards[self.cursor : self.cursor + PREVIEWS_AHEAD]]
+        todo: list[Any] = [sha for sha in shas if sha and not self.previews.has(sha)]
+        self.later.call("previews", PREVIEWS_AFTER, lambda: self._next_piece(todo), optional=True)
+        pages = max(1, math.ceil(self.total / self.page_size))
+        key = (self.view_filters, self.page_number + 1, self.page_size)
+        if self.page_number + 1 < pages and (self._ahead is None or self._ahead[0] != key):
+            self.later.call("page", PAGE_AFTER, lambda: self._read_page(key), optional=True)
+
+    def _next_piece(self: Any, todo: list[str]) -> None:
+        # One preview per quiet moment: a key pressed meanwhile waits for one at most.
+        if todo:
+            self.previews(todo.pop(0))
+        if todo:
+            self.later.call("previews", 0, lambda: self._next_piece(todo), optional=True)
+
+    def _read_page(self: Any, key: tuple[Filters, int, int]) -> None:
+        self._ahead = (key, time.monotonic(), self.service.page(*key))
+
+    def page_cards(self: Any, number: int) -> list[Card]:
+        """Return the cards of page NUMBER of the view: read ahead when fresh, else now."""
+        key = (self.view_filters, number, self.page_size)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == key and time.monotonic() - ahead[1] < FRESH:
+            return ahead[2]
+        return self.service.page(self.view_filters, number, self.page_size)
