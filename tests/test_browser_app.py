@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from certreview.store.models import (
     Decision,
     ExportLog,
     ImageFile,
+    NoticeLog,
     Round,
     Student,
     Submission,
@@ -59,7 +61,7 @@ def open_department(data: Path) -> Workspace:
 
 
 @contextlib.contextmanager
-def running_app(data: Path, token: str) -> Iterator[str]:
+def running_app(data: Path, token: str, **extra_env: str) -> Iterator[str]:
     """Start `certreview app` on 127.0.0.1 in Traditional Chinese; yield its address."""
     port = free_port()
     env = {
@@ -68,6 +70,7 @@ def running_app(data: Path, token: str) -> Iterator[str]:
         "CERTREVIEW_DB": f"sqlite:///{data / 'certreview.sqlite'}",
         "CERTREVIEW_LANG": "zh-TW",
         "JUPYTER_RUNTIME_DIR": str(data / "runtime"),
+        **extra_env,
     }
     log_path = data / "app.log"
     with log_path.open("wb") as log:
@@ -188,14 +191,17 @@ def wait_for_page(page: Any, slug: str) -> Any:
     return found
 
 
-def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path) -> None:
+def test_the_office_app_in_traditional_chinese(
+    department: Path, tmp_path: Path, mail_server: Any, mailbox: Any
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     student_id, name, search_text, exam_year = choose_case(department)
     heic = heic_certificate(tmp_path / "IMG_0421.HEIC")
     token = secrets.token_hex(16)
-    with running_app(department, token) as base, sync_playwright() as p:
+    smtp = f"smtp://127.0.0.1:{mail_server.port}?starttls=0&from=office@example.edu"
+    with running_app(department, token, CERTREVIEW_SMTP=smtp) as base, sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
         try:
@@ -245,7 +251,7 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             with page.expect_file_chooser() as chooser:
                 form.locator(".widget-upload").click()
             chooser.value.set_files(str(heic))
-            expect(form).to_contain_text("IMG_0421.HEIC: This is a HEIC photo", timeout=30_000)
+            expect(form).to_contain_text("IMG_0421.HEIC: 這是iPhone 的 HEIC 照片", timeout=30_000)
             save = form.get_by_role("button", name="儲存上傳")
             expect(save).to_be_enabled(timeout=30_000)
             # The flags it will carry are shown before saving: late, the cutoff has passed.
@@ -330,7 +336,41 @@ def test_the_office_app_in_traditional_chinese(department: Path, tmp_path: Path)
             theirs = expected.set_index("student_id").loc[student_id]
             assert (int(mine["approved"]), mine["met"]) == (int(theirs["approved"]), theirs["met"])
 
-            # 5. The other pages, and the switch to English.
+            # 5. Notify the students: one e-mail each to the loopback server, logged.
+            page.get_by_role("link", name="通知學生").first.click()
+            notify = wait_for_page(page, "notify")
+            send = notify.get_by_role("button", name=re.compile(r"寄出 \d+ 封郵件$"))
+            expect(send).to_be_enabled(timeout=60_000)
+            to_send = int(re.findall(r"\d+", send.inner_text())[0])
+            assert to_send > 0
+            page.screenshot(path=str(ARTIFACTS / "app-notify.png"), full_page=True)
+            send.click()
+            notify.get_by_role("button", name="確定寄送").click()
+            expect(notify.get_by_role("button", name="寄出 0 封郵件")).to_be_visible(
+                timeout=120_000
+            )
+            page.screenshot(path=str(ARTIFACTS / "app-notify-sent.png"), full_page=True)
+            ws = open_department(department)
+            try:
+                with ws.Session() as s:
+                    sent = s.execute(
+                        select(NoticeLog.student_id, NoticeLog.email, NoticeLog.body)
+                        .join(Round, Round.id == NoticeLog.round_id)
+                        .where(NoticeLog.status == "sent", Round.name == current_round)
+                    ).all()
+            finally:
+                ws.close()
+            # One message per student, to the address on the roster, with the logged text.
+            assert len(mailbox.messages) == len(sent) == to_send
+            assert len({row.student_id for row in sent}) == len(sent)
+            assert sorted(mailbox.to()) == sorted(row.email for row in sent)
+            by_address = {m["To"].addresses[0].addr_spec: m for m in mailbox.messages}
+            for row in sent:
+                assert by_address[row.email].get_content().strip() == row.body.strip()
+            mine = next(row for row in sent if row.student_id == student_id)
+            assert "審核通過" in mine.body, mine.body  # the counter upload, approved by keyboard
+
+            # 6. The other pages, and the switch to English.
             for slug, title in (("statistics", "統計"), ("intake", "匯入檔案")):
                 page.get_by_role("link", name=title, exact=True).first.click()
                 wait_for_page(page, slug)

@@ -78,3 +78,22 @@ def test_what_intake_stores_does_not_follow_the_language(chinese, tmp_path):
         FolderSource(tmp_path / "images").read("missing.jpg")
     assert str(refused.value) == "The image “missing.jpg” is not in the images folder"
     assert note_in_language(str(refused.value)) == "圖檔資料夾中沒有「missing.jpg」"
+
+
+@pytest.mark.parametrize(
+    ("note", "chinese"),
+    [
+        ("This is a HEIC photo from an iPhone — accepted", "這是iPhone 的 HEIC 照片，可以受理"),
+        ("This is an AVIF image — accepted", "這是AVIF 圖片，可以受理"),
+        (
+            "This is a PDF e-certificate (3 pages) — accepted",
+            "這是PDF 電子證書（共 3 頁），可以受理",
+        ),
+    ],
+)
+def test_accepted_uploads_read_in_chinese(note: str, chinese: str) -> None:
+    i18n.set_language("zh_TW")
+    try:
+        assert note_in_language(note) == chinese
+    finally:
+        i18n.set_language(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from certreview.i18n import N_
 from certreview.images.limits import MSG_DAMAGED, MSG_TEXT, MSG_TRUNCATED, MSG_UNKNOWN
 
 # Only these decoders may touch student uploads: Pillow also knows formats (EPS calls
@@ -10,16 +11,16 @@ from certreview.images.limits import MSG_DAMAGED, MSG_TEXT, MSG_TRUNCATED, MSG_U
 ACCEPTED_FORMATS = ("JPEG", "PNG", "HEIF", "WEBP", "AVIF", "TIFF", "GIF", "BMP")
 
 FORMAT_LABELS = {
-    "JPEG": "JPEG photo or scan",
-    "MPO": "JPEG photo from a phone camera (MPO)",
-    "PNG": "PNG image",
-    "HEIF": "HEIC photo from an iPhone",
-    "WEBP": "WebP image",
-    "AVIF": "AVIF image",
-    "TIFF": "TIFF scan",
-    "GIF": "GIF image",
-    "BMP": "BMP image",
-    "PDF": "PDF e-certificate",
+    "JPEG": N_("JPEG photo or scan"),
+    "MPO": N_("JPEG photo from a phone camera (MPO)"),
+    "PNG": N_("PNG image"),
+    "HEIF": N_("HEIC photo from an iPhone"),
+    "WEBP": N_("WebP image"),
+    "AVIF": N_("AVIF image"),
+    "TIFF": N_("TIFF scan"),
+    "GIF": N_("GIF image"),
+    "BMP": N_("BMP image"),
+    "PDF": N_("PDF e-certificate"),
 }
 
 _SIGNATURES = (
@@ -35,7 +36,7 @@ _SIGNATURES = (
 
 def format_label(fmt: str) -> str:
     """Return the plain name of a format as `ImageReport.format` spells it, e.g. "PDF e-certificate"."""
-    return FORMAT_LABELS.get(fmt, f"{fmt} file")
+    return FORMAT_LABELS.get(fmt) or N_("{fmt} file").format(fmt=fmt)
 
 
 def is_pdf(data: bytes) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 import pillow_heif
 from PIL import Image
 
+from certreview.i18n import N_
 from certreview.images.formats import (
     ACCEPTED_FORMATS,
     ends_early,
@@ -234,13 +235,22 @@ def _fit(img: Image.Image, side: int) -> Image.Image:
 
 
 def _accepted_message(decoded: _Decoded) -> str:
+    """Return the stored note for an accepted upload (plain English; see `note_in_language`)."""
     label = format_label(decoded.format)
-    article = "an" if label[0] in "AEIOU" else "a"
-    if decoded.pages > 1:
-        label += f" ({decoded.pages} pages)"
+    if label[0] in "AEIOU":
+        if decoded.pages > 1:
+            template = N_("This is an {label} ({pages} pages) — accepted")
+        elif decoded.animated:
+            template = N_("This is an {label} (animated; the first frame is shown) — accepted")
+        else:
+            template = N_("This is an {label} — accepted")
+    elif decoded.pages > 1:
+        template = N_("This is a {label} ({pages} pages) — accepted")
     elif decoded.animated:
-        label += " (animated; the first frame is shown)"
-    return f"This is {article} {label} — accepted"
+        template = N_("This is a {label} (animated; the first frame is shown) — accepted")
+    else:
+        template = N_("This is a {label} — accepted")
+    return template.format(label=label, pages=decoded.pages)
 
 
 def inspect_image(

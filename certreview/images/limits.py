@@ -139,8 +139,9 @@ def pdf_stream_message(max_inflated: int) -> str:
     ).format(size=_megabytes(max_inflated))
 
 
-# Parts of a stored note that are words themselves (a size, a refusal before an added remark).
-_NESTED = {"size", "verdict"}
+# Parts of a stored note that are words themselves (a size, a refusal before an added remark,
+# the name of a format).
+_NESTED = {"size", "verdict", "label"}
 
 
 @cache

@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from certreview.i18n import _
 from certreview.images.inspect import ImageReport
+from certreview.images.limits import note_in_language
 from certreview.ingest.counter import (
     UNLISTED,
     CatalogChoice,
@@ -227,7 +228,7 @@ class CounterIntake(w.VBox):
         self.report = self.service.check(self.data)
         ok = self.report.flag is None
         self.file_line.value = _say(
-            f"{self.file_name}: {_(self.report.message)}", GREEN if ok else RED
+            f"{self.file_name}: {note_in_language(self.report.message)}", GREEN if ok else RED
         )
         if self.report.thumbnail:
             self.preview.value = self.report.thumbnail
