@@ -148,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
             "status": commands.status,
             "doctor": commands.doctor,
             "purge": commands.purge,
+            "read": commands.read,
         }[args.command]
         return handler(ws, args)
     finally:

@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     pu.add_argument("--left-before", type=int, required=True, metavar="AY")
     pu.add_argument("--yes", action="store_true", help="really delete (default: only count)")
 
+    rd = sub.add_parser(
+        "read", parents=[common], help="read the certificates with OCR (the `ocr` extra)"
+    )
+    rd.add_argument("--round", metavar="NAME", help="only this review round (default: all)")
+    rd.add_argument("--workers", type=int, default=2, help="OCR processes (default: 2)")
+
     lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")
     lab.add_argument("--no-browser", action="store_true")
     return parser

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from certreview.rules.years import academic_year
 from certreview.store.imagestore import ImageStore
-from certreview.store.models import Decision, ImageFile, ImportLog, Student, Submission
+from certreview.store.models import (
+    Decision,
+    ImageEvidence,
+    ImageFile,
+    ImageReading,
+    ImportLog,
+    Student,
+    Submission,
+)
 
 LEFT = ("graduated", "withdrawn")
 
@@ -112,7 +120,9 @@ def purge(session: Session, plan: PurgePlan) -> None:
         update(Decision).where(Decision.submission_pk.in_(leaving)).values(undoes_id=None)
     )
     session.execute(delete(Decision).where(Decision.submission_pk.in_(leaving)))
+    session.execute(delete(ImageEvidence).where(ImageEvidence.submission_pk.in_(leaving)))
     session.execute(delete(Submission).where(_theirs(plan.student_ids)))
+    session.execute(delete(ImageReading).where(ImageReading.sha256.in_(plan.images)))
     session.execute(delete(ImageFile).where(ImageFile.sha256.in_(plan.images)))
     session.execute(delete(Student).where(Student.student_id.in_(plan.student_ids)))
     session.add(
