@@ -81,6 +81,8 @@ def test_variant_characters_count_as_the_same_name() -> None:
         (["TQC WORD 實用級 認證"], "TQC-WORD-P", AGREES, None),
         (["TQC Word 進階級"], "TQC-WORD-P", DISAGREES, "TQC-WORD-A"),  # another level
         (["TQC Word"], "TQC-WORD-P", AGREES, None),  # the name without a level
+        (["TQC Word 實級"], "TQC-WORD-P", AGREES, None),  # OCR dropped a character
+        (["TQC Word 進級"], "TQC-WORD-P", DISAGREES, "TQC-WORD-A"),
         (["MOS Word Expert"], "MOS-WORD-E", AGREES, None),
         (["MOS Word Expert"], "MOS-WORD", DISAGREES, "MOS-WORD-E"),
         (["电脑软体应用丙级"], "TECH-SW-C", AGREES, None),  # simplified OCR output

@@ -62,6 +62,7 @@ def test_the_first_date_gives_the_academic_year(lines: list[str], year: int | No
     [
         (["證書字號 Certificate No.: TQC-EX0123456"], "TQC-EX0123456"),
         (["證號：GEPT0012345"], "GEPT0012345"),
+        (["證書字号：TQC0012345"], "TQC0012345"),  # OCR's simplified 号
         (["No. AY114-00012"], "AY114-00012"),
         (["Certificate of Proficiency"], None),
     ],

@@ -173,10 +173,18 @@ def chinese_certificate(
     d.text((w / 2, h * 0.45), sentence, font=_cjk_font(unit // 28), fill=_INK, anchor="mm")
     d.text((w / 2, h * 0.56), name, font=_cjk_font(unit // 10), fill=_INK, anchor="mm")
     d.text(
-        (w * 0.16, h * 0.76), f"證書字號：{number}", font=_cjk_font(unit // 30), fill=_INK, anchor="lm"
+        (w * 0.16, h * 0.76),
+        f"證書字號：{number}",
+        font=_cjk_font(unit // 30),
+        fill=_INK,
+        anchor="lm",
     )
     d.text(
-        (w * 0.16, h * 0.83), f"發證日期：{issued}", font=_cjk_font(unit // 30), fill=_INK, anchor="lm"
+        (w * 0.16, h * 0.83),
+        f"發證日期：{issued}",
+        font=_cjk_font(unit // 30),
+        fill=_INK,
+        anchor="lm",
     )
     return img
 

@@ -64,17 +64,20 @@ def _scope(round_name: str | None):  # type: ignore[no-untyped-def]
 
 
 def unread_images(session: Session, round_name: str | None = None) -> list[str]:
-    """Return the stored, decodable files of live submissions (of ROUND_NAME) not read yet."""
-    scope = _scope(round_name).subquery()
+    """Return the stored, decodable files of live submissions (of ROUND_NAME) not read yet.
+
+    In the order reviewers meet them: the newest round first, then as the grid sorts cards, so
+    the first pages have their evidence long before a large round is read to the end.
+    """
     rows = session.scalars(
-        select(ImageFile.sha256)
-        .join(scope, scope.c.image_sha256 == ImageFile.sha256)
-        .outerjoin(ImageReading, ImageReading.sha256 == ImageFile.sha256)
+        _scope(round_name)
+        .with_only_columns(Submission.image_sha256)
+        .join(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+        .outerjoin(ImageReading, ImageReading.sha256 == Submission.image_sha256)
         .where(ImageFile.flag.is_(None), ImageReading.sha256.is_(None))
-        .distinct()
-        .order_by(ImageFile.sha256)
+        .order_by(Submission.round_id.desc(), Submission.student_key, Submission.id)
     )
-    return list(rows)
+    return [sha for sha in dict.fromkeys(rows) if sha is not None]
 
 
 def reading_row(sha: str, reading: Reading) -> ImageReading:
@@ -144,6 +147,7 @@ def read_uploads(
     workers: int = WORKERS,
     progress: Callable[[int, int], None] | None = None,
     show_bar: bool | None = None,
+    batch: int = BATCH,
 ) -> ReadResult:
     """OCR every unread upload (of ROUND_NAME), store the readings, weigh the evidence."""
     require_ocr()
@@ -164,10 +168,10 @@ def read_uploads(
             result.read += 1
             result.unreadable += not reading.lines
             result.seconds += reading.seconds
+            if len(pending) >= batch:
+                _write(Session, pending)
             if progress is not None:
                 progress(result.read, len(paths))
-            if len(pending) >= BATCH:
-                _write(Session, pending)
         _write(Session, pending)
     finally:
         bar.close()
@@ -226,7 +230,9 @@ def weigh_submissions(
     """Weigh (again) the evidence of every read submission (of ROUND_NAME); return how many changed."""
     with Session() as session:
         ref = reference(session)
-        names = dict(session.execute(select(Student.student_id, Student.name)).tuples().all())
+        names = {
+            sid: name for sid, name in session.execute(select(Student.student_id, Student.name))
+        }
         rows = session.execute(
             select(Submission, ImageReading)
             .join(ImageReading, ImageReading.sha256 == Submission.image_sha256)

@@ -167,15 +167,49 @@ def _name(lines: Sequence[Line], claim: Claim, ref: Reference) -> tuple[str, str
     return NOT_FOUND, None, ()
 
 
+def near_in(pattern: str, text: str) -> int:
+    """Return the fewest edits that make PATTERN appear in TEXT (Sellers' approximate search).
+
+    >>> near_in("tqcword进阶级", "tqcword进级 认证"), near_in("abc", "xxabcxx")
+    (1, 0)
+    """
+    previous = [0] * (len(text) + 1)  # a match may start anywhere in TEXT
+    for i, p in enumerate(pattern, 1):
+        current = [i] + [0] * len(text)
+        for j, t in enumerate(text, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (p != t))
+        previous = current
+    return min(previous)
+
+
+def _allowed(sig: str) -> int:
+    # OCR drops or swaps a character now and then; in a long name one slip is still the name.
+    return 1 if len(sig) >= 6 else 0
+
+
 def _hits(keys: Sequence[str], ref: Reference) -> dict[str, tuple[str, tuple[int, ...]]]:
-    """Return the catalog items whose name or alias a line holds: code -> (longest text, lines)."""
-    hits: dict[str, tuple[str, tuple[int, ...]]] = {}
+    """Return the catalog items whose name or alias a line holds: code -> (text, lines).
+
+    Exact matches win; without any, names found with one slip in six or more characters.
+    """
+    exact: dict[str, tuple[str, tuple[int, ...]]] = {}
+    near: dict[str, tuple[str, tuple[int, ...]]] = {}
     for code, signatures in ref.signatures.items():
         for sig in sorted(signatures, key=len, reverse=True):
             where = tuple(i for i, k in enumerate(keys) if sig in k)
             if where:
-                hits[code] = (sig, where)
+                exact[code] = (sig, where)
                 break
+            if code in near or not _allowed(sig):
+                continue
+            where = tuple(
+                i
+                for i, k in enumerate(keys)
+                if (sig[:3] in k or sig[-3:] in k) and near_in(sig, k) <= _allowed(sig)
+            )
+            if where:
+                near[code] = (sig, where)
+    hits = exact or near
     # "MOS Word" inside "MOS Word Expert" is not a second certificate.
     return {
         code: hit

@@ -29,7 +29,9 @@ _ROC_YEARS = range(60, 200)
 
 # Labels a certificate number follows, and what a number looks like.
 _NUMBER = re.compile(
-    r"(?:(?:證書字號|證書號碼|證書編號|證號|字號|編號|CertificateNo|CertificateNumber|Cert\.?No|No)"
+    # OCR often returns simplified forms (号 for 號): both are accepted.
+    r"(?:(?:[證证][書书]字[號号]|[證证][書书][號号]碼|[證证][書书][編编][號号]|[證证][號号]|字[號号]|[編编][號号]"
+    r"|CertificateNo|CertificateNumber|Cert\.?No|No)"
     r"[.:：#]*)+([A-Z0-9][A-Z0-9\-]{3,})",
     re.IGNORECASE,
 )
