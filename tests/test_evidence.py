@@ -101,6 +101,9 @@ def test_a_certificate_outside_the_catalog_is_matched_by_its_typed_name() -> Non
     typed = Claim("B11101211", "陳怡君", None, "汽車駕照", 112)
     assert weigh(lines("普通小型車 汽車駕照"), typed, REF).certificate == AGREES
     assert weigh(lines("GEPT 中級"), typed, REF).certificate == DISAGREES
+    blank = Claim("B11101211", "陳怡君", None, "", 112)
+    evidence = weigh(lines("GEPT 中級"), blank, REF)
+    assert (evidence.certificate, evidence.shown_item) == (NOT_FOUND, "GEPT-I")
 
 
 @pytest.mark.parametrize(

@@ -197,7 +197,9 @@ def read(ws: Workspace, args: argparse.Namespace) -> int:
         )
         return 1
     # The progress bar shows on a terminal (tqdm); each few readings are saved as they come.
-    result = read_uploads(ws.Session, ws.store, args.round, workers=max(1, args.workers))
+    result = read_uploads(
+        ws.Session, ws.store, args.round, student=args.student, workers=max(1, args.workers)
+    )
     print(result.summary())
     return 0
 

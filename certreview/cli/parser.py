@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "read", parents=[common], help="read the certificates with OCR (the `ocr` extra)"
     )
     rd.add_argument("--round", metavar="NAME", help="only this review round (default: all)")
+    rd.add_argument("--student", metavar="ID", help="only this student's uploads")
     rd.add_argument("--workers", type=int, default=2, help="OCR processes (default: 2)")
 
     lab = sub.add_parser("lab", parents=[common], help="open JupyterLab on the notebooks")

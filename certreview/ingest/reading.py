@@ -23,6 +23,7 @@ from certreview.images.ocr import ENGINE, READ_SIDE, Reading, fold_chinese, read
 from certreview.images.pool import process_context
 from certreview.rules.catalog import split_aliases
 from certreview.rules.evidence import CatalogEntry, Claim, Evidence, Reference, weigh
+from certreview.rules.normalise import normalise_id
 from certreview.rules.reading import Line, find
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import (
@@ -56,21 +57,25 @@ class ReadResult:
         )
 
 
-def _scope(round_name: str | None):  # type: ignore[no-untyped-def]
+def _scope(round_name: str | None, student: str | None = None):  # type: ignore[no-untyped-def]
     query = select(Submission).where(Submission.live, Submission.image_sha256.is_not(None))
     if round_name:
         query = query.join(Round, Round.id == Submission.round_id).where(Round.name == round_name)
+    if student:
+        query = query.where(Submission.student_key == normalise_id(student))
     return query
 
 
-def unread_images(session: Session, round_name: str | None = None) -> list[str]:
+def unread_images(
+    session: Session, round_name: str | None = None, student: str | None = None
+) -> list[str]:
     """Return the stored, decodable files of live submissions (of ROUND_NAME) not read yet.
 
     In the order reviewers meet them: the newest round first, then as the grid sorts cards, so
     the first pages have their evidence long before a large round is read to the end.
     """
     rows = session.scalars(
-        _scope(round_name)
+        _scope(round_name, student)
         .with_only_columns(Submission.image_sha256)
         .join(ImageFile, ImageFile.sha256 == Submission.image_sha256)
         .outerjoin(ImageReading, ImageReading.sha256 == Submission.image_sha256)
@@ -144,15 +149,16 @@ def read_uploads(
     store: ImageStore,
     round_name: str | None = None,
     *,
+    student: str | None = None,
     workers: int = WORKERS,
     progress: Callable[[int, int], None] | None = None,
     show_bar: bool | None = None,
     batch: int = BATCH,
 ) -> ReadResult:
-    """OCR every unread upload (of ROUND_NAME), store the readings, weigh the evidence."""
+    """OCR every unread upload (of ROUND_NAME, of STUDENT), store the readings, weigh the evidence."""
     require_ocr()
     with Session() as session:
-        shas = unread_images(session, round_name)
+        shas = unread_images(session, round_name, student)
     result = ReadResult()
     paths = [(sha, str(store.original_path(sha))) for sha in shas]
     bar = tqdm(
@@ -175,7 +181,7 @@ def read_uploads(
         _write(Session, pending)
     finally:
         bar.close()
-    result.weighed = weigh_submissions(Session, round_name)
+    result.weighed = weigh_submissions(Session, round_name, student)
     return result
 
 
@@ -225,7 +231,10 @@ def evidence_row(pk: int, evidence: Evidence) -> dict[str, object]:
 
 
 def weigh_submissions(
-    Session: sessionmaker[Session], round_name: str | None = None, batch: int = 200
+    Session: sessionmaker[Session],
+    round_name: str | None = None,
+    student: str | None = None,
+    batch: int = 200,
 ) -> int:
     """Weigh (again) the evidence of every read submission (of ROUND_NAME); return how many changed."""
     with Session() as session:
@@ -236,7 +245,7 @@ def weigh_submissions(
         rows = session.execute(
             select(Submission, ImageReading)
             .join(ImageReading, ImageReading.sha256 == Submission.image_sha256)
-            .where(Submission.id.in_(_scope(round_name).with_only_columns(Submission.id)))
+            .where(Submission.id.in_(_scope(round_name, student).with_only_columns(Submission.id)))
         ).all()
         old = {e.submission_pk: e for e in session.scalars(select(ImageEvidence))}
         changed: list[dict[str, object]] = []

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
+from certreview.review.evidence import evidence_condition
 from certreview.review.values import (
     ALL,
     CLEAN,
@@ -136,6 +137,8 @@ def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
         out["cohort"] = Student.admission_year == f.cohort
     if f.search.strip():
         out["search"] = search_condition(s, f.search)
+    if f.evidence:
+        out["evidence"] = evidence_condition(f.evidence)
     return out
 
 

@@ -22,6 +22,12 @@ from sqlalchemy import (
 )
 
 from certreview.images.limits import ImageRefused
+from certreview.review.evidence import (
+    EvidenceInfo,
+    evidence_counts,
+    evidence_of,
+    evidence_options,
+)
 from certreview.review.queries import (
     card_select,
     category_expr,
@@ -114,14 +120,16 @@ class ReviewService:
                 .order_by(Submission.student_key, Submission.id)
             ).all()
             partners = partners_of(s, rows)
-        return [self._card(row, partners) for row in rows]
+            evidence = evidence_of(s, [row.id for row in rows])
+        return [self._card(row, partners, evidence) for row in rows]
 
     def card(self, pk: int) -> Card:
         """Return the card of one submission as it stands now."""
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
             partners = partners_of(s, [row])
-        return self._card(row, partners)
+            evidence = evidence_of(s, [pk])
+        return self._card(row, partners, evidence)
 
     def progress(self, filters: Filters) -> Progress:
         """Return how many submissions of the view are decided now (undo to pending counts not)."""
@@ -200,6 +208,8 @@ class ReviewService:
             for dim in roster:
                 if dim in where:
                     out[dim] = facet(grouped(dim, roster[dim][0]), roster[dim][1])
+            counted = evidence_counts(s, source, others("evidence"))
+            out["evidence"] = [Option(*choice) for choice in evidence_options(counted)]
         return out
 
     def detail(self, pk: int) -> Detail:
@@ -207,7 +217,7 @@ class ReviewService:
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
             partners = partners_of(s, [row])
-            card = self._card(row, partners)
+            card = self._card(row, partners, evidence_of(s, [pk]))
             stored = s.get(Submission, pk)
             same = (
                 Submission.student_id == card.student_id
@@ -371,9 +381,16 @@ class ReviewService:
             raise DecisionError("enter the reviewer's name first")
         return self.reviewer.strip()
 
-    def _card(self, row: Any, partners: dict[int, tuple[Partner, ...]] | None = None) -> Card:
+    def _card(
+        self,
+        row: Any,
+        partners: dict[int, tuple[Partner, ...]] | None = None,
+        evidence: dict[int, EvidenceInfo] | None = None,
+    ) -> Card:
         thumb = self.workspace.store.thumbnail(row.image_sha256) if row.image_sha256 else None
-        return card_of(row, thumb, (partners or {}).get(row.id, ()))
+        card = card_of(row, thumb, (partners or {}).get(row.id, ()))
+        found = (evidence or {}).get(row.id)
+        return card if found is None else replace(card, evidence=found)
 
 
 __all__ = [

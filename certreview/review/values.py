@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from certreview.review.evidence import EvidenceInfo
 from certreview.rules.contract import STATE_OF_VERDICT, STATES
 from certreview.rules.eligibility import StudentResult
 from certreview.rules.standards import Rule
@@ -32,6 +33,7 @@ class Filters:
     cohort: int | None = None
     search: str = ""
     as_of: int | None = None  # latest decision id when the view opened; None = now
+    evidence: str | None = None  # the "Image" filter: disagrees, agrees (all three), unread
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Card:
     decision: DecisionInfo | None
     file_format: str | None = None  # the stored file's format, e.g. "PDF", "TIFF"
     partners: tuple[Partner, ...] = ()  # other uploads of this image (shared/duplicate flags)
+    evidence: EvidenceInfo | None = None  # what the image says, once `certreview read` read it
 
     @property
     def state(self) -> str:

@@ -230,7 +230,8 @@ def _certificate(
         hits = _hits(keys, ref)
         if hits:
             code = next(iter(hits))
-            return DISAGREES, code, hits[code][1]
+            # Nothing typed is nothing to disagree with: say what the image shows.
+            return (DISAGREES if typed else NOT_FOUND), code, hits[code][1]
         return NOT_FOUND, None, ()
     hits = _hits(keys, ref)
     if claim.item_code in hits:
