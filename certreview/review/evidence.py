@@ -51,6 +51,31 @@ class EvidenceInfo:
         return any(getattr(self, a) == DISAGREES for a in ASPECTS)
 
 
+# What a card shows of the evidence, read with the card in its one query.
+EVIDENCE_COLUMNS = (
+    ImageEvidence.name.label("ev_name"),
+    ImageEvidence.certificate.label("ev_certificate"),
+    ImageEvidence.year.label("ev_year"),
+    ImageEvidence.named_student.label("ev_named"),
+    ImageEvidence.shown_item.label("ev_item"),
+    ImageEvidence.shown_year.label("ev_year_shown"),
+)
+
+
+def evidence_in(row: Any) -> EvidenceInfo | None:
+    """Return the evidence held by a row of `queries.card_select` (None before it is read)."""
+    if row.ev_name is None:
+        return None
+    return EvidenceInfo(
+        row.ev_name,
+        row.ev_certificate,
+        row.ev_year,
+        named_student=row.ev_named,
+        shown_item=row.ev_item,
+        shown_year=row.ev_year_shown,
+    )
+
+
 def _disagrees() -> ColumnElement[bool]:
     return or_(*(getattr(ImageEvidence, a) == DISAGREES for a in ASPECTS))
 

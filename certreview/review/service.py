@@ -120,16 +120,14 @@ class ReviewService:
                 .order_by(Submission.student_key, Submission.id)
             ).all()
             partners = partners_of(s, rows)
-            evidence = evidence_of(s, [row.id for row in rows])
-        return [self._card(row, partners, evidence) for row in rows]
+        return [self._card(row, partners) for row in rows]
 
     def card(self, pk: int) -> Card:
         """Return the card of one submission as it stands now."""
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
             partners = partners_of(s, [row])
-            evidence = evidence_of(s, [pk])
-        return self._card(row, partners, evidence)
+        return self._card(row, partners)
 
     def progress(self, filters: Filters) -> Progress:
         """Return how many submissions of the view are decided now (undo to pending counts not)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from certreview.review.evidence import EvidenceInfo
+from certreview.review.evidence import EvidenceInfo, evidence_in
 from certreview.rules.contract import STATE_OF_VERDICT, STATES
 from certreview.rules.eligibility import StudentResult
 from certreview.rules.standards import Rule
@@ -203,4 +203,5 @@ def card_of(row: Any, thumbnail: bytes | None, partners: tuple[Partner, ...] = (
         decision=decision,
         file_format=row.file_format,
         partners=partners,
+        evidence=evidence_in(row),
     )
