@@ -8,6 +8,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from certreview.i18n import N_, _
 from certreview.review.service import ALL, Filters, Option
 from certreview.rules.contract import FLAG_LABELS
 
@@ -21,6 +22,7 @@ FIELDS = {
     "program": "Program",
     "class_name": "Class",
     "cohort": "Cohort",
+    "evidence": N_("Image"),
 }
 _ATTRIBUTE = {"round": "round_id"}
 
@@ -37,7 +39,7 @@ class FilterBar:
         self._quiet = False
         self.dropdowns = {
             name: w.Dropdown(
-                description=label,
+                description=_(label),
                 options=[("All", ALL)] if name == "status" else [("All", ANY)],
                 style={"description_width": "60px"},
                 layout=w.Layout(width="240px"),

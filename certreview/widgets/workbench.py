@@ -66,6 +66,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         self.approve_selected = w.Button(
             description="Approve selected (0)", icon="check-square", layout=_auto()
         )
+        self.approve_agreeing = self.agreeing_button()
         self.undo_button = w.Button(
             description="Undo last", icon="undo", disabled=True, layout=_auto()
         )
@@ -138,6 +139,7 @@ class ReviewWorkbench(BulkApproval, DetailActions, w.VBox):
         toolbar = w.HBox(
             [
                 self.approve_clean,
+                self.approve_agreeing,
                 self.approve_selected,
                 self.undo_button,
                 self.refresh_button,
