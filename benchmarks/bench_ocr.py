@@ -22,11 +22,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import pickle
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from copies import realistic
@@ -37,6 +39,8 @@ from certreview.images.pool import process_context
 from certreview.rules.catalog import split_aliases
 from certreview.rules.evidence import AGREES, DISAGREES, CatalogEntry, Claim, Reference, weigh
 from certreview.rules.years import ROC_OFFSET
+
+OUT = Path(__file__).resolve().parent / "out"  # git ignores benchmarks/out/
 
 # Which catalog items get an issuer template, and the title line the issuer prints.
 TITLES = {
@@ -168,6 +172,9 @@ def main() -> None:
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--weigh-only", action="store_true", help="weigh the readings of the last run again"
+    )
     args = parser.parse_args()
     n = 40 if args.small else 160
     t0 = time.perf_counter()
@@ -179,6 +186,23 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers, mp_context=process_context()) as pool:
         readings: list[Reading] = list(pool.map(read_image, [c.data for c in cases]))
     wall = time.perf_counter() - start
+    # Keep the readings: the evidence rules can then be weighed again without OCR (--weigh-only).
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / f"readings-{args.seed}-{n}.pickle", "wb") as f:
+        pickle.dump((readings, wall), f)
+    report(cases, readings, ref, wall, args.workers)
+    alone = cases[: min(6, len(cases))]
+    start = time.perf_counter()
+    for c in alone:
+        read_image(c.data)
+    print(
+        f"one worker alone: {(time.perf_counter() - start) / len(alone):.2f} s per upload (machine shared; see load)"
+    )
+
+
+def report(
+    cases: list[Case], readings: list[Reading], ref: Reference, wall: float, workers: int
+) -> None:
     evidence = [weigh(rd.lines, c.claim, ref) for c, rd in zip(cases, readings, strict=True)]
     right = [e for c, e in zip(cases, evidence, strict=True) if c.right_holder]
     wrong = [e for c, e in zip(cases, evidence, strict=True) if not c.right_holder]
@@ -188,7 +212,7 @@ def main() -> None:
     print(
         f"ocr: name found {pct(found, len(right))}, wrong holder caught {pct(caught, len(wrong))}, "
         f"false disagree {pct(false, len(right))}, {len(cases) / wall:.2f} uploads/s "
-        f"({args.workers} workers, {READ_SIDE} px)"
+        f"({workers} workers, {READ_SIDE} px)"
     )
     for aspect, truth in (("certificate", "right_item"), ("year", "in_year")):
         ok = [e for c, e in zip(cases, evidence, strict=True) if getattr(c, truth)]

@@ -59,7 +59,9 @@ def claim(sid: str = "B11101211", item: str | None = "TQC-WORD-P", year: int | N
         (["No. B11101213"], DISAGREES, "B11101213"),  # another roster student's ID
         (["陳怡君", "B11101212"], DISAGREES, "B11101212"),  # own name, another's ID
         (["姓名：黃冠宇"], DISAGREES, None),  # someone not on the roster
-        (["陳怡群"], NOT_FOUND, None),  # one character misread: not a different person
+        (["陳怡群"], AGREES, None),  # one character of three misread (群 for 君)
+        (["陳君"], NOT_FOUND, None),  # one dropped: not a different person, not the name either
+        (["王明", "B11101211"], AGREES, None),
         (["Certificate of Proficiency"], NOT_FOUND, None),
         (["王明德"], DISAGREES, None),  # not 王明 (B11101215): a 2-character name must be whole
     ],

@@ -157,11 +157,15 @@ def _name(lines: Sequence[Line], claim: Claim, ref: Reference) -> tuple[str, str
         for other, holders in ref.names.items():
             if other != own and (key == other or (len(other) >= 3 and other in key)):
                 return DISAGREES, holders[0] if len(holders) == 1 else None, (i,)
+    # A line that is the name with one character misread (會 for 曾) in a name of 3+.
+    misread = tuple(i for i, k in enumerate(keys) if len(own) >= 3 and _one_apart(k, own))
+    if misread:
+        return AGREES, None, misread
     holder = holder_name(lines)
     if holder:
         key = ref.name_key(holder)
-        # A misread character or a name cut short is no other person: only "not found".
-        if own and not (key in own or own in key or _one_apart(key, own)):
+        # A misread, dropped or extra character is no other person: only "not found".
+        if own and min(near_in(key, own), near_in(own, key)) > 1:
             where = tuple(i for i, k in enumerate(keys) if key in k)
             return DISAGREES, None, where
     return NOT_FOUND, None, ()
