@@ -94,8 +94,10 @@ def test_approve_the_agreeing_page_in_one_action_and_undo_it(
             expect(cards.first).to_be_visible(timeout=30_000)
 
             image = bench.locator(".widget-dropdown", has_text="Image").locator("select")
+            option = image.locator("option", has_text="all three agree")
+            expect(option).to_have_count(1, timeout=30_000)  # the counts arrive after the cards
             labels = image.locator("option").all_inner_texts()
-            agreeing = next(t for t in labels if t.startswith("all three agree"))
+            agreeing = option.inner_text()
             n = int(agreeing.rsplit("(", 1)[1].rstrip(")"))
             assert n >= 2, labels
             image.select_option(label=agreeing)

@@ -121,3 +121,12 @@ def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path) ->
     assert done.stderr.strip().splitlines() == [
         'certreview: reading certificates needs the OCR extra — install it: pip install "certreview[ocr]"'
     ]
+
+
+def test_an_unknown_round_is_named_in_one_line(cli) -> None:
+    assert cli("init")[0] == 0
+    code, _out, err = cli("read", "--round", "AY999")
+    assert (code, err.strip()) == (
+        1,
+        "certreview: no round AY999 — see the rounds in the review's Round filter",
+    )

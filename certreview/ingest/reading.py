@@ -158,6 +158,12 @@ def read_uploads(
     """OCR every unread upload (of ROUND_NAME, of STUDENT), store the readings, weigh the evidence."""
     require_ocr()
     with Session() as session:
+        if round_name and session.scalar(select(Round.id).where(Round.name == round_name)) is None:
+            raise ValueError(
+                _("no round {name} — see the rounds in the review's Round filter").format(
+                    name=round_name
+                )
+            )
         shas = unread_images(session, round_name, student)
     result = ReadResult()
     paths = [(sha, str(store.original_path(sha))) for sha in shas]
