@@ -93,7 +93,7 @@ def test_approve_the_agreeing_page_in_one_action_and_undo_it(
             cards = page.locator(".certreview-card:visible")
             expect(cards.first).to_be_visible(timeout=30_000)
 
-            image = bench.locator(".widget-dropdown", has_text="Image").locator("select")
+            image = bench.get_by_label("Image", exact=True)
             option = image.locator("option", has_text="all three agree")
             expect(option).to_have_count(1, timeout=30_000)  # the counts arrive after the cards
             labels = image.locator("option").all_inner_texts()
