@@ -182,6 +182,11 @@ def main() -> None:
     print(
         f"set: {len(cases)} uploads built in {time.perf_counter() - t0:.0f} s; reading at most {READ_SIDE} px"
     )
+    if args.weigh_only:
+        with open(OUT / f"readings-{args.seed}-{n}.pickle", "rb") as f:
+            saved, wall = pickle.load(f)
+        report(cases, saved, ref, wall, args.workers)
+        return
     start = time.perf_counter()
     with ProcessPoolExecutor(args.workers, mp_context=process_context()) as pool:
         readings: list[Reading] = list(pool.map(read_image, [c.data for c in cases]))
@@ -237,13 +242,6 @@ def report(
     ]
     for miss in misses[:5]:
         print(f"  missed: {miss}")
-    alone = cases[: min(6, len(cases))]
-    start = time.perf_counter()
-    for c in alone:
-        read_image(c.data)
-    print(
-        f"one worker alone: {(time.perf_counter() - start) / len(alone):.2f} s per upload (machine shared; see load)"
-    )
 
 
 if __name__ == "__main__":
