@@ -18,7 +18,8 @@ def _bounds(specs: list[str]) -> dict[str, str]:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    wanted = _bounds(project["dependencies"] + project["optional-dependencies"]["test"])
+    extras = project["optional-dependencies"]
+    wanted = _bounds(project["dependencies"] + extras["test"] + extras["ocr"])
     wanted["psycopg"] = wanted.pop("psycopg", ">=3.1")
     text = (ROOT / "environment.yml").read_text("utf-8")
     packages = text.split("dependencies:", 1)[1].splitlines()

@@ -172,6 +172,7 @@ def _run(args: argparse.Namespace) -> int:
             "notify": notify.notify,
             "doctor": commands.doctor,
             "purge": commands.purge,
+            "read": commands.read,
         }[args.command]
         return handler(ws, args)
     finally:

@@ -208,6 +208,27 @@ def purge(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def read(ws: Workspace, args: argparse.Namespace) -> int:
+    from certreview.i18n import _
+    from certreview.images.ocr import PIP_INSTALL, ocr_available
+    from certreview.ingest.reading import read_uploads
+
+    if not ocr_available():
+        print(
+            _(
+                "certreview: reading certificates needs the OCR extra — install it: {command}"
+            ).format(command=PIP_INSTALL),
+            file=sys.stderr,
+        )
+        return 1
+    # The progress bar shows on a terminal (tqdm); each few readings are saved as they come.
+    result = read_uploads(
+        ws.Session, ws.store, args.round, student=args.student, workers=max(1, args.workers)
+    )
+    print(result.summary())
+    return 0
+
+
 def notebooks_dir() -> Path:
     """Return the notebooks folder of a source checkout, else ./notebooks."""
     here = Path(__file__).resolve().parents[2] / "notebooks"

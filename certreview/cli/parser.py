@@ -233,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pu.add_argument("--yes", action="store_true", help=_("really delete (default: only count)"))
 
+    rd = sub.add_parser(
+        "read", parents=[common], help=_("read the certificates with OCR (the `ocr` extra)")
+    )
+    rd.add_argument("--round", metavar="NAME", help=_("only this review round (default: all)"))
+    rd.add_argument("--student", metavar="ID", help=_("only this student's uploads"))
+    rd.add_argument("--workers", type=int, default=2, help=_("OCR processes (default: 2)"))
+
     lab = sub.add_parser("lab", parents=[common], help=_("open JupyterLab on the notebooks"))
     lab.add_argument("--no-browser", action="store_true", help=_("do not open a browser"))
     add_app_parser(sub, common)

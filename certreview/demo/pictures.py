@@ -136,6 +136,59 @@ def certificate_image(
     return img
 
 
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+@lru_cache(maxsize=16)
+def _cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.truetype(CJK_FONT, size)
+    except OSError:  # no Noto CJK here: Latin text still renders
+        return _font(size)
+
+
+def chinese_certificate(
+    title: str,
+    name: str,
+    number: str,
+    issued: str,
+    *,
+    student_id: str = "",
+    seed: int = 0,
+    size: tuple[int, int] = (1400, 990),
+) -> Image.Image:
+    """Draw a Chinese certificate: title, 茲證明 and the holder's name, number and ROC date.
+
+    >>> chinese_certificate("TQC Word 實用級", "陳怡君", "TQC0012345", "中華民國112年10月3日").size
+    (1400, 990)
+    """
+    img = certificate_image(title="", name="", number="", size=size, seed=seed)
+    d = ImageDraw.Draw(img)
+    w, h = size
+    unit = min(w, h)
+    plate = (w * 0.12, h * 0.26, w * 0.88, h * 0.9)
+    d.rectangle(plate, fill=(250, 249, 244), outline=_INK, width=2)
+    d.text((w / 2, h * 0.33), title, font=_cjk_font(unit // 14), fill=_INK, anchor="mm")
+    sentence = f"茲證明 學號 {student_id}" if student_id else "茲證明"
+    d.text((w / 2, h * 0.45), sentence, font=_cjk_font(unit // 28), fill=_INK, anchor="mm")
+    d.text((w / 2, h * 0.56), name, font=_cjk_font(unit // 10), fill=_INK, anchor="mm")
+    d.text(
+        (w * 0.16, h * 0.76),
+        f"證書字號：{number}",
+        font=_cjk_font(unit // 30),
+        fill=_INK,
+        anchor="lm",
+    )
+    d.text(
+        (w * 0.16, h * 0.83),
+        f"發證日期：{issued}",
+        font=_cjk_font(unit // 30),
+        fill=_INK,
+        anchor="lm",
+    )
+    return img
+
+
 def _second_page(size: tuple[int, int]) -> Image.Image:
     page = Image.new("RGB", size, "white")
     d = ImageDraw.Draw(page)

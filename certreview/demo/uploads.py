@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from certreview.demo.pictures import certificate_image, encode
+from certreview.demo.pictures import chinese_certificate, encode
 from certreview.demo.roster import DemoStudent
 from certreview.images.pool import process_context
 from certreview.rules.catalog import split_aliases
@@ -113,7 +113,7 @@ def make_submissions(
         exam_text, exam_date = _exam_year_text(rng, exam_year)
         kind = rng.choices(kinds, weights)[0]
         filename = f"{student.student_id}_{sid}{EXTENSIONS.get(kind, '.jpg')}"
-        picture = _picture(rng, kind, item, student, sid, made)
+        picture = _picture(rng, kind, item, student, sid, made, exam_year)
         if rng.random() < 0.005:
             filename = f"missing_{sid}.jpg"  # named in the export, never uploaded
         elif rng.random() < 0.002:
@@ -166,6 +166,8 @@ class Picture:
     number: str
     seed: int
     kind: str
+    student_id: str = ""
+    issued: str = ""  # the ROC date printed on it
 
 
 def _picture(
@@ -175,14 +177,23 @@ def _picture(
     student: DemoStudent,
     sid: str,
     made: dict[str, list[Picture]],
+    exam_year: int,
 ) -> Picture:
     earlier = made.get(student.student_id, [])
     if earlier and rng.random() < 0.03:
         return rng.choice(earlier)  # uploaded the same file again
     if made and rng.random() < 0.01:
         return rng.choice(made[rng.choice(list(made))])  # a classmate's certificate
-    title = item["name"].encode("ascii", "ignore").decode().strip() or item["code"]
-    picture = Picture(title, student.student_id, f"No. {sid}", rng.randrange(1 << 30), kind)
+    # Its own generator: the printed date must not change the rest of the demo.
+    local = random.Random(sid)
+    if local.random() < 0.03:
+        exam_year += local.choice((-2, -1, 1))  # the certificate dates from another year
+    month = local.choice((3, 4, 5, 6, 10, 11, 12))
+    day = local.randrange(1, 29)
+    issued = f"中華民國{exam_year + (1 if month < 8 else 0)}年{month}月{day}日"
+    picture = Picture(
+        item["name"], student.name, sid, rng.randrange(1 << 30), kind, student.student_id, issued
+    )
     made.setdefault(student.student_id, []).append(picture)
     return picture
 
@@ -191,8 +202,14 @@ def render(picture: Picture) -> bytes:
     """Return the file bytes of one demo picture."""
     # HEIC encoding is the slow one: phone-sized is enough for the demo.
     size = (720, 510) if picture.kind.startswith("heic") else (960, 680)
-    image = certificate_image(
-        picture.title, picture.name, picture.number, seed=picture.seed, size=size
+    image = chinese_certificate(
+        picture.title,
+        picture.name,
+        picture.number,
+        picture.issued,
+        student_id=picture.student_id,
+        seed=picture.seed,
+        size=size,
     )
     return encode(image, picture.kind)
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
+from certreview.review.evidence import EVIDENCE_COLUMNS, evidence_condition
 from certreview.review.values import (
     ALL,
     CLEAN,
@@ -33,7 +34,15 @@ from certreview.review.values import (
 from certreview.rules.contract import STATES
 from certreview.rules.normalise import name_key, normalise_id
 from certreview.store.decisions import effective_item, join_latest_decision, latest_decision_id
-from certreview.store.models import CatalogItem, Decision, ImageFile, Round, Student, Submission
+from certreview.store.models import (
+    CatalogItem,
+    Decision,
+    ImageEvidence,
+    ImageFile,
+    Round,
+    Student,
+    Submission,
+)
 
 
 def source(stmt: Select[Any]) -> Select[Any]:
@@ -77,10 +86,12 @@ def card_select() -> Select[Any]:
                 Decision.reviewer.label("d_reviewer"),
                 Decision.decided_at.label("d_at"),
                 Decision.undoes_id.label("d_undoes"),
+                *EVIDENCE_COLUMNS,
             )
         )
         .join(Round, Round.id == Submission.round_id)
         .outerjoin(ImageFile, ImageFile.sha256 == Submission.image_sha256)
+        .outerjoin(ImageEvidence, ImageEvidence.submission_pk == Submission.id)
     )
 
 
@@ -138,6 +149,8 @@ def conditions(s: Session, f: Filters) -> dict[str, ColumnElement[bool]]:
         out["cohort"] = Student.admission_year == f.cohort
     if f.search.strip():
         out["search"] = search_condition(s, f.search, f.search_names)
+    if f.evidence:
+        out["evidence"] = evidence_condition(f.evidence)
     return out
 
 

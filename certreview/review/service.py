@@ -14,15 +14,11 @@ import io
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    case,
-    func,
-    select,
-)
+from sqlalchemy import ColumnElement, case, func, select
 
 from certreview.i18n import _
 from certreview.images.limits import ImageRefused
+from certreview.review.evidence import EvidenceInfo, evidence_counts, evidence_of, evidence_options
 from certreview.review.queries import (
     card_select,
     category_expr,
@@ -210,6 +206,8 @@ class ReviewService:
             for dim in roster:
                 if dim in where:
                     out[dim] = facet(grouped(dim, roster[dim][0]), roster[dim][1])
+            counted = evidence_counts(s, source, others("evidence"))
+            out["evidence"] = [Option(*choice) for choice in evidence_options(counted)]
         return out
 
     def detail(self, pk: int, *, standing: bool = True) -> Detail:
@@ -221,7 +219,7 @@ class ReviewService:
         with self.workspace.Session.begin() as s:
             row = s.execute(card_select().where(Submission.id == pk)).one()
             partners = partners_of(s, [row])
-            card = self._card(row, partners)
+            card = self._card(row, partners, evidence_of(s, [pk]))
             stored = s.get(Submission, pk)
             same = (
                 Submission.student_id == card.student_id
@@ -388,9 +386,16 @@ class ReviewService:
             raise DecisionError(_("enter the reviewer's name first"))
         return self.reviewer.strip()
 
-    def _card(self, row: Any, partners: dict[int, tuple[Partner, ...]] | None = None) -> Card:
+    def _card(
+        self,
+        row: Any,
+        partners: dict[int, tuple[Partner, ...]] | None = None,
+        evidence: dict[int, EvidenceInfo] | None = None,
+    ) -> Card:
         thumb = self.workspace.store.thumbnail(row.image_sha256) if row.image_sha256 else None
-        return card_of(row, thumb, (partners or {}).get(row.id, ()))
+        card = card_of(row, thumb, (partners or {}).get(row.id, ()))
+        found = (evidence or {}).get(row.id)
+        return card if found is None else replace(card, evidence=found)
 
 
 __all__ = [

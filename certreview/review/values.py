@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certreview.i18n import _
+from certreview.review.evidence import EvidenceInfo, evidence_in
 from certreview.rules.contract import STATE_OF_VERDICT, STATES
 from certreview.rules.eligibility import StudentResult
 from certreview.rules.standards import Rule
@@ -35,6 +36,7 @@ class Filters:
     as_of: int | None = None  # latest decision id when the view opened; None = now
     # The names the search matches (typed, roster IDs), found once when the view opened.
     search_names: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    evidence: str | None = None  # the "Image" filter: disagrees, agrees (all three), unread
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Card:
     decision: DecisionInfo | None
     file_format: str | None = None  # the stored file's format, e.g. "PDF", "TIFF"
     partners: tuple[Partner, ...] = ()  # other uploads of this image (shared/duplicate flags)
+    evidence: EvidenceInfo | None = None  # what the image says, once `certreview read` read it
 
     @property
     def state(self) -> str:
@@ -205,4 +208,5 @@ def card_of(row: Any, thumbnail: bytes | None, partners: tuple[Partner, ...] = (
         decision=decision,
         file_format=row.file_format,
         partners=partners,
+        evidence=evidence_in(row),
     )

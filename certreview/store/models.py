@@ -194,6 +194,50 @@ class Decision(Base):
         return f"Decision(#{self.id} {self.verdict} {self.reason or ''} by {self.reviewer!r})"
 
 
+class ImageReading(Base):
+    """What OCR read on one stored file (its first page): lines with boxes, and what they say."""
+
+    __tablename__ = "image_readings"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("image_files.sha256"), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(64))
+    side: Mapped[int]  # the longest side read, in pixels
+    width: Mapped[int]
+    height: Mapped[int]
+    # [[text, [[x, y] x4 as fractions of the page], confidence], ...]
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    holder_name: Mapped[str | None] = mapped_column(Text)
+    certificate_no: Mapped[str | None] = mapped_column(Text)
+    date_text: Mapped[str | None] = mapped_column(Text)
+    exam_year: Mapped[int | None]
+    problem: Mapped[str | None] = mapped_column(Text)  # why nothing could be read
+    seconds: Mapped[float]
+    read_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ImageReading({self.sha256[:12]}…, {len(self.lines)} lines, AY {self.exam_year})"
+
+
+class ImageEvidence(Base):
+    """The three answers of one submission's image against what was typed (see rules/evidence)."""
+
+    __tablename__ = "image_evidence"
+    __table_args__ = (Index("ix_image_evidence_answers", "name", "certificate", "year"),)
+
+    submission_pk: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(16))  # agrees | disagrees | not_found
+    certificate: Mapped[str] = mapped_column(String(16))
+    year: Mapped[str] = mapped_column(String(16))
+    named_student: Mapped[str | None] = mapped_column(String(64))
+    shown_item: Mapped[str | None] = mapped_column(String(64))
+    shown_year: Mapped[int | None]
+    lines: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # aspect -> line numbers
+    weighed_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"ImageEvidence(#{self.submission_pk} {self.name}/{self.certificate}/{self.year})"
+
+
 class ExportLog(Base):
     """Which file went where: one row per export."""
 

@@ -19,7 +19,9 @@ from certreview.rules.years import academic_year
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import (
     Decision,
+    ImageEvidence,
     ImageFile,
+    ImageReading,
     ImportLog,
     NoticeLog,
     Student,
@@ -128,7 +130,9 @@ def purge(session: Session, plan: PurgePlan) -> None:
         update(Decision).where(Decision.submission_pk.in_(leaving)).values(undoes_id=None)
     )
     session.execute(delete(Decision).where(Decision.submission_pk.in_(leaving)))
+    session.execute(delete(ImageEvidence).where(ImageEvidence.submission_pk.in_(leaving)))
     session.execute(delete(Submission).where(_theirs(plan.student_ids)))
+    session.execute(delete(ImageReading).where(ImageReading.sha256.in_(plan.images)))
     session.execute(delete(ImageFile).where(ImageFile.sha256.in_(plan.images)))
     # The e-mails sent them hold their address and results: personal data too.
     session.execute(delete(NoticeLog).where(NoticeLog.student_id.in_(plan.student_ids)))

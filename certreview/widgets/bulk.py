@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipywidgets as w
+
 from certreview.i18n import N_, _
 from certreview.store.decisions import DecisionError
 from certreview.widgets import guard, html
@@ -20,9 +22,47 @@ ASK = {
 class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
     """The workbench's bulk approval, with its confirmation bar and selection count."""
 
-    def ask_bulk(self, *, clean: bool) -> None:
-        """Ask to approve the clean pending cards of this page, or the selected cards."""
+    def agreeing_button(self) -> w.Button:
+        """Return the button that approves the pending cards whose image agrees on all three."""
+        button = w.Button(
+            description=_("Approve where the image agrees"),
+            tooltip=_("Approve the pending cards on this page whose image agrees on all three"),
+            icon="check-circle",
+            layout=w.Layout(width="auto"),
+        )
+        button.on_click(lambda _b: self.ask_bulk(clean=False, agreeing=True))
+        return button
+
+    def ask_bulk(self, *, clean: bool, agreeing: bool = False) -> None:
+        """Ask to approve the clean pending cards of this page, the selected cards, or the
+        pending cards whose image agrees on all three (name, certificate, year)."""
         cards = self.visible_cards()
+        if agreeing:
+            chosen = [
+                v
+                for v in cards
+                if v.card
+                and v.card.state == "pending"
+                and v.card.evidence is not None
+                and v.card.evidence.all_agree
+            ]
+            if not chosen:
+                self.say(
+                    _("No pending cards on this page whose image agrees on all three."), "#555"
+                )
+                return
+            self._pending = chosen
+            self.confirm_text.value = (
+                html.esc(
+                    _(
+                        "Approve {n} pending card(s) on this page whose image agrees on all three?"
+                    ).format(n=len(chosen))
+                )
+                + "&nbsp;"
+            )
+            self.confirm_yes.description = _("Yes, approve {n}").format(n=len(chosen))
+            self.confirm_bar.layout.display = "flex"
+            return
         if clean:
             chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
             what = "clean"

@@ -12,6 +12,7 @@ from certreview.review.service import Card, DecisionInfo
 from certreview.rules.contract import REASONS, reason_label, reason_meaning
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
+from certreview.widgets.evidence import card_evidence
 from certreview.widgets.keys import REASON_KEYS
 
 BORDER = "1px solid #d0d0d0"
@@ -39,6 +40,7 @@ class CardView:
             format="jpeg", layout=w.Layout(width="100%", height="150px", object_fit="contain")
         )
         self.info = w.HTML()
+        self.evidence = w.HTML()
         self.badges = w.HTML()
         self.state = w.HTML()
         self.selected = w.Checkbox(
@@ -63,6 +65,7 @@ class CardView:
             [
                 self.image,
                 self.info,
+                self.evidence,
                 self.badges,
                 self.state,
                 w.HBox([self.approve, self.send_back, self.details]),
@@ -92,6 +95,7 @@ class CardView:
         # Traitlets sends nothing when a value is unchanged, so an equal thumbnail costs nothing.
         self.image.value = card.thumbnail or placeholder()
         self.info.value = html.card_info(card)
+        self.evidence.value = card_evidence(card)
         self.badges.value = html.badges(card.flags)
         self.state.value = html.state_line(card.decision)
         self.selected.value = False

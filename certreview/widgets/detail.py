@@ -7,10 +7,12 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from certreview.i18n import N_, _, ngettext
+from certreview.review.evidence import highlight
 from certreview.review.service import Card, DecisionInfo, Detail
 from certreview.rules import contract
 from certreview.widgets import html
 from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
+from certreview.widgets.evidence import detail_evidence
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""
@@ -55,6 +57,7 @@ class DetailView:
         self.roster = w.HTML()
         self.standard = w.HTML()
         self.flags = w.HTML()
+        self.evidence = w.HTML()  # what the image says beside what was typed
         self.history = w.HTML()
         self.others_label = w.HTML()
         self.others: list[_Mini] = []  # grown as needed: every other upload is reachable
@@ -88,7 +91,7 @@ class DetailView:
             layout=w.Layout(width="60%"),
         )
         right = w.VBox(
-            [self.roster, self.standard, self.flags, self.history],
+            [self.evidence, self.roster, self.standard, self.flags, self.history],
             layout=w.Layout(width="40%", padding="0 0 0 12px"),
         )
         self.box = w.VBox(
@@ -156,6 +159,7 @@ class DetailView:
             pdf = card.file_format == "PDF" and card.pages > 1
             self.page.layout.display = "flex" if pdf else "none"
             self._load_preview()
+        self.evidence.value = detail_evidence(card)
         self.roster.value = _roster(detail)
         self.standard.value = _standard(detail)
         flags = html.esc(_("Flags"))
@@ -233,6 +237,10 @@ class DetailView:
             return
         sha = self.detail.card.image_sha256
         data = self._preview(sha, self.page.value - 1, self.rotation) if sha else None
+        evidence = self.detail.card.evidence
+        if data and evidence and evidence.boxes and self.page.value == 1 and not self.rotation:
+            # The text that answered each question, outlined (name blue, certificate green, year orange).
+            data = highlight(data, evidence.boxes)
         data = data or placeholder()
         self.image.format = image_format(data)
         self.image.value = data

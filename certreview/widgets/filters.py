@@ -22,6 +22,7 @@ FIELDS = {
     "program": N_("Program"),
     "class_name": N_("Class"),
     "cohort": N_("Cohort"),
+    "evidence": N_("Image"),
 }
 _ATTRIBUTE = {"round": "round_id"}
 

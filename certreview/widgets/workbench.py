@@ -69,6 +69,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.approve_selected = w.Button(
             description=_("Approve selected ({n})").format(n=0), icon="check-square", layout=_auto()
         )
+        self.approve_agreeing = self.agreeing_button()
         self.undo_button = w.Button(
             description=_("Undo last"), icon="undo", disabled=True, layout=_auto()
         )
@@ -136,6 +137,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         toolbar = w.HBox(
             [
                 self.approve_clean,
+                self.approve_agreeing,
                 self.approve_selected,
                 self.undo_button,
                 self.refresh_button,

@@ -1,0 +1,132 @@
+"""The reading pass: real OCR of a few certificates, resumable, and the evidence it stores."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from certreview.demo.pictures import chinese_certificate, encode
+from certreview.images.ocr import ocr_available
+from certreview.ingest.reading import read_uploads, unread_images
+from certreview.store.models import ImageEvidence, ImageFile, ImageReading
+from certreview.workspace import Workspace
+from tests.builders import add_submission, department
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed"),
+]
+
+
+def add_certificate(ws: Workspace, data: bytes, **fields: object) -> int:
+    """Store DATA as an accepted upload and add a submission showing it; return its pk."""
+    sha = ws.store.put(data)
+    with ws.Session.begin() as s:
+        if s.get(ImageFile, sha) is None:
+            s.add(ImageFile(sha256=sha, byte_size=len(data), format="JPEG", width=1, height=1))
+    return add_submission(ws, image_sha256=sha, **fields)
+
+
+@pytest.fixture
+def read_department(workspace: Workspace) -> tuple[Workspace, dict[str, int]]:
+    """Three uploads: a right one (JPEG), a borrowed one, and a right one as a PDF."""
+    department(workspace, submissions=0)
+    right = chinese_certificate(
+        "TQC Word 實用級", "陳家豪", "TQC0012345", "中華民國113年10月3日", seed=1
+    )
+    borrowed = chinese_certificate(
+        "TQC Word 進階級", "陳家豪", "TQC0012399", "中華民國111年11月5日", seed=2
+    )
+    variant = chinese_certificate("TQC Word 實用級", "王峰", "TQC0012377", "113.12.01", seed=3)
+    pks = {
+        "right": add_certificate(workspace, encode(right, "jpeg"), submission_id="R1"),
+        "borrowed": add_certificate(
+            workspace,
+            encode(borrowed, "jpeg"),
+            submission_id="R2",
+            student_id="B11200002",
+            student_key="B11200002",
+            student_id_text="B11200002",
+            student_name_text="林雅婷",
+        ),
+        "variant": add_certificate(
+            workspace,
+            encode(variant, "pdf"),
+            submission_id="R3",
+            student_id="B11100003",
+            student_key="B11100003",
+            student_id_text="B11100003",
+            student_name_text="王峯",
+        ),
+    }
+    return workspace, pks
+
+
+def test_a_killed_pass_keeps_what_it_read_and_the_next_one_goes_on(read_department) -> None:
+    ws, pks = read_department
+    with ws.Session() as s:
+        assert len(unread_images(s)) == 3
+
+    def stop_after_one(done: int, total: int) -> None:
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        read_uploads(ws.Session, ws.store, workers=1, batch=1, progress=stop_after_one)
+    with ws.Session() as s:
+        assert s.scalar(select(func.count()).select_from(ImageReading)) == 1
+        assert len(unread_images(s)) == 2
+
+    result = read_uploads(ws.Session, ws.store, workers=2)
+    assert (result.read, result.unreadable, result.weighed) == (2, 0, 3)
+    with ws.Session() as s:
+        evidence = {e.submission_pk: e for e in s.scalars(select(ImageEvidence))}
+        readings = {r.sha256: r for r in s.scalars(select(ImageReading))}
+    answers = {k: (e.name, e.certificate, e.year) for k, pk in pks.items() for e in [evidence[pk]]}
+    assert answers == {
+        "right": ("agrees", "agrees", "agrees"),
+        "borrowed": ("disagrees", "disagrees", "disagrees"),
+        "variant": ("agrees", "agrees", "agrees"),
+    }
+    assert evidence[pks["borrowed"]].named_student == "B11200001"
+    assert evidence[pks["borrowed"]].shown_item == "TQC-WORD-A"
+    assert evidence[pks["borrowed"]].shown_year == 111
+    found = {(r.holder_name, r.certificate_no, r.exam_year) for r in readings.values()}
+    assert ("陳家豪", "TQC0012345", 113) in found
+    line = next(iter(readings.values())).lines[0]
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in line[1])  # boxes as fractions
+    # Nothing new to read; weighing again changes nothing.
+    again = read_uploads(ws.Session, ws.store, workers=2)
+    assert (again.read, again.weighed) == (0, 0)
+
+
+def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocked"
+    blocker.mkdir()
+    (blocker / "rapidocr_onnxruntime.py").write_text("raise ImportError('not installed')\n")
+    env = {"PYTHONPATH": str(blocker), "CERTREVIEW_LANG": "en", "PATH": "/usr/bin:/bin"}
+    for command in ("init", "read"):
+        done = subprocess.run(
+            [sys.executable, "-m", "certreview.cli", "--data", str(tmp_path / "d"), command],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        'certreview: reading certificates needs the OCR extra — install it: pip install "certreview[ocr]"'
+    ]
+
+
+def test_an_unknown_round_is_named_in_one_line(cli) -> None:
+    assert cli("init")[0] == 0
+    code, _out, err = cli("read", "--round", "AY999")
+    assert (code, err.strip()) == (
+        1,
+        "certreview: no round AY999 — see the rounds in the review's Round filter",
+    )
