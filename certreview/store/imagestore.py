@@ -1,4 +1,4 @@
-"""Keep uploaded originals by content hash, with cached thumbnails and previews beside them."""
+"""Keep uploaded originals by content hash, with cached thumbnails, previews and copy features."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from certreview.images.features import Features
 from certreview.images.inspect import PREVIEW_SIZE, inspect_image, quick_verdict, render_preview
 from certreview.store.private import make_private_dir
 
@@ -105,6 +106,11 @@ class ImageStore:
         sha = self._check(sha)
         return self.root / "thumbs" / sha[:2] / f"{sha}.jpg"
 
+    def features_path(self, sha: str) -> Path:
+        """Return where the copy-check features of this original are (or would be) kept."""
+        sha = self._check(sha)
+        return self.root / "features" / sha[:2] / f"{sha}.orb"
+
     def preview_path(self, sha: str, page: int = 0) -> Path:
         """Return where the cached preview of one page of this original is (or would be) kept."""
         sha = self._check(sha)
@@ -147,6 +153,26 @@ class ImageStore:
         if jpeg is not None:
             self.save_thumbnail(sha, jpeg)
         return jpeg
+
+    def save_features(self, sha: str, data: bytes) -> None:
+        """Cache the copy-check features computed at intake (`Features.to_bytes`)."""
+        _write_atomically(self.features_path(sha), data, cache=True)
+
+    def features(self, sha: str) -> Features | None:
+        """Return the copy-check features, remaking them from the original if the cache is gone."""
+        try:
+            return Features.from_bytes(self.features_path(sha).read_bytes())
+        except (OSError, ValueError):
+            pass  # not made yet (a file stored before features were kept), deleted or damaged
+        try:
+            data = self.read_original(sha)
+        except FileNotFoundError:
+            return None
+        made = inspect_image(data, features=True).features
+        if made is None:
+            return None
+        self.save_features(sha, made)
+        return Features.from_bytes(made)
 
     def preview(self, sha: str, page: int = 0) -> bytes:
         """Return a metadata-free JPEG of one page, made on first view and cached.

@@ -1,0 +1,93 @@
+"""What intake keeps of each picture to find its copies later: ORB keypoints and a work image.
+
+Computed once per upload, from the decode intake already does (`inspect_image(...,
+features=True)`), and kept in the image store beside the thumbnail, keyed by the file's hash
+(`ImageStore.save_features`): derived from the bytes alone, so it never goes stale, and the
+database stays small. The work image is grayscale, about WORK_PIXELS (names ~80 px tall,
+certificate numbers ~12-20 px): legible enough to tell one holder's certificate from another
+of the same template (`samepaper.py` compares them).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+WORK_PIXELS = 1_000_000
+MAX_KEYPOINTS = 500
+JPEG_QUALITY = 85
+_MAGIC = b"CRF1"
+_HEAD = "<4sHHII"  # magic, work width, height, keypoints, bytes of the work image
+
+cv2.setNumThreads(1)  # intake runs one image per worker: threads would only fight for cores
+_ORB = cv2.ORB_create(
+    nfeatures=MAX_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=15, fastThreshold=12
+)
+
+
+@dataclass
+class Features:
+    """ORB keypoints (at work size) and the grayscale work image of one picture."""
+
+    size: tuple[int, int]  # work size (w, h)
+    xy: np.ndarray  # (n, 2) float32 keypoint positions
+    desc: np.ndarray  # (n, 32) uint8 ORB descriptors
+    gray_jpeg: bytes
+    _gray: np.ndarray | None = field(default=None, repr=False)
+
+    def gray(self) -> np.ndarray:
+        """Return the work image as a uint8 array (decoded once)."""
+        if self._gray is None:
+            with Image.open(io.BytesIO(self.gray_jpeg)) as img:
+                self._gray = np.asarray(img.convert("L"))
+        return self._gray
+
+    def to_bytes(self) -> bytes:
+        """Return the features as one small file: header, keypoints, descriptors, work image."""
+        head = struct.pack(_HEAD, _MAGIC, *self.size, len(self.xy), len(self.gray_jpeg))
+        return head + self.xy.astype(np.float16).tobytes() + self.desc.tobytes() + self.gray_jpeg
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Features:
+        """Read what `to_bytes` wrote; raise ValueError for anything else."""
+        off = struct.calcsize(_HEAD)
+        if len(data) < off:
+            raise ValueError("not a features file")
+        magic, w, h, n, n_jpeg = struct.unpack_from(_HEAD, data)
+        if magic != _MAGIC or len(data) != off + 36 * n + n_jpeg:
+            raise ValueError("not a features file")
+        xy = np.frombuffer(data, np.float16, 2 * n, off).reshape(n, 2).astype(np.float32)
+        off += 4 * n
+        desc = np.frombuffer(data, np.uint8, 32 * n, off).reshape(n, 32).copy()
+        return cls((w, h), xy, desc, data[off + 32 * n :])
+
+
+def work_box(width: int, height: int) -> tuple[int, int]:
+    """Return the size a picture of WIDTH x HEIGHT is reduced to for its features."""
+    s = min(1.0, (WORK_PIXELS / max(1, width * height)) ** 0.5)
+    return max(1, round(width * s)), max(1, round(height * s))
+
+
+def compute_features(image: Image.Image) -> Features:
+    """Return the features of an upright picture (any mode, any size)."""
+    g = image.convert("L")
+    size = work_box(*g.size)
+    if size != g.size:
+        factor = int(g.size[0] / size[0] / 1.5)
+        if factor >= 2:
+            g = g.reduce(factor)  # a cheap box filter first, then an exact resize
+        g = g.resize(size, Image.Resampling.BILINEAR)
+    arr = np.asarray(g)
+    keypoints, desc = _ORB.detectAndCompute(arr, None)
+    if desc is None:
+        xy, desc = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    else:
+        xy = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    buf = io.BytesIO()
+    g.save(buf, "JPEG", quality=JPEG_QUALITY)
+    return Features(size, xy, desc, buf.getvalue(), arr)
