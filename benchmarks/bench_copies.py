@@ -33,10 +33,10 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from certreview.cli import main as cli  # noqa: E402
-from certreview.store.engine import make_engine, make_sessionmaker  # noqa: E402
-from certreview.store.models import ImageMatch, Submission  # noqa: E402
-from tests.realistic_certs import TEMPLATES, Upload, build_set  # noqa: E402
+from certreview.cli import main as cli
+from certreview.store.engine import make_engine, make_sessionmaker
+from certreview.store.models import ImageMatch, Submission
+from tests.realistic_certs import TEMPLATES, Upload, build_set
 
 SMALL = {"per_template": 9, "copies_per_kind": 1}
 FULL = {"per_template": 32, "copies_per_kind": 7}
@@ -60,15 +60,19 @@ def write_department(folder: Path, uploads: list[Upload]) -> None:
     with open(folder / "submissions.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(
-            ["submission_id", "submitted_at", "student_id", "student_name", "category"]
-            + ["certificate_name", "exam_year", "image"]
+            [
+                *("submission_id", "submitted_at", "student_id", "student_name", "category"),
+                *("certificate_name", "exam_year", "image"),
+            ]
         )
         for i, u in enumerate(uploads):
             ext = "png" if u.data[:4] == b"\x89PNG" else "jpg"
             (images / f"{i:04d}.{ext}").write_bytes(u.data)
             w.writerow(
-                [f"u{i:04d}", "2026-03-01 10:00", f"B{i:08d}", f"學生{i}", "Bench", u.template]
-                + [112, f"{i:04d}.{ext}"]
+                [
+                    *(f"u{i:04d}", "2026-03-01 10:00", f"B{i:08d}", f"學生{i}", "Bench"),
+                    *(u.template, 112, f"{i:04d}.{ext}"),
+                ]
             )
 
 
@@ -158,12 +162,12 @@ def main() -> None:
         files = sorted((root / "images").iterdir())
         # pyvips before and after the import, so a machine busy with other work weighs on both.
         vips = 0.0
-        for half in (files[::2], files[1::2]):
+        for turn, half in enumerate((files[::2], files[1::2])):
             start = time.perf_counter()
             for path in half:
                 pyvips.Image.thumbnail_buffer(path.read_bytes(), 320).write_to_buffer(".jpg[Q=80]")
             vips += time.perf_counter() - start
-            if half is files[::2]:
+            if turn == 0:
                 start = time.perf_counter()
                 extra = ["--workers", str(args.workers)] if args.workers else []
                 run(

@@ -14,14 +14,25 @@ from sqlalchemy import select
 from certreview.images.features import Features, compute_features
 from certreview.images.inspect import inspect_image
 from certreview.images.samepaper import same_paper
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.review.queries import copy_partners
 from certreview.store.models import ImageMatch, Submission
 from tests.conftest import SAMPLES
 from tests.realistic_certs import capture, make_copy, papers, render
-from tests.test_submissions import TODAY, department, report, run  # noqa: F401
+from tests.test_submissions import TODAY, report, run
 
 COPY_FLAGS = {"duplicate_image", "shared_image"}
+
+
+@pytest.fixture
+def department(workspace):
+    """Return a workspace holding the sample roster, catalog and standards."""
+    with workspace.Session.begin() as s:
+        import_roster(s, SAMPLES / "roster.csv")
+        import_catalog(s, SAMPLES / "catalog.csv")
+        import_standards(s, SAMPLES / "standards.toml")
+    return workspace
 
 
 @cache

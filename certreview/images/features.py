@@ -26,8 +26,9 @@ _HEAD = "<4sHHII"  # magic, work width, height, keypoints, bytes of the work ima
 
 cv2.setNumThreads(1)  # intake runs one image per worker: threads would only fight for cores
 _ORB = cv2.ORB_create(
-    nfeatures=MAX_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=15, fastThreshold=12
+    nfeatures=3 * MAX_KEYPOINTS, scaleFactor=1.2, nlevels=8, edgeThreshold=15, fastThreshold=12
 )
+_GRID = 4  # keypoints are spread over GRID x GRID cells of the picture
 
 
 @dataclass
@@ -83,11 +84,28 @@ def compute_features(image: Image.Image) -> Features:
             g = g.reduce(factor)  # a cheap box filter first, then an exact resize
         g = g.resize(size, Image.Resampling.BILINEAR)
     arr = np.asarray(g)
-    keypoints, desc = _ORB.detectAndCompute(arr, None)
-    if desc is None:
+    keypoints, desc = _ORB.compute(arr, _spread(_ORB.detect(arr, None), arr.shape))
+    if desc is None or not keypoints:
         xy, desc = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     else:
         xy = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
     buf = io.BytesIO()
     g.save(buf, "JPEG", quality=JPEG_QUALITY)
     return Features(size, xy, desc, buf.getvalue(), arr)
+
+
+def _spread(keypoints: tuple[cv2.KeyPoint, ...], shape: tuple[int, ...]) -> list[cv2.KeyPoint]:
+    """Return the MAX_KEYPOINTS strongest keypoints, at most a fair share from each grid cell.
+
+    The strongest corners of a certificate sit on the holder's large name; without a share per
+    cell the matched region of a screenshot can shrink to the name alone, too little to compare.
+    """
+    h, w = shape[:2]
+    cells: dict[tuple[int, int], list[cv2.KeyPoint]] = {}
+    for k in sorted(keypoints, key=lambda k: -k.response):
+        cell = (min(_GRID - 1, int(k.pt[0] * _GRID / w)), min(_GRID - 1, int(k.pt[1] * _GRID / h)))
+        cells.setdefault(cell, []).append(k)
+    share = MAX_KEYPOINTS // (_GRID * _GRID)
+    chosen = [k for found in cells.values() for k in found[:share]]
+    rest = sorted((k for found in cells.values() for k in found[share:]), key=lambda k: -k.response)
+    return chosen + rest[: MAX_KEYPOINTS - len(chosen)]
