@@ -67,7 +67,7 @@ def test_features_survive_the_store_and_are_remade_when_lost(workspace):
     report_ = inspect_image(original, features=True)
     assert report_.features is not None
     kept = Features.from_bytes(report_.features)
-    assert 300 <= len(kept.desc) <= 500 and kept.size[0] * kept.size[1] <= 1_050_000
+    assert 300 <= len(kept.desc) <= 500 and 700_000 <= kept.size[0] * kept.size[1] <= 1_400_000
     sha = workspace.store.put(original)
     assert workspace.store.features(sha) is not None  # never saved: made from the original
     path = workspace.store.features_path(sha)

@@ -235,9 +235,9 @@ def _jpeg(img: Image.Image, quality: int) -> bytes:
     return buf.getvalue()
 
 
-def _fit(img: Image.Image, side: int) -> Image.Image:
+def _fit(img: Image.Image, side: int, reducing_gap: float = 3.0) -> Image.Image:
     img = img.copy() if max(img.size) > side else img
-    img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
     return img
 
 
@@ -277,7 +277,8 @@ def inspect_image(
             work=features,
         )
         found = compute_features(decoded.image).to_bytes() if features else None
-        thumb = _fit(decoded.image, THUMB_SIZE)
+        # Decoded larger for the features, the picture is box-reduced first (cheap, alias-free).
+        thumb = _fit(decoded.image, THUMB_SIZE, 1.0 if features else 3.0)
         return ImageReport(
             format=decoded.format,
             width=decoded.width,

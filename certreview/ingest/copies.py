@@ -7,7 +7,7 @@ A copy is the same file, or the same physical certificate in another capture (re
 resized, cropped, a screenshot, a re-photo, another scan). Certificates of one template look
 alike, so a resemblance is only a candidate: each new picture's ORB descriptors vote among the
 earlier uploads of the same catalog item (`samepaper.rank`), and only the TOP_K most-voted
-are checked geometrically (`samepaper.same_paper`), stopping at the first confirmed one. The
+are checked geometrically (`samepaper.same_paper`); the best-voted confirmed one counts. The
 features are computed once per file, in the workers that decode it, and kept in the image
 store; a round of any size costs each new upload one descriptor vote and at most TOP_K checks.
 """
@@ -15,6 +15,7 @@ store; a round of any size costs each new upload one descriptor vote and at most
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,12 +25,12 @@ from sqlalchemy.orm import Session
 from certreview.images.features import Features
 from certreview.images.neardup import same_frame, same_picture, thumbnail_array
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
-from certreview.images.pool import inspect_many
+from certreview.images.pool import default_workers, inspect_many
 from certreview.images.samepaper import MIN_INLIERS, rank, same_paper
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
 
-TOP_K = 4  # earlier pictures checked geometrically per new upload (a copy ranks first or second)
+TOP_K = 2  # earlier pictures checked geometrically per new upload (a copy ranks first or second)
 
 
 @dataclass
@@ -104,32 +105,62 @@ def find_copies(
     ).all()
     shared: dict[int, Submission] = {}
     seen = _Seen(store, {} if cache is None else cache)
+    owners: dict[str, list[Submission | Upload]] = {}  # who uploaded each file, so far
     for old, image in earlier:
         if not image.flag and old.id not in replaced:
-            seen.add(old, image, old.item_code)
+            seen.add(image, old.item_code)
+            owners.setdefault(image.sha256, []).append(old)
+    readable: list[tuple[Upload, ImageFile]] = []
     for upload in new:
-        submission = upload.submission
-        image = files.get(submission.image_sha256 or "")
+        image = files.get(upload.submission.image_sha256 or "")
         if image is None:
             continue
         if image.flag:
             # A file nobody can read is not a copy of anything: empty files all share one hash.
             upload.flags.add(image.flag)
-            submission.image_note = image.message
+            upload.submission.image_note = image.message
             continue
-        for match in seen.matches(image, submission.item_code):
-            owner = match.submission if isinstance(match, Upload) else match
-            if owner.student_key == submission.student_key:
-                upload.flags.add("duplicate_image")
-                continue
-            upload.flags.add("shared_image")
-            # The earlier upload is just as suspect: the office must see both sides.
-            if isinstance(match, Upload):
-                match.flags.add("shared_image")
-            else:
-                shared[match.id] = match
-        seen.add(upload, image, submission.item_code)
+        readable.append((upload, image))
+    # The votes and pixel checks of all uploads run on all cores (OpenCV releases the GIL);
+    # their verdicts are then applied in upload order, as if checked one by one.
+    with ThreadPoolExecutor(default_workers()) as pool:
+        plans = []
+        for upload, image in readable:
+            plans.append(seen.plan(image, upload.submission.item_code, pool))
+            seen.add(image, upload.submission.item_code)
+        checks = [
+            seen.check(image, plan, pool) for (_, image), plan in zip(readable, plans, strict=True)
+        ]
+        for (upload, image), check in zip(readable, checks, strict=True):
+            confirmed = next((sha for sha, verdict in check if _verdict(verdict)), None)
+            matches = list(owners.get(image.sha256, []))
+            if confirmed is not None:
+                seen.pairs.add((min(confirmed, image.sha256), max(confirmed, image.sha256)))
+                matches += owners[confirmed]
+            _flag(upload, matches, shared)
+            owners.setdefault(image.sha256, []).append(upload)
     return list(shared.values()), seen.pairs
+
+
+def _verdict(verdict: bool | Future[bool]) -> bool:
+    return verdict if isinstance(verdict, bool) else verdict.result()
+
+
+def _flag(
+    upload: Upload, matches: list[Submission | Upload], shared: dict[int, Submission]
+) -> None:
+    """Flag UPLOAD as a copy of each of MATCHES, and each match of another student too."""
+    for match in matches:
+        owner = match.submission if isinstance(match, Upload) else match
+        if owner.student_key == upload.submission.student_key:
+            upload.flags.add("duplicate_image")
+            continue
+        upload.flags.add("shared_image")
+        # The earlier upload is just as suspect: the office must see both sides.
+        if isinstance(match, Upload):
+            match.flags.add("shared_image")
+        else:
+            shared[match.id] = match
 
 
 class _Bucket:
@@ -153,12 +184,10 @@ class _Bucket:
         self.owner[self.rows : self.rows + n] = len(self.shas) - 1
         self.rows += n
 
-    def ranked(self, features: Features) -> list[str]:
-        """Return the TOP_K pictures most like FEATURES, best first."""
-        order = rank(
-            features.desc, self.desc[: self.rows], self.owner[: self.rows], len(self.shas), TOP_K
-        )
-        return [self.shas[i] for i in order]
+    def ranker(self, features: Features) -> Callable[[], list[str]]:
+        """Return a job that ranks this bucket as it is now: the TOP_K pictures most like FEATURES."""
+        desc, owner, shas = self.desc[: self.rows], self.owner[: self.rows], list(self.shas)
+        return lambda: [shas[i] for i in rank(features.desc, desc, owner, len(shas), TOP_K)]
 
 
 class _Seen:
@@ -166,7 +195,6 @@ class _Seen:
 
     def __init__(self, store: ImageStore, cache: dict[str, Features | None]) -> None:
         self.store = store
-        self.by_sha: dict[str, list[Submission | Upload]] = {}
         self.images: dict[str, ImageFile] = {}
         self.buckets: dict[str | None, _Bucket] = {}
         self.pairs: set[tuple[str, str]] = set()
@@ -174,31 +202,41 @@ class _Seen:
         self._thumbs: dict[str, np.ndarray | None] = {}
         self._pending: dict[str | None, list[str]] = {}  # added, features not loaded yet
 
-    def add(self, owner: Submission | Upload, image: ImageFile, item: str | None) -> None:
-        if image.sha256 not in self.by_sha:
+    def add(self, image: ImageFile, item: str | None) -> None:
+        if image.sha256 not in self.images:
             self.images[image.sha256] = image
             # Features are read only when an upload of the same item asks (most never do).
             self._pending.setdefault(item, []).append(image.sha256)
-        self.by_sha.setdefault(image.sha256, []).append(owner)
 
-    def matches(self, image: ImageFile, item: str | None) -> list[Submission | Upload]:
-        """Return earlier uploads of the same file or, once checked, of the same certificate."""
-        found = {id(s): s for s in self.by_sha.get(image.sha256, [])}
+    def plan(
+        self, image: ImageFile, item: str | None, pool: Executor
+    ) -> str | Future[list[str]] | None:
+        """Return the earlier picture IMAGE is a thumbnail twin of, or its ranking job, or None."""
         # A thumbnail twin (same frame, same blocks: re-saved, resized) needs no geometry, and
         # tiny pictures have too few keypoints for it.
-        twins = [sha for sha in self.images if sha != image.sha256 and self._twin(image, sha)]
+        twin = next((s for s in self.images if s != image.sha256 and self._twin(image, s)), None)
+        if twin is not None:
+            return twin
         mine = self._feature(image.sha256)
-        if twins:
-            confirmed = twins[0]
-        else:
-            ranked = self._bucket(item).ranked(mine) if mine is not None else []
-            confirmed = next(
-                (sha for sha in ranked if sha != image.sha256 and self._same(mine, sha)), None
-            )  # the best-voted confirmed picture is enough: stop there
-        if confirmed is not None:
-            self.pairs.add((min(confirmed, image.sha256), max(confirmed, image.sha256)))
-            found.update((id(s), s) for s in self.by_sha[confirmed])
-        return list(found.values())
+        if mine is None or len(mine.desc) < MIN_INLIERS:
+            return None
+        return pool.submit(self._bucket(item).ranker(mine))
+
+    def check(
+        self, image: ImageFile, plan: str | Future[list[str]] | None, pool: Executor
+    ) -> list[tuple[str, bool | Future[bool]]]:
+        """Return the candidates of PLAN, best first, each with its verdict (or the job for it)."""
+        if plan is None or isinstance(plan, str):
+            return [] if plan is None else [(plan, True)]
+        mine = self._feature(image.sha256)
+        out: list[tuple[str, bool | Future[bool]]] = []
+        for sha in plan.result():
+            theirs = self._feature(sha)
+            if sha == image.sha256 or mine is None or theirs is None:
+                continue
+            if min(len(mine.desc), len(theirs.desc)) >= MIN_INLIERS:
+                out.append((sha, pool.submit(same_paper, mine, theirs)))
+        return out
 
     def _bucket(self, item: str | None) -> _Bucket:
         bucket = self.buckets.setdefault(item, _Bucket())
@@ -224,12 +262,6 @@ class _Seen:
             return False
         ta, tb = self._thumb(image.sha256), self._thumb(sha)
         return ta is not None and tb is not None and bool(same_picture(ta, sizes[0], tb, sizes[1]))  # type: ignore[arg-type]
-
-    def _same(self, mine: Features | None, sha: str) -> bool:
-        theirs = self._feature(sha)
-        if mine is None or theirs is None or min(len(mine.desc), len(theirs.desc)) < MIN_INLIERS:
-            return False
-        return same_paper(mine, theirs)
 
     def _thumb(self, sha: str) -> np.ndarray | None:
         if sha not in self._thumbs:
