@@ -43,9 +43,7 @@ VOTE_DIST = 40
 VOTE_NEIGHBOURS = 8
 
 
-def rank(
-    query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k: int
-) -> list[int]:
+def rank(query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k: int) -> list[int]:
     """Return up to TOP_K of N pictures, best first, by the votes of QUERY's descriptors.
 
     STACK holds the descriptors of all N pictures, OWNER the picture of each row. A picture

@@ -32,7 +32,10 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
+def _write_atomically(
+    path: Path, data: bytes, *, cache: bool = False, checked: bool = False
+) -> None:
+    """Write DATA to PATH whole or not at all; CACHE files may be lost, CHECKED ones torn too."""
     created = [p for p in path.parents if not p.is_dir()]
     make_private_dir(path.parent)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
@@ -42,8 +45,10 @@ def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            # Without fsync a power cut can leave an empty or cut-off file under the new name.
-            os.fsync(f.fileno())
+            # Without fsync a power cut can leave an empty or cut-off file under the new name;
+            # a CHECKED file is validated when read (and remade), so it needs none.
+            if not checked:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -156,7 +161,7 @@ class ImageStore:
 
     def save_features(self, sha: str, data: bytes) -> None:
         """Cache the copy-check features computed at intake (`Features.to_bytes`)."""
-        _write_atomically(self.features_path(sha), data, cache=True)
+        _write_atomically(self.features_path(sha), data, cache=True, checked=True)
 
     def features(self, sha: str) -> Features | None:
         """Return the copy-check features, remaking them from the original if the cache is gone."""
