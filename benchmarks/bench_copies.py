@@ -137,9 +137,14 @@ def report(uploads: list[Upload], url: str) -> None:
         "  false positives per capture: "
         + ", ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(per_capture.items()))
     )
+    wrong_pairs = [
+        (uploads[by_sha[a][0]].kind, uploads[by_sha[b][0]].kind)
+        for a, b in sorted(linked)
+        if uploads[by_sha[a][0]].paper != uploads[by_sha[b][0]].paper
+    ]
     print(
-        f"  stored pairs: {len(linked)}, of them another paper: "
-        f"{sum(1 for a, b in linked if uploads[by_sha[a][0]].paper != uploads[by_sha[b][0]].paper)}"
+        f"  stored pairs: {len(linked)}, of them another paper: {len(wrong_pairs)} "
+        + " ".join(f"({x} ~ {y})" for x, y in wrong_pairs)
     )
 
 

@@ -40,6 +40,7 @@ BLOCK_DIFF = 0.48
 MAX_BAD_BLOCKS = 0
 MIN_BLOCKS = 150  # less certificate than this in common is too little to read: not confirmed
 VOTE_DIST = 40
+_NONE_BAD = 10**6  # "bad blocks" of a pair that could not be compared at all
 VOTE_NEIGHBOURS = 8
 
 
@@ -66,7 +67,15 @@ def rank(query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k:
 
 def same_paper(a: Features, b: Features) -> bool:
     """Return whether A and B show the same physical certificate (B may be any capture of it)."""
-    evidence = compare(a, b)
+    match = _match(a, b)
+    if match is None:
+        return False
+    evidence = compare(a, b, match)
+    if evidence["blocks"] < MIN_BLOCKS and evidence["bad"] in (0, _NONE_BAD):
+        # The matched keypoints may cluster on a small part (a screenshot's certificate is a
+        # small part of its frame): all the overlap is compared then. Misregistration far
+        # from the keypoints can only add differing blocks, never hide a different name.
+        evidence = compare(a, b, match, whole=True)
     return evidence["blocks"] >= MIN_BLOCKS and evidence["bad"] <= MAX_BAD_BLOCKS
 
 
@@ -126,11 +135,15 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _none(inliers: int = 0) -> dict:
-    return {"inliers": inliers, "blocks": 0, "bad": 10**6, "worst": float("inf"), "sigma": 0.0}
+    return {"inliers": inliers, "blocks": 0, "bad": _NONE_BAD, "worst": float("inf"), "sigma": 0.0}
 
 
-def compare(a: Features, b: Features, match=None) -> dict:
-    """Return the evidence for a pair: inliers, compared blocks, differing blocks, worst block."""
+def compare(a: Features, b: Features, match=None, whole: bool = False) -> dict:
+    """Return the evidence for a pair: inliers, compared blocks, differing blocks, worst block.
+
+    The pictures are compared where the matched keypoints are (their convex hull) or, WHOLE,
+    wherever both show something.
+    """
     m = match if match is not None else _match(a, b)
     if m is None:
         return _none()
@@ -147,7 +160,7 @@ def compare(a: Features, b: Features, match=None) -> dict:
     )
     hull = np.zeros((ha, wa), np.uint8)
     cv2.fillConvexPoly(hull, cv2.convexHull(pa.astype(np.int32)), 255)
-    region = cv2.bitwise_and(valid, hull)
+    region = valid if whole else cv2.bitwise_and(valid, hull)
     x, y, w, h = cv2.boundingRect(region)
     if w < 8 * BLOCK or h < 6 * BLOCK:
         return _none(len(pa))
