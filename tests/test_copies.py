@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from functools import cache
 
 import numpy as np
@@ -15,12 +14,11 @@ from certreview.images.features import Features, compute_features
 from certreview.images.inspect import inspect_image
 from certreview.images.samepaper import same_paper
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
-from certreview.ingest.submissions import IntakeOptions, import_submissions
 from certreview.review.queries import copy_partners
 from certreview.store.models import ImageMatch, Submission
 from tests.conftest import SAMPLES
 from tests.realistic_certs import capture, make_copy, papers, render
-from tests.test_submissions import TODAY, report, run
+from tests.test_submissions import report, run
 
 COPY_FLAGS = {"duplicate_image", "shared_image"}
 
@@ -113,19 +111,3 @@ def test_the_same_student_uploading_a_copy_again_is_a_duplicate(department, tmp_
         ("d1", set()),
         ("d2", {"duplicate_image"}),
     ]
-
-
-def test_the_departments_samples_are_not_copies(department, tmp_path):
-    # a1-a4 are one template with different text: look-alikes, never copies.
-    shutil.copytree(SAMPLES / "images", tmp_path / "images")
-    with department.Session.begin() as s:
-        result = import_submissions(
-            s,
-            department.store,
-            SAMPLES / "submissions.csv",
-            tmp_path / "images",
-            IntakeOptions(round_name="AY114", today=TODAY),
-        )
-    assert not any(set(f.split(";")) & COPY_FLAGS for _, _, f in report(result))
-    with department.Session() as s:
-        assert s.scalars(select(ImageMatch)).all() == []
