@@ -211,16 +211,22 @@ class _Seen:
     def plan(
         self, image: ImageFile, item: str | None, pool: Executor
     ) -> str | Future[list[str]] | None:
-        """Return the earlier picture IMAGE is a thumbnail twin of, or its ranking job, or None."""
-        # A thumbnail twin (same frame, same blocks: re-saved, resized) needs no geometry, and
-        # tiny pictures have too few keypoints for it.
+        """Return what to check IMAGE against: a twin taken as is, candidates, or None."""
+        # A thumbnail twin (same frame, same blocks) is a candidate from any catalog item; it
+        # is taken as is only when either picture has too few keypoints for the geometric
+        # check (tiny pictures): at 320 px the certificate numbers of two holders who share a
+        # name are not legible.
         twin = next((s for s in self.images if s != image.sha256 and self._twin(image, s)), None)
-        if twin is not None:
-            return twin
         mine = self._feature(image.sha256)
         if mine is None or len(mine.desc) < MIN_INLIERS:
-            return None
-        return pool.submit(self._bucket(item).ranker(mine))
+            return twin
+        ranker = self._bucket(item).ranker(mine)
+        if twin is not None:
+            theirs = self._feature(twin)
+            if theirs is None or len(theirs.desc) < MIN_INLIERS:
+                return twin
+            return pool.submit(lambda: [twin, *(s for s in ranker() if s != twin)])
+        return pool.submit(ranker)
 
     def check(
         self, image: ImageFile, plan: str | Future[list[str]] | None, pool: Executor
