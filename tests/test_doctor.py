@@ -50,9 +50,11 @@ def test_a_killed_import_leaves_orphans_that_fix_removes_once_old(workspace, tmp
         now = examine(s, workspace.store)
         later = examine(s, workspace.store, now=time.time() + 2 * HOURS)
     # Young orphans may belong to an import running right now: reported, never removed.
-    assert len(now.recent_orphans) == 6 and now.orphans == [] and now.healthy
-    assert len(later.orphans) == 6 and not later.healthy
-    assert sorted(p.parent.parent.name for p in later.orphans) == ["originals"] * 3 + ["thumbs"] * 3
+    assert len(now.recent_orphans) == 9 and now.orphans == [] and now.healthy
+    assert len(later.orphans) == 9 and not later.healthy
+    assert sorted(p.parent.parent.name for p in later.orphans) == (
+        ["features"] * 3 + ["originals"] * 3 + ["thumbs"] * 3
+    )
     repair(workspace.Session, workspace.store, now, tmp_path / "q")
     assert all(p.exists() for p in now.recent_orphans)
     kept = {p: p.read_bytes() for p in workspace.store.root.rglob("*") if p.is_file()}

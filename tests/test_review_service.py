@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from certreview.review.service import CLEAN, DecisionConflict, Filters, Partner, ReviewService
 from certreview.store.decisions import DecisionError
-from certreview.store.models import CatalogItem, Decision, ImageFile, Submission
+from certreview.store.models import CatalogItem, Decision, ImageFile, ImageMatch, Submission
 from certreview.workspace import Workspace
 
 
@@ -353,15 +353,25 @@ def test_a_shared_image_names_the_other_student_and_opens_their_upload(
     assert service.card(_pk(workspace, "S0001")).partners == ()  # unflagged: not looked up
 
 
-def test_near_duplicates_pair_by_perceptual_hash(
+def test_near_duplicates_pair_by_the_match_intake_stored(
     service: ReviewService, workspace: Workspace
 ) -> None:
-    # S0001 (green), S0002 (blue) and S0004 (purple) are different files of two students.
+    # S0001 (green), S0002 (blue) and S0004 (purple) are different files of two students;
+    # intake found S0001 and S0004 to show one certificate. Close perceptual hashes alone pair
+    # nothing: certificates of one template have them.
     _flag(workspace, "S0001", "duplicate_image", phash="ffff000000000000")
-    _flag(workspace, "S0004", "duplicate_image", phash="ffff000000000007")  # 3 bits away
-    _flag(workspace, "S0002", "duplicate_image", phash="0000ffffffff0000")  # far
+    _flag(workspace, "S0004", "duplicate_image", phash="ffff000000000000")
+    _flag(workspace, "S0002", "duplicate_image", phash="ffff000000000001")
+    with workspace.Session.begin() as s:
+        shas = {
+            sid: sha
+            for sid, sha in s.execute(select(Submission.submission_id, Submission.image_sha256))
+        }
+        a, b = sorted((shas["S0001"], shas["S0004"]))
+        s.add(ImageMatch(sha_a=a, sha_b=b))
     partners = service.card(_pk(workspace, "S0001")).partners
     assert [p.submission_id for p in partners] == ["S0004"]
+    assert [p.submission_id for p in service.card(_pk(workspace, "S0004")).partners] == ["S0001"]
     assert service.card(_pk(workspace, "S0002")).partners == ()
 
 

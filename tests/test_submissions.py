@@ -16,7 +16,7 @@ from certreview.demo.pictures import certificate_image, encode
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
 from certreview.ingest.reference import import_catalog, import_roster, import_standards
 from certreview.ingest.submissions import IntakeOptions, import_submissions, parse_cutoff
-from certreview.store.models import ImageFile, Submission
+from certreview.store.models import ImageFile, ImageMatch, Submission
 from tests.conftest import SAMPLES
 from tests.test_sources import make_zip
 
@@ -100,6 +100,8 @@ def test_sample_department(department, tmp_path):
         )
         u2 = s.scalars(select(Submission).where(Submission.submission_id == "u0002")).one()
         assert (u2.exam_year_text, u2.exam_year, u2.item_code) == ("113學年度", 113, "GEPT-I")
+        # a1-a4 are one template with different text: look-alikes, no pair of copies.
+        assert s.scalars(select(ImageMatch)).all() == []
 
 
 def test_every_data_flag(department, tmp_path):

@@ -12,6 +12,7 @@ import pillow_heif
 from PIL import Image
 
 from certreview.i18n import N_
+from certreview.images.features import WORK_PIXELS, compute_features, work_box
 from certreview.images.formats import (
     ACCEPTED_FORMATS,
     ends_early,
@@ -69,6 +70,7 @@ class ImageReport:
     flag: str | None  # None, "unreadable_image" or "image_too_large"
     message: str  # plain words a student can act on
     thumbnail: bytes | None  # JPEG without any metadata
+    features: bytes | None = None  # `Features.to_bytes()`, when asked for
 
 
 @dataclass
@@ -162,13 +164,19 @@ def _decode(
     box: int,
     page: int = 0,
     max_inflated: int = MAX_PDF_STREAM,
+    work: bool = False,
 ) -> _Decoded:
-    """Decode one page of `data` once, reduced towards `box`; raise ImageRefused when it must not be."""
+    """Decode one page of `data` once, reduced towards `box`; raise ImageRefused when it must not be.
+
+    With `work`, no smaller than the work size of the copy features (about WORK_PIXELS).
+    """
     if not data:
         raise ImageRefused(UNREADABLE, MSG_EMPTY)
     if len(data) > max_bytes:
         raise ImageRefused(TOO_LARGE, oversize_message(len(data), max_bytes))
     if is_pdf(data):
+        if work:
+            box = max(box, int((WORK_PIXELS * 2) ** 0.5))  # the long side of a 1:2 page
         image, width, height, pages = render_pdf(
             data, max_pixels=max_pixels, box=box, page=page, max_inflated=max_inflated
         )
@@ -202,7 +210,7 @@ def _decode(
         if fmt in ("JPEG", "MPO"):
             # Reduced-size decoding still reads every compressed byte, so this one decode both
             # validates the whole file and yields a picture just large enough for `box`.
-            im.draft("RGB", (box, box))
+            im.draft("RGB", work_box(width, height) if work else (box, box))
         try:
             im.load()
         except MemoryError:
@@ -228,9 +236,9 @@ def _jpeg(img: Image.Image, quality: int) -> bytes:
     return buf.getvalue()
 
 
-def _fit(img: Image.Image, side: int) -> Image.Image:
+def _fit(img: Image.Image, side: int, reducing_gap: float = 3.0) -> Image.Image:
     img = img.copy() if max(img.size) > side else img
-    img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
     return img
 
 
@@ -259,10 +267,12 @@ def inspect_image(
     max_pixels: int = MAX_PIXELS,
     max_bytes: int = MAX_BYTES,
     max_inflated: int = MAX_PDF_STREAM,
+    features: bool = False,
 ) -> ImageReport:
     """Return what `data` is, whether it is acceptable, and its thumbnail and hash; never raise.
 
-    `max_inflated` caps what one stream of a PDF may unpack to.
+    `max_inflated` caps what one stream of a PDF may unpack to. With `features`, the report
+    also carries the copy-check features (`images/features.py`), from the same decode.
 
     >>> inspect_image(b"").message
     'The file is empty (0 bytes) — please upload it again'
@@ -274,8 +284,11 @@ def inspect_image(
             max_bytes=max_bytes,
             box=THUMB_SIZE,
             max_inflated=max_inflated,
+            work=features,
         )
-        thumb = _fit(decoded.image, THUMB_SIZE)
+        found = compute_features(decoded.image).to_bytes() if features else None
+        # Decoded larger for the features, the picture is box-reduced first (cheap, alias-free).
+        thumb = _fit(decoded.image, THUMB_SIZE, 1.0 if features else 3.0)
         return ImageReport(
             format=decoded.format,
             width=decoded.width,
@@ -286,6 +299,7 @@ def inspect_image(
             flag=None,
             message=_accepted_message(decoded),
             thumbnail=_jpeg(thumb, 80),
+            features=found,
         )
     except ImageRefused as refused:
         w, h = refused.size or (None, None)

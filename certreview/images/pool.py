@@ -107,9 +107,15 @@ def inspect_source(
     max_pixels: int = MAX_PIXELS,
     max_bytes: int = MAX_BYTES,
     max_inflated: int = MAX_PDF_STREAM,
+    features: bool = False,
 ) -> ImageReport:
     """Return the report for bytes, or for a file path read here (so workers read, not the parent)."""
-    limits = {"max_pixels": max_pixels, "max_bytes": max_bytes, "max_inflated": max_inflated}
+    limits = {
+        "max_pixels": max_pixels,
+        "max_bytes": max_bytes,
+        "max_inflated": max_inflated,
+        "features": features,
+    }
     if isinstance(source, bytes):
         return inspect_image(source, **limits)
     path = Path(source)
@@ -150,7 +156,7 @@ def _has_report(future: Future[ImageReport]) -> bool:
 
 
 def _one_by_one(
-    suspects: list[tuple[K, Source]], limits: tuple[int, int, int]
+    suspects: list[tuple[K, Source]], limits: tuple[int, int, int, bool]
 ) -> list[ImageReport]:
     """Return the reports of files that were in a pool when a worker died, each checked alone.
 
@@ -187,6 +193,7 @@ def inspect_many(
     max_pixels: int = MAX_PIXELS,
     max_bytes: int = MAX_BYTES,
     max_inflated: int = MAX_PDF_STREAM,
+    features: bool = False,
 ) -> Iterator[tuple[K, ImageReport]]:
     """Yield `(key, report)` for each `(key, bytes or path)` in input order, using all cores.
 
@@ -195,7 +202,8 @@ def inspect_many(
     bytes themselves. `progress(done, total)` is called after each file (a notebook can drive
     a widget with it); the tqdm bar shows when stderr is a terminal, or as `show_bar` says.
     A worker that dies (out of memory, a crashing decoder) costs only the file it was
-    checking: that file gets the CRASHED report and the rest go on in a new pool.
+    checking: that file gets the CRASHED report and the rest go on in a new pool. With
+    `features`, each report carries the copy-check features too (from the same decode).
 
     >>> for sha, report in inspect_many((s, store.original_path(s)) for s in shas):  # doctest: +SKIP
     ...     store.save_thumbnail(sha, report.thumbnail)
@@ -220,7 +228,7 @@ def inspect_many(
             progress(done, total)
         return key, report
 
-    limits = (max_pixels, max_bytes, max_inflated)
+    limits = (max_pixels, max_bytes, max_inflated, features)
     try:
         if n_workers == 1 or len(head) < IN_PROCESS_BELOW:
             for key, source in chain(head, it):

@@ -1,23 +1,36 @@
 """Check the files of new uploads and find copies of earlier uploads, without writing anything.
 
-Both steps are slow (decoding photos, comparing thumbnails) and only read the database, so an
+Both steps are slow (decoding photos, comparing pictures) and only read the database, so an
 import runs them before it writes: a reviewer's decision meanwhile never waits for it.
+
+A copy is the same file, or the same physical certificate in another capture (re-saved,
+resized, cropped, a screenshot, a re-photo, another scan). Certificates of one template look
+alike, so a resemblance is only a candidate: each new picture's ORB descriptors vote among the
+earlier uploads of the same catalog item (`samepaper.rank`), and only the TOP_K most-voted
+are checked geometrically (`samepaper.same_paper`); the best-voted confirmed one counts. The
+features are computed once per file, in the workers that decode it, and kept in the image
+store; a round of any size costs each new upload one descriptor vote and at most TOP_K checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certreview.images.neardup import same_picture, thumbnail_array
+from certreview.images.features import Features
+from certreview.images.neardup import same_frame, same_picture, thumbnail_array
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
-from certreview.images.pool import inspect_many
+from certreview.images.pool import default_workers, inspect_many
+from certreview.images.samepaper import MIN_INLIERS, rank, same_paper
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
+
+TOP_K = 2  # earlier pictures checked geometrically per new upload (a copy ranks first or second)
 
 
 @dataclass
@@ -50,9 +63,11 @@ def check_files(
     # A file checked while its stored copy was damaged (a crash left it empty) is checked again.
     todo = [sha for sha in wanted if sha not in files or sha in store.repaired]
     items = [(sha, store.original_path(sha)) for sha in todo]
-    for sha, report in inspect_many(items, workers=workers, progress=progress):
+    for sha, report in inspect_many(items, workers=workers, progress=progress, features=True):
         if report.thumbnail is not None:
             store.save_thumbnail(sha, report.thumbnail)
+        if report.features is not None:
+            store.save_features(sha, report.features)
         files[sha] = ImageFile(
             sha256=sha,
             byte_size=store.original_path(sha).stat().st_size,
@@ -69,9 +84,17 @@ def check_files(
 
 
 def find_copies(
-    session: Session, store: ImageStore, new: list[Upload], files: dict[str, ImageFile]
-) -> list[Submission]:
-    """Flag unreadable files and copies on NEW; return the earlier submissions now shared."""
+    session: Session,
+    store: ImageStore,
+    new: list[Upload],
+    files: dict[str, ImageFile],
+    cache: dict[str, Features | None] | None = None,
+) -> tuple[list[Submission], set[tuple[str, str]]]:
+    """Flag unreadable files and copies on NEW; return the earlier submissions now shared.
+
+    Also return the pairs of different files found to show one certificate, each sorted, for
+    `ImageMatch`. CACHE keeps loaded features between the batches of one import.
+    """
     replaced = {u.previous.id for u in new if u.previous is not None}
     earlier = session.execute(
         select(Submission, ImageFile)
@@ -81,77 +104,170 @@ def find_copies(
         .order_by(Submission.id)
     ).all()
     shared: dict[int, Submission] = {}
-    seen = _Seen(store)
+    seen = _Seen(store, {} if cache is None else cache)
+    owners: dict[str, list[Submission | Upload]] = {}  # who uploaded each file, so far
     for old, image in earlier:
         if not image.flag and old.id not in replaced:
-            seen.add(old, image)
+            seen.add(image, old.item_code)
+            owners.setdefault(image.sha256, []).append(old)
+    readable: list[tuple[Upload, ImageFile]] = []
     for upload in new:
-        submission = upload.submission
-        image = files.get(submission.image_sha256 or "")
+        image = files.get(upload.submission.image_sha256 or "")
         if image is None:
             continue
         if image.flag:
             # A file nobody can read is not a copy of anything: empty files all share one hash.
             upload.flags.add(image.flag)
-            submission.image_note = image.message
+            upload.submission.image_note = image.message
             continue
-        for match in seen.matches(image):
-            owner = match.submission if isinstance(match, Upload) else match
-            if owner.student_key == submission.student_key:
-                upload.flags.add("duplicate_image")
-                continue
-            upload.flags.add("shared_image")
-            # The earlier upload is just as suspect: the office must see both sides.
-            if isinstance(match, Upload):
-                match.flags.add("shared_image")
-            else:
-                shared[match.id] = match
-        seen.add(upload, image)
-    return list(shared.values())
+        readable.append((upload, image))
+    # The votes and pixel checks of all uploads run on all cores (OpenCV releases the GIL);
+    # their verdicts are then applied in upload order, as if checked one by one.
+    with ThreadPoolExecutor(default_workers()) as pool:
+        plans = []
+        for upload, image in readable:
+            plans.append(seen.plan(image, upload.submission.item_code, pool))
+            seen.add(image, upload.submission.item_code)
+        checks = [
+            seen.check(image, plan, pool) for (_, image), plan in zip(readable, plans, strict=True)
+        ]
+        for (upload, image), check in zip(readable, checks, strict=True):
+            confirmed = next((sha for sha, verdict in check if _verdict(verdict)), None)
+            matches = list(owners.get(image.sha256, []))
+            if confirmed is not None:
+                seen.pairs.add((min(confirmed, image.sha256), max(confirmed, image.sha256)))
+                matches += owners[confirmed]
+            _flag(upload, matches, shared)
+            owners.setdefault(image.sha256, []).append(upload)
+    return list(shared.values()), seen.pairs
+
+
+def _verdict(verdict: bool | Future[bool]) -> bool:
+    return verdict if isinstance(verdict, bool) else verdict.result()
+
+
+def _flag(
+    upload: Upload, matches: list[Submission | Upload], shared: dict[int, Submission]
+) -> None:
+    """Flag UPLOAD as a copy of each of MATCHES, and each match of another student too."""
+    for match in matches:
+        owner = match.submission if isinstance(match, Upload) else match
+        if owner.student_key == upload.submission.student_key:
+            upload.flags.add("duplicate_image")
+            continue
+        upload.flags.add("shared_image")
+        # The earlier upload is just as suspect: the office must see both sides.
+        if isinstance(match, Upload):
+            match.flags.add("shared_image")
+        else:
+            shared[match.id] = match
+
+
+class _Bucket:
+    """The distinct earlier pictures of one catalog item, with their descriptors stacked."""
+
+    def __init__(self) -> None:
+        self.shas: list[str] = []
+        self.desc = np.zeros((1024, 32), np.uint8)  # grows by doubling: adding stays cheap
+        self.owner = np.zeros(1024, np.int64)
+        self.rows = 0
+
+    def add(self, sha: str, features: Features | None) -> None:
+        self.shas.append(sha)
+        if features is None or len(features.desc) == 0:
+            return
+        n = len(features.desc)
+        while self.rows + n > len(self.desc):
+            self.desc = np.concatenate([self.desc, np.zeros_like(self.desc)])
+            self.owner = np.concatenate([self.owner, np.zeros_like(self.owner)])
+        self.desc[self.rows : self.rows + n] = features.desc
+        self.owner[self.rows : self.rows + n] = len(self.shas) - 1
+        self.rows += n
+
+    def ranker(self, features: Features) -> Callable[[], list[str]]:
+        """Return a job that ranks this bucket as it is now: the TOP_K pictures most like FEATURES."""
+        desc, owner, shas = self.desc[: self.rows], self.owner[: self.rows], list(self.shas)
+        return lambda: [shas[i] for i in rank(features.desc, desc, owner, len(shas), TOP_K)]
 
 
 class _Seen:
-    """Earlier uploads, searchable by content hash and by perceptual hash, checked by eye."""
+    """Earlier uploads, searchable by content hash and, per catalog item, by picture."""
 
-    def __init__(self, store: ImageStore) -> None:
+    def __init__(self, store: ImageStore, cache: dict[str, Features | None]) -> None:
         self.store = store
-        self.by_sha: dict[str, list[Submission | Upload]] = {}
-        self.entries: list[tuple[Submission | Upload, ImageFile]] = []
-        self.hashes: list[int] = []
-        self._array: np.ndarray | None = None
+        self.images: dict[str, ImageFile] = {}
+        self.buckets: dict[str | None, _Bucket] = {}
+        self.pairs: set[tuple[str, str]] = set()
+        self._features = cache
         self._thumbs: dict[str, np.ndarray | None] = {}
+        self._pending: dict[str | None, list[str]] = {}  # added, features not loaded yet
 
-    def add(self, owner: Submission | Upload, image: ImageFile) -> None:
-        self.by_sha.setdefault(image.sha256, []).append(owner)
-        if image.phash:
-            self.entries.append((owner, image))
-            self.hashes.append(int(image.phash, 16))
-            self._array = None
+    def add(self, image: ImageFile, item: str | None) -> None:
+        if image.sha256 not in self.images:
+            self.images[image.sha256] = image
+            # Features are read only when an upload of the same item asks (most never do).
+            self._pending.setdefault(item, []).append(image.sha256)
 
-    def matches(self, image: ImageFile) -> list[Submission | Upload]:
-        """Return earlier uploads of the same file or, after a pixel check, the same picture."""
-        found = {id(s): s for s in self.by_sha.get(image.sha256, [])}
-        if image.phash and self.hashes:
-            if self._array is None:
-                self._array = np.array(self.hashes, dtype=np.uint64)
-            distance = np.bitwise_count(self._array ^ np.uint64(int(image.phash, 16)))
-            for i in np.flatnonzero(distance <= NEAR_DUPLICATE_DISTANCE):
-                other, other_image = self.entries[i]
-                if id(other) not in found and self._same_picture(image, other_image):
-                    found[id(other)] = other
-        return list(found.values())
+    def plan(
+        self, image: ImageFile, item: str | None, pool: Executor
+    ) -> str | Future[list[str]] | None:
+        """Return what to check IMAGE against: a twin taken as is, candidates, or None."""
+        # A thumbnail twin (same frame, same blocks) is a candidate from any catalog item; it
+        # is taken as is only when either picture has too few keypoints for the geometric
+        # check (tiny pictures): at 320 px the certificate numbers of two holders who share a
+        # name are not legible.
+        twin = next((s for s in self.images if s != image.sha256 and self._twin(image, s)), None)
+        mine = self._feature(image.sha256)
+        if mine is None or len(mine.desc) < MIN_INLIERS:
+            return twin
+        ranker = self._bucket(item).ranker(mine)
+        if twin is not None:
+            theirs = self._feature(twin)
+            if theirs is None or len(theirs.desc) < MIN_INLIERS:
+                return twin
+            return pool.submit(lambda: [twin, *(s for s in ranker() if s != twin)])
+        return pool.submit(ranker)
 
-    def _same_picture(self, a: ImageFile, b: ImageFile) -> bool:
-        if a.sha256 == b.sha256:
-            return True
-        ta, tb = self._thumb(a.sha256), self._thumb(b.sha256)
-        # A perceptual-hash match is only a candidate. It cannot tell certificates of one
-        # template apart (benchmarks/bench_copies.py: on a realistic set it flagged 102 of 160
-        # uploads nobody copied, 2,102 of its 2,105 wrong pairs decided by the hash alone), so
-        # a pair whose frames differ, or that cannot be compared, is not flagged.
-        if ta is None or tb is None or not (a.width and a.height and b.width and b.height):
+    def check(
+        self, image: ImageFile, plan: str | Future[list[str]] | None, pool: Executor
+    ) -> list[tuple[str, bool | Future[bool]]]:
+        """Return the candidates of PLAN, best first, each with its verdict (or the job for it)."""
+        if plan is None or isinstance(plan, str):
+            return [] if plan is None else [(plan, True)]
+        mine = self._feature(image.sha256)
+        out: list[tuple[str, bool | Future[bool]]] = []
+        for sha in plan.result():
+            theirs = self._feature(sha)
+            if sha == image.sha256 or mine is None or theirs is None:
+                continue
+            if min(len(mine.desc), len(theirs.desc)) >= MIN_INLIERS:
+                out.append((sha, pool.submit(same_paper, mine, theirs)))
+        return out
+
+    def _bucket(self, item: str | None) -> _Bucket:
+        bucket = self.buckets.setdefault(item, _Bucket())
+        for sha in self._pending.pop(item, []):
+            bucket.add(sha, self._feature(sha))
+        return bucket
+
+    def _feature(self, sha: str) -> Features | None:
+        if sha not in self._features:
+            self._features[sha] = self.store.features(sha)
+        return self._features[sha]
+
+    def _twin(self, image: ImageFile, sha: str) -> bool:
+        other = self.images[sha]
+        if not (other.phash and image.phash):
             return False
-        return bool(same_picture(ta, (a.width, a.height), tb, (b.width, b.height)))
+        if (int(image.phash, 16) ^ int(other.phash, 16)).bit_count() > NEAR_DUPLICATE_DISTANCE:
+            return False
+        # A perceptual-hash match is only a candidate: it cannot tell certificates of one
+        # template apart, so only a pair with the same frame is compared here, block by block.
+        sizes = [(f.width, f.height) for f in (image, other)]
+        if not all(w and h for w, h in sizes) or not same_frame(*sizes):  # type: ignore[arg-type]
+            return False
+        ta, tb = self._thumb(image.sha256), self._thumb(sha)
+        return ta is not None and tb is not None and bool(same_picture(ta, sizes[0], tb, sizes[1]))  # type: ignore[arg-type]
 
     def _thumb(self, sha: str) -> np.ndarray | None:
         if sha not in self._thumbs:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certreview.i18n import _
+from certreview.images.features import Features
 from certreview.images.sources import (
     ImageSource,
     ImageSourceError,
@@ -34,7 +35,7 @@ from certreview.rules.flags import REQUIRED_FIELDS, Assessment, assess_row, orde
 from certreview.rules.normalise import is_blank, normalise_id
 from certreview.rules.years import academic_year, parse_datetime
 from certreview.store.imagestore import MAX_UNREADABLE_BYTES, ImageStore, UnreadableAllowance
-from certreview.store.models import ImageFile, ImportLog, Round, Submission
+from certreview.store.models import ImageFile, ImageMatch, ImportLog, Round, Submission
 
 OPTIONAL_FIELDS = ("exam_date", "certificate_no", "issuer")
 # What makes a row "the same" as the one stored under its submission ID (besides its file).
@@ -168,6 +169,7 @@ class _Intake:
         self.allowance = UnreadableAllowance(store, options.max_unreadable_bytes)
         self.in_file: set[str] = set()  # IDs met earlier in this file
         self.checked = 0  # files checked in earlier batches, for one progress count
+        self.features: dict[str, Features | None] = {}  # copy features read by earlier batches
 
     def run_batch(self, source: ImageSource, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Read, check and write one batch of rows: slow work first, then a short write."""
@@ -187,9 +189,9 @@ class _Intake:
                 self._progress if self.options.progress else None,
             )
             self.checked += sum(1 for f in files.values() if f not in self.session)
-            shared = find_copies(self.session, self.store, uploads, files)
+            shared, pairs = find_copies(self.session, self.store, uploads, files, self.features)
         if uploads:
-            self._write(uploads, files, shared)
+            self._write(uploads, files, shared, pairs)
 
     def _live(self, ids: list[str]) -> dict[str, Submission]:
         """Return the live version of each stored submission among IDS."""
@@ -254,7 +256,11 @@ class _Intake:
         self.result.rows.append(ReportRow(line, submission_id, key, "skipped", ""))
 
     def _write(
-        self, uploads: list[Upload], files: dict[str, ImageFile], shared: list[Submission]
+        self,
+        uploads: list[Upload],
+        files: dict[str, ImageFile],
+        shared: list[Submission],
+        pairs: set[tuple[str, str]],
     ) -> None:
         session = self.session
         round_ = get_round(session, self.round_name, self.options.cutoff)
@@ -272,6 +278,8 @@ class _Intake:
                 # Old versions stay, with their decisions: only the newest one is live.
                 upload.previous.live = False
         session.flush()  # before the new versions: one live version per submission ID
+        for sha_a, sha_b in sorted(pairs):
+            session.merge(ImageMatch(sha_a=sha_a, sha_b=sha_b))  # found again: kept once
         for earlier in shared:
             earlier.flags = ";".join(ordered({*earlier.flag_list, "shared_image"}))
         for upload in uploads:

@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
 from certreview.review.evidence import EVIDENCE_COLUMNS, evidence_condition
 from certreview.review.values import (
     ALL,
@@ -39,6 +38,7 @@ from certreview.store.models import (
     Decision,
     ImageEvidence,
     ImageFile,
+    ImageMatch,
     Round,
     Student,
     Submission,
@@ -203,36 +203,30 @@ COPY_FLAGS = ("shared_image", "duplicate_image")
 def copy_partners(s: Session, pks: Collection[int]) -> dict[int, list[int]]:
     """Return, per submission of PKS flagged as a copy, the other uploads of the same picture.
 
-    Intake stores no pair link, so pairs are found again the way it found them: the same file
-    (sha256), or a perceptual hash within NEAR_DUPLICATE_DISTANCE, among the uploads intake
-    flagged as copies. One function, so a stored link can replace it later.
+    The other uploads are those flagged as copies with the same file (sha256) or with a file
+    intake judged to show the same certificate (an `ImageMatch` pair).
     """
     rows = s.execute(
-        select(Submission.id, Submission.image_sha256, ImageFile.phash)
-        .join(ImageFile, ImageFile.sha256 == Submission.image_sha256)
-        .where(or_(*(has_flag(f) for f in COPY_FLAGS)))
+        select(Submission.id, Submission.image_sha256)
+        .where(or_(*(has_flag(f) for f in COPY_FLAGS)), Submission.image_sha256.is_not(None))
         .order_by(Submission.id)
     ).all()
     wanted = set(pks)
-    out: dict[int, list[int]] = {}
-    for pk, sha, phash in rows:
-        if pk not in wanted:
-            continue
-        mine = int(phash, 16) if phash else None
-        out[pk] = [
-            other
-            for other, other_sha, other_phash in rows
-            if other != pk
-            and (
-                other_sha == sha
-                or (
-                    mine is not None
-                    and other_phash
-                    and (mine ^ int(other_phash, 16)).bit_count() <= NEAR_DUPLICATE_DISTANCE
-                )
+    mine = {sha for pk, sha in rows if pk in wanted}
+    linked: dict[str, set[str]] = {sha: {sha} for sha in mine}
+    if mine:
+        for a, b in s.execute(
+            select(ImageMatch.sha_a, ImageMatch.sha_b).where(
+                or_(ImageMatch.sha_a.in_(mine), ImageMatch.sha_b.in_(mine))
             )
-        ]
-    return out
+        ):
+            linked.setdefault(a, {a}).add(b)
+            linked.setdefault(b, {b}).add(a)
+    return {
+        pk: [other for other, other_sha in rows if other != pk and other_sha in linked[sha]]
+        for pk, sha in rows
+        if pk in wanted
+    }
 
 
 def partners_of(s: Session, rows: Iterable[Any]) -> dict[int, tuple[Partner, ...]]:

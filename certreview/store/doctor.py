@@ -2,7 +2,7 @@
 
 What is checked:
 
-- orphaned files: originals (and their cached thumbnails/previews) no image row references —
+- orphaned files: originals (and their cached thumbnails/previews/features) no image row references —
   what a killed import leaves behind. An import is one database transaction (its import-log
   row is written in the same one), so the database never holds half an import; its trace is
   orphaned files and `.tmp-` files of interrupted writes. Both are removed by `--fix` only when
@@ -33,7 +33,7 @@ from certreview.store.models import ImageFile
 from certreview.store.private import make_private_dir
 
 MIN_AGE = timedelta(hours=1)
-_CACHE = re.compile(r"([0-9a-f]{64})(?:-p\d+)?\.jpg")
+_CACHE = re.compile(r"([0-9a-f]{64})(?:(?:-p\d+)?\.jpg|\.orb)")
 _SHA = re.compile(r"[0-9a-f]{64}")
 
 
@@ -127,7 +127,7 @@ def examine(
             found.mismatched.append(path)
         elif path.name not in rows:
             orphan(path)
-    for part in ("thumbs", "previews"):
+    for part in ("thumbs", "previews", "features"):
         for path in _files(store.root / part):
             match = _CACHE.fullmatch(path.name)
             if path.name.startswith(".tmp-"):

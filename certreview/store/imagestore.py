@@ -1,4 +1,4 @@
-"""Keep uploaded originals by content hash, with cached thumbnails and previews beside them."""
+"""Keep uploaded originals by content hash, with cached thumbnails, previews and copy features."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from certreview.i18n import N_
+from certreview.images.features import Features
 from certreview.images.inspect import PREVIEW_SIZE, inspect_image, quick_verdict, render_preview
 from certreview.store.private import make_private_dir
 
@@ -32,7 +33,10 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
+def _write_atomically(
+    path: Path, data: bytes, *, cache: bool = False, checked: bool = False
+) -> None:
+    """Write DATA to PATH whole or not at all; CACHE files may be lost, CHECKED ones torn too."""
     created = [p for p in path.parents if not p.is_dir()]
     make_private_dir(path.parent)
     # A reader (or a crash) never sees half a file: write beside it, then rename over.
@@ -42,8 +46,10 @@ def _write_atomically(path: Path, data: bytes, *, cache: bool = False) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            # Without fsync a power cut can leave an empty or cut-off file under the new name.
-            os.fsync(f.fileno())
+            # Without fsync a power cut can leave an empty or cut-off file under the new name;
+            # a CHECKED file is validated when read (and remade), so it needs none.
+            if not checked:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -106,6 +112,11 @@ class ImageStore:
         sha = self._check(sha)
         return self.root / "thumbs" / sha[:2] / f"{sha}.jpg"
 
+    def features_path(self, sha: str) -> Path:
+        """Return where the copy-check features of this original are (or would be) kept."""
+        sha = self._check(sha)
+        return self.root / "features" / sha[:2] / f"{sha}.orb"
+
     def preview_path(self, sha: str, page: int = 0) -> Path:
         """Return where the cached preview of one page of this original is (or would be) kept."""
         sha = self._check(sha)
@@ -148,6 +159,26 @@ class ImageStore:
         if jpeg is not None:
             self.save_thumbnail(sha, jpeg)
         return jpeg
+
+    def save_features(self, sha: str, data: bytes) -> None:
+        """Cache the copy-check features computed at intake (`Features.to_bytes`)."""
+        _write_atomically(self.features_path(sha), data, cache=True, checked=True)
+
+    def features(self, sha: str) -> Features | None:
+        """Return the copy-check features, remaking them from the original if the cache is gone."""
+        try:
+            return Features.from_bytes(self.features_path(sha).read_bytes())
+        except (OSError, ValueError):
+            pass  # not made yet (a file stored before features were kept), deleted or damaged
+        try:
+            data = self.read_original(sha)
+        except FileNotFoundError:
+            return None
+        made = inspect_image(data, features=True).features
+        if made is None:
+            return None
+        self.save_features(sha, made)
+        return Features.from_bytes(made)
 
     def preview(self, sha: str, page: int = 0) -> bytes:
         """Return a metadata-free JPEG of one page, made on first view and cached.

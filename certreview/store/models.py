@@ -98,6 +98,26 @@ class ImageFile(Base):
         return f"ImageFile({self.sha256[:12]}…, {self.format}, {self.width}x{self.height})"
 
 
+class ImageMatch(Base):
+    """Two different files intake judged to show one certificate (a copy of one another).
+
+    Stored so the detail view names the other uploads of a picture without checking again;
+    `sha_a` sorts before `sha_b`.
+    """
+
+    __tablename__ = "image_matches"
+
+    sha_a: Mapped[str] = mapped_column(
+        String(64), ForeignKey("image_files.sha256"), primary_key=True
+    )
+    sha_b: Mapped[str] = mapped_column(
+        String(64), ForeignKey("image_files.sha256"), primary_key=True, index=True
+    )
+
+    def __repr__(self) -> str:
+        return f"ImageMatch({self.sha_a[:12]}…, {self.sha_b[:12]}…)"
+
+
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (

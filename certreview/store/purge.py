@@ -21,6 +21,7 @@ from certreview.store.models import (
     Decision,
     ImageEvidence,
     ImageFile,
+    ImageMatch,
     ImageReading,
     ImportLog,
     NoticeLog,
@@ -133,6 +134,11 @@ def purge(session: Session, plan: PurgePlan) -> None:
     session.execute(delete(ImageEvidence).where(ImageEvidence.submission_pk.in_(leaving)))
     session.execute(delete(Submission).where(_theirs(plan.student_ids)))
     session.execute(delete(ImageReading).where(ImageReading.sha256.in_(plan.images)))
+    session.execute(
+        delete(ImageMatch).where(
+            or_(ImageMatch.sha_a.in_(plan.images), ImageMatch.sha_b.in_(plan.images))
+        )
+    )
     session.execute(delete(ImageFile).where(ImageFile.sha256.in_(plan.images)))
     # The e-mails sent them hold their address and results: personal data too.
     session.execute(delete(NoticeLog).where(NoticeLog.student_id.in_(plan.student_ids)))
@@ -149,13 +155,13 @@ def purge(session: Session, plan: PurgePlan) -> None:
 
 
 def remove_files(session: Session, store: ImageStore, images: tuple[str, ...]) -> int:
-    """Delete the stored original, thumbnail and previews of IMAGES no row uses; return how many."""
+    """Delete the stored original, thumbnail, features and previews of IMAGES no row uses; return how many."""
     removed = 0
     for sha in images:
         # Checked again after the commit: an import may have stored the same file since.
         if session.get(ImageFile, sha) is not None:
             continue
-        paths = [store.original_path(sha), store.thumbnail_path(sha)]
+        paths = [store.original_path(sha), store.thumbnail_path(sha), store.features_path(sha)]
         paths += store.preview_path(sha).parent.glob(f"{sha}-p*.jpg")
         for path in paths:
             path.unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """A deterministic, realistic set of certificate uploads with known copies (for near-duplicate work).
 
-Benchmark data only, not used by intake: `bench_copies.py` measures intake's copy flags and the
-candidate method (`candidate.py`) on it.
+Test and benchmark data, not used by intake: `tests/test_copies.py` and
+`benchmarks/bench_copies.py` measure intake's copy flags on it.
 
 `build_set(seed)` returns a list of `Upload(data, paper, kind, template, is_copy, source)`, in
 upload order. `paper` names the physical certificate (template + holder + number) an upload

@@ -1,1 +1,0 @@
-"""Copy detection research kept for the next attempt: a realistic upload set and a candidate method."""

@@ -1,0 +1,113 @@
+"""Copies told from look-alikes, on realistic certificates of one template (tests/realistic_certs.py)."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from certreview.images.features import Features, compute_features
+from certreview.images.inspect import inspect_image
+from certreview.images.samepaper import same_paper
+from certreview.ingest.reference import import_catalog, import_roster, import_standards
+from certreview.review.queries import copy_partners
+from certreview.store.models import ImageMatch, Submission
+from tests.conftest import SAMPLES
+from tests.realistic_certs import capture, make_copy, papers, render
+from tests.test_submissions import report, run
+
+COPY_FLAGS = {"duplicate_image", "shared_image"}
+
+
+@pytest.fixture
+def department(workspace):
+    """Return a workspace holding the sample roster, catalog and standards."""
+    with workspace.Session.begin() as s:
+        import_roster(s, SAMPLES / "roster.csv")
+        import_catalog(s, SAMPLES / "catalog.csv")
+        import_standards(s, SAMPLES / "standards.toml")
+    return workspace
+
+
+@cache
+def uploads(kind: str) -> tuple[bytes, bytes, bytes]:
+    """Return a scan of one holder's certificate, a look-alike of another holder, and a copy."""
+    rng = np.random.default_rng(11)
+    first, second = papers(11, 2, ("CCNA",))[:2]
+    assert first.name != second.name or first.number != second.number
+    master = render(first)
+    original = capture(master, "scan", rng)
+    look_alike = capture(render(second), "scan", rng)
+    return original, look_alike, make_copy(kind, original, master, rng)
+
+
+def features(data: bytes) -> Features:
+    with Image.open(io.BytesIO(data)) as img:
+        return compute_features(img)
+
+
+@pytest.mark.parametrize(
+    "kind", ["crop_uniform", "screenshot_desktop", "rephoto_of_scan", "second_scan"]
+)
+def test_a_copy_is_the_same_paper_and_a_look_alike_is_not(kind):
+    original, look_alike, copy = uploads(kind)
+    assert same_paper(features(copy), features(original))
+    assert not same_paper(features(look_alike), features(original))
+    assert not same_paper(features(copy), features(look_alike))
+
+
+def test_features_survive_the_store_and_are_remade_when_lost(workspace):
+    original, _, _ = uploads("crop_uniform")
+    report_ = inspect_image(original, features=True)
+    assert report_.features is not None
+    kept = Features.from_bytes(report_.features)
+    assert 300 <= len(kept.desc) <= 500 and 700_000 <= kept.size[0] * kept.size[1] <= 1_400_000
+    sha = workspace.store.put(original)
+    assert workspace.store.features(sha) is not None  # never saved: made from the original
+    path = workspace.store.features_path(sha)
+    path.write_bytes(b"damaged")
+    again = workspace.store.features(sha)
+    assert again is not None and np.array_equal(again.desc, kept.desc)
+    with pytest.raises(ValueError):
+        Features.from_bytes(b"damaged")
+
+
+@pytest.mark.parametrize("kind", ["crop_uniform", "screenshot_phone", "rephoto_of_scan"])
+def test_intake_flags_the_copy_and_its_source_but_not_the_look_alike(department, tmp_path, kind):
+    original, look_alike, copy = uploads(kind)
+    rows = (
+        "r1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,original.jpg,\n"
+        "r2,2026-03-02 10:00,B11201003,陳大文,Information,CCNA,113,look_alike.jpg,\n"
+        "r3,2026-03-03 10:00,B11001001,王小明,Information,CCNA,113,copy.jpg,\n"
+    )
+    images = {"original.jpg": original, "look_alike.jpg": look_alike, "copy.jpg": copy}
+    result = run(department, tmp_path, rows, images)
+    flags = {sid: set(f.split(";")) & COPY_FLAGS for sid, _, f in report(result)}
+    assert flags["r2"] == set()  # a look-alike of the same template
+    assert flags["r3"] == {"shared_image"}
+    with department.Session() as s:
+        pk = {sub.submission_id: sub.id for sub in s.scalars(select(Submission))}
+        first = s.get(Submission, pk["r1"])
+        assert first is not None and "shared_image" in first.flag_list  # both sides are told
+        assert copy_partners(s, [pk["r3"], pk["r1"]]) == {
+            pk["r1"]: [pk["r3"]],
+            pk["r3"]: [pk["r1"]],
+        }
+        assert len(s.scalars(select(ImageMatch)).all()) == 1
+
+
+def test_the_same_student_uploading_a_copy_again_is_a_duplicate(department, tmp_path):
+    original, _, copy = uploads("screenshot_desktop")
+    rows = (
+        "d1,2026-03-01 10:00,B11201002,李美玲,Information,CCNA,113,original.jpg,\n"
+        "d2,2026-03-02 10:00,B11201002,李美玲,Information,CCNA,113,copy.jpg,\n"
+    )
+    result = run(department, tmp_path, rows, {"original.jpg": original, "copy.jpg": copy})
+    assert [(sid, set(f.split(";")) & COPY_FLAGS) for sid, _, f in report(result)] == [
+        ("d1", set()),
+        ("d2", {"duplicate_image"}),
+    ]
