@@ -175,7 +175,7 @@ def test_a_newer_decision_by_someone_else_is_shown_not_overwritten(
     bob.decide(pk, "reject", reason="mismatch")
     view.approve.click()
     assert view.conflict.layout.display == "flex" and view.box.layout.border == CONFLICT_BORDER
-    assert "bob" in view.message.value and "rejected (mismatch)" in view.message.value
+    assert "by bob" in view.message.value and "Rejected — " in view.message.value
     assert decisions(workspace) == [(pk, "reject", "mismatch", None, "bob")]
     view.keep.click()
     assert view.conflict.layout.display == "none" and "bob" in view.state.value

@@ -10,7 +10,7 @@ import ipywidgets as w
 
 from certreview.i18n import _
 from certreview.review.service import DecisionInfo
-from certreview.rules.contract import verdict_label
+from certreview.rules.contract import decision_label, verdict_label
 
 NO_REASON = ""
 
@@ -36,10 +36,19 @@ def placeholder() -> bytes:
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (240, 160), "#eeeeee")
-    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")
+    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")  # a picture: no CJK font
     out = io.BytesIO()
     img.save(out, "JPEG", quality=70)
     return out.getvalue()
+
+
+def decided_words(info: DecisionInfo) -> str:
+    """Return who decided what and when, in words: "Rejected — Does not match, by bob, …"."""
+    return _("{decision}, by {reviewer}, {when}").format(
+        decision=decision_label(info.state, info.reason),
+        reviewer=info.reviewer,
+        when=f"{info.decided_at:%Y-%m-%d %H:%M}",
+    )
 
 
 def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) -> None:
@@ -48,7 +57,7 @@ def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) ->
     verdict = verdict_label(attempt[0])
     view.say(
         _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
-            decision=newer.describe(), verdict=verdict
+            decision=decided_words(newer), verdict=verdict
         )
     )
     view.override.description = _("Override: {verdict}").format(verdict=verdict)
