@@ -32,7 +32,7 @@ from certreview.store.load import load_facts, load_rules
 
 DECIDED = ("approved", "rejected", "returned")
 # The category of an upload that matches no catalog item: what a student typed is no category.
-NO_ITEM = "(no catalog item)"
+NO_ITEM = N_("(no catalog item)")
 BY_WORDS = {"admission_year": N_("cohort"), "class_name": N_("class")}  # chart titles
 # Colours of the review states, as the review widgets show them.
 # Fonts that carry Traditional Chinese, tried before matplotlib's default when installed.
@@ -69,7 +69,7 @@ def load_stats(session: Session, current_year: int | None = None) -> StatsData:
     submissions = facts.submissions.assign(
         counted=per_submission["counted"].to_numpy(),
         why_not=per_submission["why_not"].to_numpy(),
-        category=facts.submissions["category"].fillna(NO_ITEM),
+        category=facts.submissions["category"].fillna(_(NO_ITEM)),
     )
     return StatsData(students, submissions, year)
 
@@ -167,7 +167,7 @@ def decisions_by_reason(submissions: pd.DataFrame) -> pd.DataFrame:
 
 def decisions_by_category(submissions: pd.DataFrame) -> pd.DataFrame:
     """Return per catalog category the submissions in each state and the approval percentage."""
-    table = pd.crosstab(submissions["category"].fillna(NO_ITEM), submissions["state"])
+    table = pd.crosstab(submissions["category"].fillna(_(NO_ITEM)), submissions["state"])
     table = table.reindex(columns=list(STATES), fill_value=0)
     table = table[["approved", "rejected", "returned", "pending"]]
     table["total"] = table.sum(axis=1)
