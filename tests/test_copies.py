@@ -111,3 +111,14 @@ def test_the_same_student_uploading_a_copy_again_is_a_duplicate(department, tmp_
         ("d1", set()),
         ("d2", {"duplicate_image"}),
     ]
+
+
+def test_votes_reach_pictures_past_opencvs_row_limit() -> None:
+    """A round with ~600 uploads of one item stacks 300,000 descriptors: past OpenCV's 2**18."""
+    from certreview.images.samepaper import rank
+
+    rng = np.random.default_rng(3)
+    stack = rng.integers(0, 256, size=(300_000, 32), dtype=np.uint8)
+    owner = np.arange(len(stack)) // 500
+    query = stack[275_000:275_060].copy()  # picture 550, in the second part of the stack
+    assert rank(query, stack, owner, 600, 2) == [550]

@@ -42,6 +42,10 @@ MIN_BLOCKS = 150  # less certificate than this in common is too little to read: 
 VOTE_DIST = 40
 _NONE_BAD = 10**6  # "bad blocks" of a pair that could not be compared at all
 VOTE_NEIGHBOURS = 8
+# OpenCV's matcher numbers the rows of one train matrix in 18 bits (IMGIDX_ONE = 2**18): a
+# catalog item's stack (500 descriptors a picture) passes that at ~520 uploads, so it is
+# matched in parts.
+MAX_TRAIN_ROWS = 1 << 17
 
 
 def rank(query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k: int) -> list[int]:
@@ -54,15 +58,24 @@ def rank(query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k:
     """
     if len(query) == 0 or len(stack) == 0:
         return []
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    rows = matcher.knnMatch(query, stack, k=min(VOTE_NEIGHBOURS, len(stack)))
     votes = np.zeros(n)
-    for row in rows:
-        hit = {owner[m.trainIdx] for m in row if m.distance < VOTE_DIST}
+    for row in _nearest(query, stack, VOTE_NEIGHBOURS):
+        hit = {owner[index] for distance, index in row if distance < VOTE_DIST}
         for o in hit:
             votes[o] += 1.0 / len(hit)  # a template feature everybody shares counts little
     order = np.argsort(-votes, kind="stable")[:top_k]
     return [int(i) for i in order if votes[i] > 0 and votes[i] >= votes[order[0]] / 2]
+
+
+def _nearest(query: np.ndarray, stack: np.ndarray, k: int) -> list[list[tuple[float, int]]]:
+    """Return, for each row of QUERY, (distance, row of STACK) of its K nearest stack rows."""
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    found: list[list[tuple[float, int]]] = [[] for _ in range(len(query))]
+    for start in range(0, len(stack), MAX_TRAIN_ROWS):
+        part = stack[start : start + MAX_TRAIN_ROWS]
+        for i, row in enumerate(matcher.knnMatch(query, part, k=min(k, len(part)))):
+            found[i].extend((m.distance, start + m.trainIdx) for m in row)
+    return found if len(stack) <= MAX_TRAIN_ROWS else [sorted(f)[:k] for f in found]
 
 
 def same_paper(a: Features, b: Features) -> bool:
