@@ -75,7 +75,7 @@ def _nearest(query: np.ndarray, stack: np.ndarray, k: int) -> list[list[tuple[fl
         part = stack[start : start + MAX_TRAIN_ROWS]
         for i, row in enumerate(matcher.knnMatch(query, part, k=min(k, len(part)))):
             found[i].extend((m.distance, start + m.trainIdx) for m in row)
-    return found if len(stack) <= MAX_TRAIN_ROWS else [sorted(f)[:k] for f in found]
+    return [sorted(f)[:k] for f in found]
 
 
 def same_paper(a: Features, b: Features) -> bool:
