@@ -113,9 +113,9 @@ def test_the_same_student_uploading_a_copy_again_is_a_duplicate(department, tmp_
     ]
 
 
-def test_votes_reach_pictures_past_opencvs_row_limit() -> None:
-    """A round with ~600 uploads of one item stacks 300,000 descriptors: past OpenCV's 2**18."""
-    from certreview.images.samepaper import rank
+def test_votes_reach_pictures_of_a_large_round() -> None:
+    """A round with ~600 uploads of one item stacks 300,000 descriptors (past OpenCV's 2**18)."""
+    from certreview.images.votes import rank
 
     rng = np.random.default_rng(3)
     stack = rng.integers(0, 256, size=(300_000, 32), dtype=np.uint8)

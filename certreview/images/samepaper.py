@@ -15,8 +15,7 @@ title and seal; they differ only where the name, number, score or date is. So:
    residual misregistration). A copy has no differing block; a look-alike differs where the
    holder's text is.
 
-`rank` picks, among many earlier pictures, the few worth this check: each descriptor of the
-new picture votes for the pictures holding its nearest stored descriptors.
+`votes.py` picks, among many earlier pictures, the few worth this check.
 Measured on the realistic set of `benchmarks/bench_copies.py` (README "Performance").
 """
 
@@ -39,43 +38,7 @@ LCN_SIGMA = 8.0
 BLOCK_DIFF = 0.48
 MAX_BAD_BLOCKS = 0
 MIN_BLOCKS = 150  # less certificate than this in common is too little to read: not confirmed
-VOTE_DIST = 40
 _NONE_BAD = 10**6  # "bad blocks" of a pair that could not be compared at all
-VOTE_NEIGHBOURS = 8
-# OpenCV's matcher numbers the rows of one train matrix in 18 bits (IMGIDX_ONE = 2**18): a
-# catalog item's stack (500 descriptors a picture) passes that at ~520 uploads, so it is
-# matched in parts.
-MAX_TRAIN_ROWS = 1 << 17
-
-
-def rank(query: np.ndarray, stack: np.ndarray, owner: np.ndarray, n: int, top_k: int) -> list[int]:
-    """Return up to TOP_K of N pictures, best first, by the votes of QUERY's descriptors.
-
-    STACK holds the descriptors of all N pictures, OWNER the picture of each row. A picture
-    after the first is returned only with at least half the first one's votes: a copy's
-    source ranks first (on the realistic set, second only behind another capture of the
-    same paper, with nearly as many votes).
-    """
-    if len(query) == 0 or len(stack) == 0:
-        return []
-    votes = np.zeros(n)
-    for row in _nearest(query, stack, VOTE_NEIGHBOURS):
-        hit = {owner[index] for distance, index in row if distance < VOTE_DIST}
-        for o in hit:
-            votes[o] += 1.0 / len(hit)  # a template feature everybody shares counts little
-    order = np.argsort(-votes, kind="stable")[:top_k]
-    return [int(i) for i in order if votes[i] > 0 and votes[i] >= votes[order[0]] / 2]
-
-
-def _nearest(query: np.ndarray, stack: np.ndarray, k: int) -> list[list[tuple[float, int]]]:
-    """Return, for each row of QUERY, (distance, row of STACK) of its K nearest stack rows."""
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    found: list[list[tuple[float, int]]] = [[] for _ in range(len(query))]
-    for start in range(0, len(stack), MAX_TRAIN_ROWS):
-        part = stack[start : start + MAX_TRAIN_ROWS]
-        for i, row in enumerate(matcher.knnMatch(query, part, k=min(k, len(part)))):
-            found[i].extend((m.distance, start + m.trainIdx) for m in row)
-    return [sorted(f)[:k] for f in found]
 
 
 def same_paper(a: Features, b: Features) -> bool:
