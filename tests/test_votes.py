@@ -70,5 +70,5 @@ def test_each_query_row_keeps_its_nearest_few() -> None:
     base = rng.integers(0, 256, (1, 32), dtype=np.uint8)
     stack = np.concatenate([flip(rng, base, b) for b in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)])
     index = VoteIndex(stack, np.arange(12))
-    q, r, dist = index.nearest(base, below=12)
+    *_, dist = index.nearest(base, below=12)
     assert list(dist) == [1, 2, 3, 4, 5, 6, 7, 8]  # VOTE_NEIGHBOURS, nearest first

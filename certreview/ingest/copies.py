@@ -232,9 +232,7 @@ class _Seen:
             # Features are read only when an upload of the same item asks (most never do).
             self._pending.setdefault(item, []).append(image.sha256)
 
-    def plan(
-        self, image: ImageFile, item: str | None
-    ) -> str | Callable[[], list[str]] | None:
+    def plan(self, image: ImageFile, item: str | None) -> str | Callable[[], list[str]] | None:
         """Return what to check IMAGE against: a twin taken as is, a job ranking candidates, or None."""
         # A thumbnail twin (same frame, same blocks) is a candidate from any catalog item; it
         # is taken as is only when either picture has too few keypoints for the geometric
