@@ -122,3 +122,21 @@ def test_votes_reach_pictures_of_a_large_round() -> None:
     owner = np.arange(len(stack)) // 500
     query = stack[275_000:275_060].copy()  # picture 550, in the second part of the stack
     assert rank(query, stack, owner, 600, 2) == [550]
+
+
+def test_copy_check_threads_yield_the_cpu_to_reviewers() -> None:
+    """The votes and pixel checks of an import run at the image workers' lower priority."""
+    import os
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from certreview.images.pool import WORKER_NICENESS
+    from certreview.ingest.copies import _background
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    with ThreadPoolExecutor(1, initializer=_background) as pool:
+        worker = pool.submit(niceness).result()
+    assert worker >= min(niceness() + WORKER_NICENESS, 19)
+    assert niceness() == os.nice(0)  # the importing thread itself keeps its priority
