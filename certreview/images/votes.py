@@ -33,10 +33,10 @@ class VoteIndex:
         self.desc = np.ascontiguousarray(desc, np.uint8).reshape(-1, 32)
         self.owner = np.asarray(owner, np.int64)
         self._words = self.desc.view(np.uint64)  # (rows, 4): popcount per 64 bits
-        keys = self.desc.view(np.uint16)  # (rows, CHUNKS)
-        # One sorted row per word (a radix sort for 16-bit keys), contiguous for searchsorted.
-        self._order = np.ascontiguousarray(np.argsort(keys, axis=0, kind="stable").T)
-        self._sorted = np.take_along_axis(keys.T, self._order, axis=1)
+        # One row per word, each sorted (a radix sort for 16-bit keys), contiguous throughout.
+        keys = np.ascontiguousarray(self.desc.view(np.uint16).T)  # (CHUNKS, rows)
+        self._order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)  # 64 B a row
+        self._sorted = np.take_along_axis(keys, self._order, axis=1)
 
     def __len__(self) -> int:
         return len(self.desc)
