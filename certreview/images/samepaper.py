@@ -95,11 +95,11 @@ def _consistent(a: Features, b: Features, H, pa, pb):
 
 def _lcn(g: np.ndarray) -> np.ndarray:
     """Return G with local contrast normalised (a floor on the std keeps plain paper flat)."""
-    mu = _smooth(g, LCN_SIGMA)
-    d = g - mu
-    sd = np.sqrt(_smooth(d * d, LCN_SIGMA * 2))
+    # OpenCV's element-wise operations: the same arithmetic as numpy's, in one pass each.
+    d = cv2.subtract(g, _smooth(g, LCN_SIGMA))
+    sd = cv2.sqrt(_smooth(cv2.multiply(d, d), LCN_SIGMA * 2))
     floor = max(6.0, float(np.percentile(sd[::4, ::4], 90)) * 0.35)
-    return d / np.maximum(sd, floor)
+    return cv2.divide(d, cv2.max(sd, floor))
 
 
 def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -156,24 +156,25 @@ def compare(a: Features, b: Features, match=None, whole: bool = False) -> dict:
         T = T @ np.diag([1 / sx, 1 / sy, 1.0])
     gb = cv2.warpPerspective(gb_src.astype(np.float32), T, (w, h), flags=cv2.INTER_LINEAR)
     region = cv2.erode(region[y : y + h, x : x + w], np.ones((9, 9), np.uint8))
-    inside_px = region > 0
     # Match sharpness: blur the sharper one by the sigma that makes them most alike.
-    ma, mb = ga[inside_px], gb[inside_px]
-    gb = (gb - mb.mean()) / (mb.std() + 1e-3) * (ma.std() + 1e-3) + ma.mean()
+    (ma,), (sa_dev,) = cv2.meanStdDev(ga, mask=region)
+    (mb,), (sb_dev,) = cv2.meanStdDev(gb, mask=region)
+    gb = (gb - np.float32(mb)) * np.float32((sa_dev + 1e-3) / (sb_dev + 1e-3)) + np.float32(ma)
     sa, sb = (
         cv2.resize(ga, (w // 2, h // 2), interpolation=cv2.INTER_AREA),
         cv2.resize(gb, (w // 2, h // 2), interpolation=cv2.INTER_AREA),
     )
-    sm = (
-        cv2.resize(inside_px.astype(np.uint8), (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
-        > 0
-    )
-    best_e, sigma = float(np.abs(sa - sb)[sm].mean()), 0.0
+    sm = cv2.resize(region, (w // 2, h // 2), interpolation=cv2.INTER_NEAREST)
+
+    def error(xa: np.ndarray, xb: np.ndarray) -> float:
+        return cv2.mean(cv2.absdiff(xa, xb), mask=sm)[0]
+
+    best_e, sigma = error(sa, sb), 0.0
     for sig in (0.7, 1.1, 1.6, 2.2):
         for sign in (1, -1):
             xa = cv2.GaussianBlur(sa, (0, 0), sig / 2) if sign > 0 else sa
             xb = cv2.GaussianBlur(sb, (0, 0), sig / 2) if sign < 0 else sb
-            e = float(np.abs(xa - xb)[sm].mean())
+            e = error(xa, xb)
             if e < best_e:
                 best_e, sigma = e, sign * sig
     if sigma > 0:
