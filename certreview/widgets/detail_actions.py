@@ -22,11 +22,13 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
             return
         self.cursor = view.index
         self.show_detail(view.card.pk)
-        self.cards_row.layout.display = "none"
 
     def show_detail(self, pk: int, *, keep_view: bool = False) -> None:
         """Show submission PK in the detail view; its student's standing follows a moment later."""
-        self.detail.show(self.service.detail(pk, standing=False), keep_view=keep_view)
+        found = self.service.detail(pk, standing=False)
+        # The grid goes first: a frame drawn with both on the page laid out the two of them.
+        self.cards_row.layout.display = "none"
+        self.detail.show(found, keep_view=keep_view)
         self.later.call("standing", STANDING_AFTER, lambda: self._show_standing(pk))
 
     @not_loaded
