@@ -64,7 +64,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
 
         # Every handler holds off the deferred jobs (see Later.serial).
         serial = self.later.serial
-        self.filter_bar = FilterBar(serial(self.apply_filters))
+        self.filter_bar = FilterBar(self.apply_filters, serial)
         self.approve_clean = w.Button(
             description=_("Approve clean on this page"), icon="check", layout=_auto()
         )
