@@ -9,8 +9,8 @@ import ipywidgets as w
 
 from certreview.review.service import Card
 from certreview.widgets import html
-from certreview.widgets.common import placeholder
-from certreview.widgets.detail import ZOOMS, image_format, zoom_options
+from certreview.widgets.common import data_url, placeholder
+from certreview.widgets.detail import ZOOMS, zoom_options
 from certreview.widgets.later import Later
 
 KEPT = 64  # previews kept in memory (~100 KB each): a page and a half
@@ -62,7 +62,7 @@ class PreviewPane:
         self.zoom = w.ToggleButtons(
             options=zoom_options(), value="fit", style={"button_width": "64px"}
         )
-        self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.image = w.Image(format="url", layout=w.Layout(width="100%", object_fit="contain"))
         self.image.add_class("certreview-zoomable")
         self.frame = w.Box(
             [self.image],
@@ -101,9 +101,7 @@ class PreviewPane:
         self._set((self._preview(self.sha, 0, 0) if self.sha else None) or placeholder())
 
     def _set(self, data: bytes) -> None:
-        with self.image.hold_sync():  # format and bytes in one message
-            self.image.format = image_format(data)
-            self.image.value = data
+        self.image.value = data_url(data)
 
     def _zoom(self) -> None:
         self.image.layout.width = ZOOMS[self.zoom.value]
