@@ -17,13 +17,16 @@ KEPT = 64  # previews kept in memory (~100 KB each): a page and a half
 SETTLE = 0.12  # seconds the highlight rests on a card before its large preview is sent
 
 # The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
-# hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
+# hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…";
+# the grid's frame (a fixed box that scrolls) is laid out and painted on its own, so a page
+# of new cards never makes the browser lay out the notebook around it.
 STYLE = """<style>
 .certreview-zoomable img, img.certreview-zoomable { max-width: none !important; }
 .certreview-card .widget-image { transition: transform .12s; }
 .certreview-card .widget-image:hover { transform: scale(1.8); z-index: 20;
   position: relative; box-shadow: 0 2px 12px rgba(0,0,0,.35); background: #fff; }
 .certreview-workbench .widget-button { overflow: visible; text-overflow: clip; }
+.certreview-grid-frame { contain: strict; }
 </style>"""
 
 

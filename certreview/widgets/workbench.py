@@ -131,6 +131,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
                 flex="1 1 0",
             ),
         )
+        self.grid_frame.add_class("certreview-grid-frame")
         self.cards_row = w.HBox([self.grid_frame, self.preview.box], layout=w.Layout(width="100%"))
         self.detail = DetailView(
             self.previews,
