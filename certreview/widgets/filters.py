@@ -60,9 +60,12 @@ class FilterBar:
             style={"description_width": "60px"},
             layout=w.Layout(width="300px"),
         )
-        for dropdown in self.dropdowns.values():
-            dropdown.observe(changed, "value")
-        self.search.observe(changed, "value")
+        for widget in [*self.dropdowns.values(), self.search]:
+            widget.observe(changed, "value")
+            if widget.comm is not None:
+                # The browser's new value is set under the same lock: the counts, shown
+                # quietly on another thread, wrote the old search back over it.
+                widget.comm.on_msg(serial(widget._handle_msg))
         names = list(self.dropdowns)
         self.box = w.VBox(
             [
