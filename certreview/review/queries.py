@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -95,6 +95,7 @@ def card_select() -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=32)  # one per view: building it took longer than the count it serves
 def verdict_expr(as_of: int | None) -> ColumnElement[str]:
     """Return the latest verdict of each submission (as of a decision id), 'pending' if none."""
     # An alias: the enclosing query joins the (current) latest Decision under its own name.

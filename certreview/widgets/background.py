@@ -9,6 +9,10 @@ from typing import Any
 from certreview.review.service import Card, Filters
 
 COUNTS_AFTER_DECISION = 0.8  # seconds of quiet before the filter counts are recomputed
+# After a new view (filter, search): once its cards are on screen. Sooner, the counts (a
+# grouped query, then every dropdown's options) competed with drawing the cards.
+COUNTS_AFTER_VIEW = 0.4
+STANDING_AFTER = 0.3  # the detail view's standard and standing, once the view is drawn
 PAGE_AFTER = 0.5  # seconds on a page before the next one is read (flipping fast reads none)
 PREVIEWS_AFTER = 1.0  # seconds of rest before previews are made ahead (one takes ~0.2 s)
 PREVIEWS_AHEAD = 4  # previews read ahead of the highlight

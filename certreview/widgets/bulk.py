@@ -30,7 +30,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
             icon="check-circle",
             layout=w.Layout(width="auto"),
         )
-        button.on_click(lambda _b: self.ask_bulk(clean=False, agreeing=True))
+        button.on_click(self.later.serial(lambda _b: self.ask_bulk(clean=False, agreeing=True)))
         return button
 
     def ask_bulk(self, *, clean: bool, agreeing: bool = False) -> None:

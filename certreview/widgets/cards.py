@@ -11,7 +11,7 @@ from certreview.i18n import _
 from certreview.review.service import Card, DecisionInfo
 from certreview.rules.contract import REASONS, reason_label, reason_meaning
 from certreview.widgets import html
-from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
+from certreview.widgets.common import NO_REASON, Attempt, data_url, offer_conflict, placeholder
 from certreview.widgets.evidence import card_evidence
 from certreview.widgets.keys import REASON_KEYS
 
@@ -37,11 +37,11 @@ class CardView:
         self.attempt: tuple[str, str | None, str | None, str | None] | None = None
         self.newer: DecisionInfo | None = None
         self.image = w.Image(
-            format="jpeg", layout=w.Layout(width="100%", height="150px", object_fit="contain")
+            format="url", layout=w.Layout(width="100%", height="150px", object_fit="contain")
         )
+        # Who and what, the image's answers and the flags in one widget: one message and one
+        # redraw per card when a page turns (three widgets made three of each).
         self.info = w.HTML()
-        self.evidence = w.HTML()
-        self.badges = w.HTML()
         self.state = w.HTML()
         self.selected = w.Checkbox(
             value=False, description=_("select"), indent=False, layout=w.Layout(width="auto")
@@ -65,8 +65,6 @@ class CardView:
             [
                 self.image,
                 self.info,
-                self.evidence,
-                self.badges,
                 self.state,
                 w.HBox([self.approve, self.send_back, self.details]),
                 w.HBox([self.reason, self.reject]),
@@ -93,10 +91,10 @@ class CardView:
             self.box.layout.display = "none"
             return
         # Traitlets sends nothing when a value is unchanged, so an equal thumbnail costs nothing.
-        self.image.value = card.thumbnail or placeholder()
-        self.info.value = html.card_info(card)
-        self.evidence.value = card_evidence(card)
-        self.badges.value = html.badges(card.flags)
+        self.image.value = data_url(card.thumbnail or placeholder())
+        self.info.value = (
+            f"{html.card_info(card)}{card_evidence(card)}<div>{html.badges(card.flags)}</div>"
+        )
         self.state.value = html.state_line(card.decision)
         self.selected.value = False
         self.reason.value = NO_REASON

@@ -11,18 +11,13 @@ from certreview.review.evidence import highlight
 from certreview.review.service import Card, DecisionInfo, Detail
 from certreview.rules import contract
 from certreview.widgets import html
-from certreview.widgets.common import NO_REASON, Attempt, offer_conflict, placeholder
+from certreview.widgets.common import NO_REASON, Attempt, data_url, offer_conflict, placeholder
 from certreview.widgets.evidence import detail_evidence
 from certreview.widgets.keys import REASON_KEYS
 
 AS_MATCHED = ""
 ZOOMS = {"fit": "100%", "150%": "150%", "200%": "200%", "300%": "300%"}
 FIT = N_("fit")  # the label of the "fit" zoom; the other zooms are numbers
-
-
-def image_format(data: bytes) -> str:
-    """Return the Image widget format of encoded bytes (previews may be PNG or JPEG)."""
-    return "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "jpeg"
 
 
 class DetailView:
@@ -41,7 +36,7 @@ class DetailView:
         self._preview = preview
         self.rotation = 0
         self.header = w.HTML()
-        self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.image = w.Image(format="url", layout=w.Layout(width="100%", object_fit="contain"))
         self.image.add_class("certreview-zoomable")  # zoom past the page's max-width: 100%
         self.frame = w.Box(
             [self.image], layout=w.Layout(overflow="auto", max_height="70vh", width="100%")
@@ -241,9 +236,7 @@ class DetailView:
         if data and evidence and evidence.boxes and self.page.value == 1 and not self.rotation:
             # The text that answered each question, outlined (name blue, certificate green, year orange).
             data = highlight(data, evidence.boxes)
-        data = data or placeholder()
-        self.image.format = image_format(data)
-        self.image.value = data
+        self.image.value = data_url(data or placeholder())
 
 
 class _Mini:
@@ -253,7 +246,7 @@ class _Mini:
         self.card: Card | None = None
         width = f"{140 * scale}px"
         self.image = w.Image(
-            format="jpeg",
+            format="url",
             layout=w.Layout(width=width, height=f"{100 * scale}px", object_fit="contain"),
         )
         self.text = w.HTML(layout=w.Layout(width=width))
@@ -271,7 +264,7 @@ class _Mini:
         if card is None:
             self.box.layout.display = "none"
             return
-        self.image.value = card.thumbnail or placeholder()
+        self.image.value = data_url(card.thumbnail or placeholder())
         who = card.student_id or card.student_key
         self.text.value = (
             f'<div style="font-size:11px;overflow-wrap:anywhere">{html.esc(card.submission_id)} · '

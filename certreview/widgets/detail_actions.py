@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from certreview.i18n import N_
 from certreview.widgets import guard, html
+from certreview.widgets.background import STANDING_AFTER
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
 
@@ -21,12 +22,14 @@ class DetailActions:  # mixed into ReviewWorkbench, whose attributes it uses
             return
         self.cursor = view.index
         self.show_detail(view.card.pk)
-        self.cards_row.layout.display = "none"
 
     def show_detail(self, pk: int, *, keep_view: bool = False) -> None:
         """Show submission PK in the detail view; its student's standing follows a moment later."""
-        self.detail.show(self.service.detail(pk, standing=False), keep_view=keep_view)
-        self.later.call("standing", 0.03, lambda: self._show_standing(pk))
+        found = self.service.detail(pk, standing=False)
+        # The grid goes first: a frame drawn with both on the page laid out the two of them.
+        self.cards_row.layout.display = "none"
+        self.detail.show(found, keep_view=keep_view)
+        self.later.call("standing", STANDING_AFTER, lambda: self._show_standing(pk))
 
     @not_loaded
     def _show_standing(self, pk: int) -> None:

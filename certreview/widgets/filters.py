@@ -34,9 +34,16 @@ _WRAP = w.Layout(flex_flow="row wrap")
 class FilterBar:
     """Dropdowns for every filter; CHANGE is called once per change the reviewer makes."""
 
-    def __init__(self, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        on_change: Callable[[], None],
+        serial: Callable[[Callable[[Any], None]], Callable[[Any], None]] = lambda f: f,
+    ) -> None:
         self._on_change = on_change
         self._quiet = False
+        # A change the reviewer makes waits while the program sets values quietly on another
+        # thread (see Later.serial): checked during `quiet`, it was dropped.
+        changed = serial(self._changed)
         self.dropdowns = {
             name: w.Dropdown(
                 description=_(label),
@@ -53,9 +60,12 @@ class FilterBar:
             style={"description_width": "60px"},
             layout=w.Layout(width="300px"),
         )
-        for dropdown in self.dropdowns.values():
-            dropdown.observe(self._changed, "value")
-        self.search.observe(self._changed, "value")
+        for widget in [*self.dropdowns.values(), self.search]:
+            widget.observe(changed, "value")
+            if widget.comm is not None:
+                # The browser's new value is set under the same lock: the counts, shown
+                # quietly on another thread, wrote the old search back over it.
+                widget.comm.on_msg(serial(widget._handle_msg))
         names = list(self.dropdowns)
         self.box = w.VBox(
             [

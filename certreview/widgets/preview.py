@@ -9,21 +9,24 @@ import ipywidgets as w
 
 from certreview.review.service import Card
 from certreview.widgets import html
-from certreview.widgets.common import placeholder
-from certreview.widgets.detail import ZOOMS, image_format, zoom_options
+from certreview.widgets.common import data_url, placeholder
+from certreview.widgets.detail import ZOOMS, zoom_options
 from certreview.widgets.later import Later
 
 KEPT = 64  # previews kept in memory (~100 KB each): a page and a half
 SETTLE = 0.12  # seconds the highlight rests on a card before its large preview is sent
 
 # The page's own styles cap images at their box (max-width: 100%), which made zoom a no-op;
-# hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…".
+# hovering a thumbnail enlarges it in place; long labels wrap instead of ending in "…";
+# the grid's frame (a fixed box that scrolls) is laid out and painted on its own, so a page
+# of new cards never makes the browser lay out the notebook around it.
 STYLE = """<style>
 .certreview-zoomable img, img.certreview-zoomable { max-width: none !important; }
 .certreview-card .widget-image { transition: transform .12s; }
 .certreview-card .widget-image:hover { transform: scale(1.8); z-index: 20;
   position: relative; box-shadow: 0 2px 12px rgba(0,0,0,.35); background: #fff; }
 .certreview-workbench .widget-button { overflow: visible; text-overflow: clip; }
+.certreview-grid-frame { contain: strict; }
 </style>"""
 
 
@@ -62,7 +65,7 @@ class PreviewPane:
         self.zoom = w.ToggleButtons(
             options=zoom_options(), value="fit", style={"button_width": "64px"}
         )
-        self.image = w.Image(format="jpeg", layout=w.Layout(width="100%", object_fit="contain"))
+        self.image = w.Image(format="url", layout=w.Layout(width="100%", object_fit="contain"))
         self.image.add_class("certreview-zoomable")
         self.frame = w.Box(
             [self.image],
@@ -101,9 +104,7 @@ class PreviewPane:
         self._set((self._preview(self.sha, 0, 0) if self.sha else None) or placeholder())
 
     def _set(self, data: bytes) -> None:
-        with self.image.hold_sync():  # format and bytes in one message
-            self.image.format = image_format(data)
-            self.image.value = data
+        self.image.value = data_url(data)
 
     def _zoom(self) -> None:
         self.image.layout.width = ZOOMS[self.zoom.value]

@@ -13,7 +13,7 @@ from certreview.i18n import _
 from certreview.review.service import DecisionInfo, Filters, Progress, ReviewService
 from certreview.store.decisions import DecisionConflict, DecisionError, check_verdict
 from certreview.widgets import guard, html
-from certreview.widgets.background import Background
+from certreview.widgets.background import COUNTS_AFTER_VIEW, Background
 from certreview.widgets.bulk import BulkApproval
 from certreview.widgets.cards import CardView
 from certreview.widgets.common import Attempt
@@ -62,7 +62,9 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.reviewer_bar = w.HBox([self.reviewer, self.start_button])
         self.who = w.HTML()
 
-        self.filter_bar = FilterBar(self.apply_filters)
+        # Every handler holds off the deferred jobs (see Later.serial).
+        serial = self.later.serial
+        self.filter_bar = FilterBar(self.apply_filters, serial)
         self.approve_clean = w.Button(
             description=_("Approve clean on this page"), icon="check", layout=_auto()
         )
@@ -129,11 +131,15 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
                 flex="1 1 0",
             ),
         )
+        self.grid_frame.add_class("certreview-grid-frame")
         self.cards_row = w.HBox([self.grid_frame, self.preview.box], layout=w.Layout(width="100%"))
         self.detail = DetailView(
-            self.previews, self._decide_detail, self._resolve_detail, self.close_detail
+            self.previews,
+            serial(self._decide_detail),
+            serial(self._resolve_detail),
+            serial(self.close_detail),
         )
-        self.detail.load = self.show_detail  # "Open" on another upload in the detail view
+        self.detail.load = serial(self.show_detail)  # "Open" on another upload in the detail view
         toolbar = w.HBox(
             [
                 self.approve_clean,
@@ -160,7 +166,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         )
         # Keys come while the focus is in the workbench or the pointer rests over it, wherever
         # the other is, and never reach JupyterLab (no X cutting the cell, no A inserting one).
-        self.key_catcher = KeyCatcher(self.handle_key, ".certreview-workbench")
+        self.key_catcher = KeyCatcher(serial(self.handle_key), ".certreview-workbench")
         self.main = w.VBox(
             [self.who, self.filter_bar.box, self.help, self.key_area],
             layout=w.Layout(display="none"),
@@ -168,19 +174,19 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         super().__init__([self.reviewer_bar, self.main, self.key_catcher])
         self.add_class("certreview-workbench")
 
-        self.start_button.on_click(lambda _: self.start())
-        self.approve_clean.on_click(lambda _: self.ask_bulk(clean=True))
-        self.approve_selected.on_click(lambda _: self.ask_bulk(clean=False))
-        self.confirm_yes.on_click(lambda _: self.confirm_bulk())
-        self.confirm_no.on_click(lambda _: self._hide_confirm())
-        self.note_ok.on_click(lambda _: self.key_dispatch.save_note())
-        self.note_cancel.on_click(lambda _: self.key_dispatch.hide_note())
-        self.note_text.observe(lambda _: self.key_dispatch.note_submitted(), "value")
-        self.undo_button.on_click(lambda _: self.undo())
-        self.refresh_button.on_click(lambda _: self.refresh())
-        self.previous_button.on_click(lambda _: self.turn(-1))
-        self.next_button.on_click(lambda _: self.turn(1))
-        self.size.observe(lambda ch: self.set_page_size(ch["new"]), "value")
+        self.start_button.on_click(serial(lambda _: self.start()))
+        self.approve_clean.on_click(serial(lambda _: self.ask_bulk(clean=True)))
+        self.approve_selected.on_click(serial(lambda _: self.ask_bulk(clean=False)))
+        self.confirm_yes.on_click(serial(lambda _: self.confirm_bulk()))
+        self.confirm_no.on_click(serial(lambda _: self._hide_confirm()))
+        self.note_ok.on_click(serial(lambda _: self.key_dispatch.save_note()))
+        self.note_cancel.on_click(serial(lambda _: self.key_dispatch.hide_note()))
+        self.note_text.observe(serial(lambda _: self.key_dispatch.note_submitted()), "value")
+        self.undo_button.on_click(serial(lambda _: self.undo()))
+        self.refresh_button.on_click(serial(lambda _: self.refresh()))
+        self.previous_button.on_click(serial(lambda _: self.turn(-1)))
+        self.next_button.on_click(serial(lambda _: self.turn(1)))
+        self.size.observe(serial(lambda ch: self.set_page_size(ch["new"])), "value")
         if service.reviewer:
             self.start()
 
@@ -248,7 +254,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self._count_selected()
         self.say("" if cards else _("Nothing to review in this view."), "#555")
         if counts:  # the page first: the counts follow in the next quiet moment
-            self.recount(0.05)
+            self.recount(COUNTS_AFTER_VIEW)
         self.read_ahead()
 
     def turn(self, delta: int) -> None:
@@ -270,10 +276,10 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
             self.views.append(
                 CardView(
                     len(self.views),
-                    self.decide_card,
-                    self.open_detail,
-                    self.resolve_conflict,
-                    lambda _v: self._count_selected(),
+                    self.later.serial(self.decide_card),
+                    self.later.serial(self.open_detail),
+                    self.later.serial(self.resolve_conflict),
+                    self.later.serial(lambda _v: self._count_selected()),
                 )
             )
         shown = self.views[:count]
