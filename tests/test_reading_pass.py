@@ -130,3 +130,18 @@ def test_an_unknown_round_is_named_in_one_line(cli) -> None:
         1,
         "certreview: no round AY999 — see the rounds in the review's Round filter",
     )
+
+
+def test_the_engine_reads_with_one_thread_and_one_line_at_a_time() -> None:
+    from certreview.images.ocr import _engine, read_image
+
+    engine = _engine()
+    sessions = [engine.text_det.infer.session, engine.text_cls.infer.session]
+    sessions.append(engine.text_rec.session.session)
+    # Two workers of one thread each use the two cores; a second thread per worker only waits.
+    assert [s.get_session_options().intra_op_num_threads for s in sessions] == [1, 1, 1]
+    assert engine.text_rec.rec_batch_num == 1
+    picture = chinese_certificate("TQC Word 實用級", "陳家豪", "TQC0012345", "113.10.03", seed=1)
+    reading = read_image(encode(picture, "jpeg"))
+    assert "陳家豪" in [line.text for line in reading.lines]
+    assert 0 < reading.cpu_seconds < 60

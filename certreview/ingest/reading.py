@@ -174,6 +174,8 @@ def read_uploads(
         desc=_("Reading certificates"),
     )
     pending: list[tuple[str, Reading]] = []
+    if progress is not None:
+        progress(0, len(paths))
     try:
         for sha, reading in _read_all(paths, workers, bar):
             pending.append((sha, reading))
