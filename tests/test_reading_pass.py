@@ -12,23 +12,14 @@ from sqlalchemy import func, select
 from certreview.demo.pictures import chinese_certificate, encode
 from certreview.images.ocr import ocr_available
 from certreview.ingest.reading import read_uploads, unread_images
-from certreview.store.models import ImageEvidence, ImageFile, ImageReading
+from certreview.store.models import ImageEvidence, ImageReading
 from certreview.workspace import Workspace
-from tests.builders import add_submission, department
+from tests.builders import add_certificate, department
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed"),
 ]
-
-
-def add_certificate(ws: Workspace, data: bytes, **fields: object) -> int:
-    """Store DATA as an accepted upload and add a submission showing it; return its pk."""
-    sha = ws.store.put(data)
-    with ws.Session.begin() as s:
-        if s.get(ImageFile, sha) is None:
-            s.add(ImageFile(sha256=sha, byte_size=len(data), format="JPEG", width=1, height=1))
-    return add_submission(ws, image_sha256=sha, **fields)
 
 
 @pytest.fixture

@@ -14,18 +14,10 @@ from sqlalchemy import select
 from certreview.demo.pictures import chinese_certificate, encode
 from certreview.images.ocr import ocr_available
 from certreview.ingest.reading_job import current_job
-from certreview.store.models import ImageEvidence, ImageFile, ImageReading
+from certreview.store.models import ImageEvidence, ImageReading
 from certreview.widgets.intake import IntakePanel
 from certreview.workspace import Workspace
-from tests.builders import add_submission, department
-
-
-def add_certificate(ws: Workspace, data: bytes, **fields: object) -> int:
-    """Store DATA as an accepted upload and add a submission showing it; return its pk."""
-    sha = ws.store.put(data)
-    with ws.Session.begin() as s:
-        s.add(ImageFile(sha256=sha, byte_size=len(data), format="JPEG", width=1, height=1))
-    return add_submission(ws, image_sha256=sha, **fields)
+from tests.builders import add_certificate, department
 
 
 @pytest.mark.slow
