@@ -152,6 +152,8 @@ def demo_lab(tmp_path_factory: pytest.TempPathFactory, demo_department: Path) ->
         yield url
 
 
+# The full demo is built first: 40 s on a quiet machine, over 10 minutes on a loaded one.
+@pytest.mark.timeout(1800)
 def test_the_demo_shows_whose_image_a_borrowed_certificate_is(demo_lab: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
