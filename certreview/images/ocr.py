@@ -2,9 +2,9 @@
 
 The models (PP-OCRv4) ship inside the `rapidocr-onnxruntime` wheel: nothing is downloaded at
 run time. Each worker process holds one engine with one onnxruntime thread (OCR_THREADS): two
-workers of one thread each on two cores read ~1.7× the uploads per CPU second of one process
-with two threads, which spend much of their time waiting for each other
-(`benchmarks/bench_ocr.py --threads`).
+workers of one thread each on two cores read 1.24 uploads/s where one process with two threads
+reads 0.89, its threads spending much of their CPU waiting for each other
+(`benchmarks/bench_ocr.py --workers 1 --threads 2`).
 """
 
 from __future__ import annotations
