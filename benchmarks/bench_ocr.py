@@ -3,7 +3,7 @@
 Run:  python benchmarks/bench_ocr.py            (160 uploads)
       python benchmarks/bench_ocr.py --small    (40 uploads)
 
-Needs the `ocr` extra, and opencv for the captures (`copies/realistic.py`, which the `ocr`
+Needs the `ocr` extra, and opencv for the captures (`tests/realistic_certs.py`, which the `ocr`
 extra brings in through RapidOCR). The set is seeded: certificates of the catalog (titles are
 catalog names, some as aliases such as 全民英檢中級) rendered with Noto CJK names on the issuer
 templates of `copies/realistic.py`, then captured as downloads, flatbed scans, A4 scans, phone
@@ -14,16 +14,22 @@ academic year or outside it. Every upload goes through `read_image` (the size th
 and `weigh` (the evidence rules), exactly as `certreview read` does.
 
 Prints `ocr: name found X%, wrong holder caught Y%, false disagree Z%, U uploads/s` and the
-certificate and year answers, then the time of one worker alone per upload.
+certificate and year answers, then the CPU seconds per upload (summed over the workers, which
+run at `nice 10` as in the reading pass: on 2 idle cores, 1.8 CPU s per upload is 1 upload/s)
+and the machine's load average while it ran, then the time of one worker alone per upload.
+`--workers 1 --threads 2` measures one process with two onnxruntime threads instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
+import os
 import pickle
 import random
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -31,14 +37,16 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from copies import realistic
 from PIL import Image
 
-from certreview.images.ocr import READ_SIDE, Reading, fold_chinese, read_image
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from certreview.images.ocr import OCR_THREADS, READ_SIDE, Reading, fold_chinese, read_image
 from certreview.images.pool import process_context
 from certreview.rules.catalog import split_aliases
 from certreview.rules.evidence import AGREES, DISAGREES, CatalogEntry, Claim, Reference, weigh
 from certreview.rules.years import ROC_OFFSET
+from tests import realistic_certs as realistic
 
 OUT = Path(__file__).resolve().parent / "out"  # git ignores benchmarks/out/
 
@@ -172,6 +180,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=OCR_THREADS, help="onnxruntime threads")
     parser.add_argument(
         "--weigh-only", action="store_true", help="weigh the readings of the last run again"
     )
@@ -187,19 +196,28 @@ def main() -> None:
             saved, wall = pickle.load(f)
         report(cases, saved, ref, wall, args.workers)
         return
-    start = time.perf_counter()
+    read = functools.partial(read_image, threads=args.threads)
     with ProcessPoolExecutor(args.workers, mp_context=process_context()) as pool:
-        readings: list[Reading] = list(pool.map(read_image, [c.data for c in cases]))
-    wall = time.perf_counter() - start
+        list(pool.map(read, [cases[0].data] * args.workers))  # load the models first
+        start, cpu = time.perf_counter(), time.process_time()
+        readings: list[Reading] = list(pool.map(read, [c.data for c in cases]))
+        wall = time.perf_counter() - start
     # Keep the readings: the evidence rules can then be weighed again without OCR (--weigh-only).
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / f"readings-{args.seed}-{n}.pickle", "wb") as f:
         pickle.dump((readings, wall), f)
     report(cases, readings, ref, wall, args.workers)
+    used = time.process_time() - cpu + sum(rd.cpu_seconds for rd in readings)
+    print(
+        f"  cpu: {used / len(cases):.2f} CPU s per upload ({args.workers} workers x "
+        f"{args.threads} thread(s), nice 10, {READ_SIDE} px); load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} cores"
+    )
     alone = cases[: min(6, len(cases))]
     start = time.perf_counter()
     for c in alone:
-        read_image(c.data)
+        read_image(c.data, threads=args.threads)
     print(
         f"one worker alone: {(time.perf_counter() - start) / len(alone):.2f} s per upload (machine shared; see load)"
     )

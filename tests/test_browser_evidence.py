@@ -126,3 +126,61 @@ def test_approve_the_agreeing_page_in_one_action_and_undo_it(
     assert len(rows) == 2 * n
     assert {sid for sid, _, _ in rows[:n]} == {sid for sid, _, _ in rows[n:]}
     assert all(undoes is not None for _, _, undoes in rows[n:])  # undo is new rows, nothing erased
+
+
+BORROWER = "B11101211"  # on the demo, one of this student's uploads is a classmate's file
+
+
+@pytest.fixture(scope="module")
+def demo_department(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the full demo department (`certreview demo`) with BORROWER's uploads read."""
+    from certreview.demo.department import build_demo
+
+    data = tmp_path_factory.mktemp("demo")
+    ws = Workspace.open(None, data, create=True)
+    try:
+        build_demo(ws)
+        read_uploads(ws.Session, ws.store, student=BORROWER, workers=2)
+    finally:
+        ws.close()
+    return data
+
+
+@pytest.fixture(scope="module")
+def demo_lab(tmp_path_factory: pytest.TempPathFactory, demo_department: Path) -> Iterator[str]:
+    with running_lab(tmp_path_factory, NOTEBOOK, demo_department) as url:
+        yield url
+
+
+# The full demo is built first: 40 s on a quiet machine, over 10 minutes on a loaded one.
+@pytest.mark.timeout(1800)
+def test_the_demo_shows_whose_image_a_borrowed_certificate_is(demo_lab: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        try:
+            run_all_cells(page, demo_lab)
+            bench = page.locator(".certreview-workbench")
+            bench.wait_for(timeout=60_000)
+            bench.locator("input").first.fill(REVIEWER)
+            bench.get_by_role("button", name="Start reviewing").click()
+            cards = page.locator(".certreview-card:visible")
+            expect(cards.first).to_be_visible(timeout=60_000)
+            image = bench.get_by_label("Image", exact=True)
+            option = image.locator("option", has_text="image disagrees")
+            expect(option).to_have_count(1, timeout=60_000)
+            image.select_option(label=option.inner_text())
+            borrowed = cards.filter(has_text=BORROWER).filter(has_text="image names")
+            expect(borrowed).to_have_count(1, timeout=30_000)
+            evidence = borrowed.locator(".cr-evidence")
+            expect(evidence).to_contain_text("✖ name (image names N11301181)")
+            expect(evidence).to_contain_text("✖ certificate (image shows MOS-WORD)")
+            bench.screenshot(path=str(ARTIFACTS / "workbench-borrowed.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "borrowed-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

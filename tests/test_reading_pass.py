@@ -12,23 +12,14 @@ from sqlalchemy import func, select
 from certreview.demo.pictures import chinese_certificate, encode
 from certreview.images.ocr import ocr_available
 from certreview.ingest.reading import read_uploads, unread_images
-from certreview.store.models import ImageEvidence, ImageFile, ImageReading
+from certreview.store.models import ImageEvidence, ImageReading
 from certreview.workspace import Workspace
-from tests.builders import add_submission, department
+from tests.builders import add_certificate, department
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not ocr_available(), reason="the ocr extra is not installed"),
 ]
-
-
-def add_certificate(ws: Workspace, data: bytes, **fields: object) -> int:
-    """Store DATA as an accepted upload and add a submission showing it; return its pk."""
-    sha = ws.store.put(data)
-    with ws.Session.begin() as s:
-        if s.get(ImageFile, sha) is None:
-            s.add(ImageFile(sha256=sha, byte_size=len(data), format="JPEG", width=1, height=1))
-    return add_submission(ws, image_sha256=sha, **fields)
 
 
 @pytest.fixture
@@ -130,3 +121,18 @@ def test_an_unknown_round_is_named_in_one_line(cli) -> None:
         1,
         "certreview: no round AY999 — see the rounds in the review's Round filter",
     )
+
+
+def test_the_engine_reads_with_one_thread_and_one_line_at_a_time() -> None:
+    from certreview.images.ocr import _engine, read_image
+
+    engine = _engine()
+    sessions = [engine.text_det.infer.session, engine.text_cls.infer.session]
+    sessions.append(engine.text_rec.session.session)
+    # Two workers of one thread each use the two cores; a second thread per worker only waits.
+    assert [s.get_session_options().intra_op_num_threads for s in sessions] == [1, 1, 1]
+    assert engine.text_rec.rec_batch_num == 1
+    picture = chinese_certificate("TQC Word 實用級", "陳家豪", "TQC0012345", "113.10.03", seed=1)
+    reading = read_image(encode(picture, "jpeg"))
+    assert "陳家豪" in [line.text for line in reading.lines]
+    assert 0 < reading.cpu_seconds < 60

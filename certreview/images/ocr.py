@@ -1,8 +1,10 @@
 """Read a certificate's text with RapidOCR (the optional `ocr` extra), one upload at a time.
 
 The models (PP-OCRv4) ship inside the `rapidocr-onnxruntime` wheel: nothing is downloaded at
-run time. Each worker process holds one engine with one onnxruntime thread per operator, so
-two workers on two cores do not fight over them.
+run time. Each worker process holds one engine with one onnxruntime thread (OCR_THREADS): two
+workers of one thread each on two cores read 1.24 uploads/s where one process with two threads
+reads 0.89, its threads spending much of their CPU waiting for each other
+(`benchmarks/bench_ocr.py --workers 1 --threads 2`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from certreview.rules.reading import Line
 
 READ_SIDE = 1280  # the longest side OCR reads, in pixels: 1280 keeps 26-px small print legible
 ENGINE = "rapidocr-onnxruntime"
+OCR_THREADS = 1  # onnxruntime threads per engine; the pass runs one engine per core instead
+# Text lines are recognised one at a time: in batches, each line is padded to the widest of its
+# batch, which cost 0.88 instead of 0.54 CPU s per certificate (benchmarks/bench_ocr.py).
+REC_BATCH = 1
 PIP_INSTALL = 'pip install "certreview[ocr]"'
 
 
@@ -35,6 +41,7 @@ class Reading:
     height: int
     seconds: float
     problem: str | None = None
+    cpu_seconds: float = 0.0  # of the process that read it
 
 
 def ocr_available() -> bool:
@@ -53,16 +60,15 @@ def require_ocr() -> None:
         raise OcrMissing(PIP_INSTALL)
 
 
-@lru_cache(maxsize=1)
-def _engine() -> Any:
+@lru_cache(maxsize=2)
+def _engine(threads: int = OCR_THREADS) -> Any:
     require_ocr()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from rapidocr_onnxruntime import RapidOCR
 
-    threads = {f"{part}.intra_op_num_threads": 1 for part in ("Det", "Cls", "Rec")} | {
-        f"{part}.inter_op_num_threads": 1 for part in ("Det", "Cls", "Rec")
-    }
-    return RapidOCR(**threads)
+    # RapidOCR 1.4 copies the global thread counts to each model; names like
+    # "Det.intra_op_num_threads" are silently ignored (then onnxruntime takes every core).
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, rec_batch_num=REC_BATCH)
 
 
 @lru_cache(maxsize=1)
@@ -82,9 +88,9 @@ def fold_chinese(text: str) -> str:
     return _converter().convert(text)
 
 
-def read_image(data: bytes, side: int = READ_SIDE) -> Reading:
+def read_image(data: bytes, side: int = READ_SIDE, threads: int = OCR_THREADS) -> Reading:
     """Return the text lines of the first page of DATA, read at most SIDE pixels on its longer side."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         decoded = _decode(data, max_pixels=MAX_PIXELS, max_bytes=MAX_BYTES, box=side)
     except ImageRefused as refused:
@@ -92,17 +98,20 @@ def read_image(data: bytes, side: int = READ_SIDE) -> Reading:
     except Exception:
         return Reading((), 0, 0, time.perf_counter() - start, "unreadable")
     image = _fit(decoded.image, side)
-    return read_picture(image, start)
+    return read_picture(image, start, threads, cpu)
 
 
-def read_picture(image: Any, start: float | None = None) -> Reading:
+def read_picture(
+    image: Any, start: float | None = None, threads: int = OCR_THREADS, cpu: float | None = None
+) -> Reading:
     """Return the text lines of a decoded RGB Pillow picture."""
     import numpy as np
 
     start = time.perf_counter() if start is None else start
+    cpu = time.process_time() if cpu is None else cpu
     width, height = image.size
     # RapidOCR takes OpenCV's channel order (BGR).
-    result, _ = _engine()(np.asarray(image)[:, :, ::-1])
+    result, _ = _engine(threads)(np.asarray(image)[:, :, ::-1])
     lines = tuple(
         Line(
             str(text),
@@ -111,7 +120,9 @@ def read_picture(image: Any, start: float | None = None) -> Reading:
         )
         for box, text, score in (result or [])
     )
-    return Reading(lines, width, height, time.perf_counter() - start)
+    return Reading(
+        lines, width, height, time.perf_counter() - start, cpu_seconds=time.process_time() - cpu
+    )
 
 
 def read_path(path: str) -> Reading:

@@ -49,6 +49,7 @@ class ReadResult:
     unreadable: int = 0
     weighed: int = 0
     seconds: float = 0.0  # OCR time summed over the workers
+    cpu_seconds: float = 0.0  # the workers' CPU time reading (the models' loading aside)
 
     def summary(self) -> str:
         read = ngettext("{n} upload read", "{n} uploads read", self.read).format(n=self.read)
@@ -174,12 +175,15 @@ def read_uploads(
         desc=_("Reading certificates"),
     )
     pending: list[tuple[str, Reading]] = []
+    if progress is not None:
+        progress(0, len(paths))
     try:
         for sha, reading in _read_all(paths, workers, bar):
             pending.append((sha, reading))
             result.read += 1
             result.unreadable += not reading.lines
             result.seconds += reading.seconds
+            result.cpu_seconds += reading.cpu_seconds
             if len(pending) >= batch:
                 _write(Session, pending)
             if progress is not None:

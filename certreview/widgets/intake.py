@@ -18,6 +18,7 @@ from certreview.ingest.submissions import IntakeOptions, default_round_name, par
 from certreview.rules.contract import flag_label, flag_meaning
 from certreview.widgets import html
 from certreview.widgets.guard import explain
+from certreview.widgets.reading import ReadingBar
 from certreview.workspace import Workspace
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
@@ -83,6 +84,8 @@ class IntakePanel(w.VBox):
         )
         self.message = w.HTML()
         self.report = w.HTML(layout=w.Layout(max_height="480px", overflow="auto"))
+        # After an import, the round's certificates are read (OCR) while reviewing starts.
+        self.reading = ReadingBar(self.service.workspace, lambda: self.round.value)
         self.refresh_button.on_click(lambda _: self.refresh())
         self.submissions.observe(lambda _: self._round_from_name(), "value")
         for kind, button in self.buttons.items():
@@ -98,6 +101,7 @@ class IntakePanel(w.VBox):
                 w.HBox([self.round, self.cutoff, self.buttons["submissions"]]),
                 self.progress,
                 self.message,
+                self.reading,
                 self.report,
             ]
         )
