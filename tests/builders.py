@@ -148,3 +148,30 @@ def add_certificate(ws: Workspace, data: bytes, **fields: object) -> int:
         if s.get(ImageFile, sha) is None:
             s.add(ImageFile(sha256=sha, byte_size=len(data), format="JPEG", width=1, height=1))
     return add_submission(ws, image_sha256=sha, **fields)
+
+
+def add_right_and_borrowed(ws: Workspace, borrowed_format: str = "jpeg") -> dict[str, int]:
+    """Add R1, 陳家豪's own certificate, and R2, 林雅婷's upload of another of his; return pks.
+
+    The images are real certificates for the reading pass (`demo.pictures.chinese_certificate`).
+    """
+    from certreview.demo.pictures import chinese_certificate, encode
+
+    right = chinese_certificate(
+        "TQC Word 實用級", "陳家豪", "TQC0012345", "中華民國113年10月3日", seed=1
+    )
+    borrowed = chinese_certificate(
+        "TQC Word 進階級", "陳家豪", "TQC0012399", "中華民國111年11月5日", seed=2
+    )
+    return {
+        "right": add_certificate(ws, encode(right, "jpeg"), submission_id="R1"),
+        "borrowed": add_certificate(
+            ws,
+            encode(borrowed, borrowed_format),
+            submission_id="R2",
+            student_id="B11200002",
+            student_key="B11200002",
+            student_id_text="B11200002",
+            student_name_text="林雅婷",
+        ),
+    }

@@ -14,7 +14,7 @@ from certreview.images.ocr import ocr_available
 from certreview.ingest.reading import read_uploads, unread_images
 from certreview.store.models import ImageEvidence, ImageReading
 from certreview.workspace import Workspace
-from tests.builders import add_certificate, department
+from tests.builders import add_certificate, add_right_and_borrowed, department
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,24 +26,9 @@ pytestmark = [
 def read_department(workspace: Workspace) -> tuple[Workspace, dict[str, int]]:
     """Three uploads: a right one (JPEG), a borrowed one, and a right one as a PDF."""
     department(workspace, submissions=0)
-    right = chinese_certificate(
-        "TQC Word 實用級", "陳家豪", "TQC0012345", "中華民國113年10月3日", seed=1
-    )
-    borrowed = chinese_certificate(
-        "TQC Word 進階級", "陳家豪", "TQC0012399", "中華民國111年11月5日", seed=2
-    )
     variant = chinese_certificate("TQC Word 實用級", "王峰", "TQC0012377", "113.12.01", seed=3)
     pks = {
-        "right": add_certificate(workspace, encode(right, "jpeg"), submission_id="R1"),
-        "borrowed": add_certificate(
-            workspace,
-            encode(borrowed, "jpeg"),
-            submission_id="R2",
-            student_id="B11200002",
-            student_key="B11200002",
-            student_id_text="B11200002",
-            student_name_text="林雅婷",
-        ),
+        **add_right_and_borrowed(workspace),
         "variant": add_certificate(
             workspace,
             encode(variant, "pdf"),

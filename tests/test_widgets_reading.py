@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from certreview.demo.pictures import chinese_certificate, encode
 from certreview.images.ocr import ocr_available
 from certreview.ingest.reading_job import current_job
 from certreview.store.models import ImageEvidence, ImageReading
 from certreview.widgets.intake import IntakePanel
 from certreview.workspace import Workspace
-from tests.builders import add_certificate, department
+from tests.builders import add_right_and_borrowed, department
 
 
 @pytest.mark.slow
@@ -26,24 +25,7 @@ def test_the_intake_panel_reads_the_round_in_the_background_once(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     department(workspace, submissions=0)
-    right = chinese_certificate(
-        "TQC Word 實用級", "陳家豪", "TQC0012345", "中華民國113年10月3日", seed=1
-    )
-    borrowed = chinese_certificate(
-        "TQC Word 進階級", "陳家豪", "TQC0012399", "中華民國111年11月5日", seed=2
-    )
-    pks = {
-        "right": add_certificate(workspace, encode(right, "jpeg"), submission_id="R1"),
-        "borrowed": add_certificate(
-            workspace,
-            encode(borrowed, "png"),
-            submission_id="R2",
-            student_id="B11200002",
-            student_key="B11200002",
-            student_id_text="B11200002",
-            student_name_text="林雅婷",
-        ),
-    }
+    pks = add_right_and_borrowed(workspace, borrowed_format="png")
     panel = IntakePanel(workspace, tmp_path)
     panel.round.value = "AY113"
     # Hold the pass at its start, so what happens while it runs is seen every time.
