@@ -239,6 +239,12 @@ def big_import(tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
     yield [*command, "--images", str(images), "--workers", "2"], env
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell's background job ignores Ctrl-C and its children inherit that (`make test &`
+    # would then pass nothing to test): the command gets Ctrl-C as it does from a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_until_workers_run(
     command: list[str], env: dict[str, str]
 ) -> tuple[subprocess.Popen[str], set[int]]:
@@ -250,6 +256,7 @@ def _start_until_workers_run(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
