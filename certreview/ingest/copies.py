@@ -35,6 +35,7 @@ from certreview.images.votes import VoteIndex
 from certreview.store.imagestore import ImageStore
 from certreview.store.models import ImageFile, Submission
 
+TWIN_CANDIDATES = 8  # closest perceptual hashes compared as same-frame twins per new upload
 TOP_K = 2  # earlier pictures checked geometrically per new upload (a copy ranks first or second)
 
 
@@ -220,6 +221,8 @@ class _Seen:
     def __init__(self, store: ImageStore, cache: dict[str, Features | None]) -> None:
         self.store = store
         self.images: dict[str, ImageFile] = {}
+        self._phashes: list[int] = []  # of self.images in order, 0 where there is none
+        self._hashed: list[bool] = []
         self.buckets: dict[str | None, _Bucket] = {}
         self.pairs: set[tuple[str, str]] = set()
         self._features = cache
@@ -229,6 +232,8 @@ class _Seen:
     def add(self, image: ImageFile, item: str | None) -> None:
         if image.sha256 not in self.images:
             self.images[image.sha256] = image
+            self._phashes.append(int(image.phash, 16) if image.phash else 0)
+            self._hashed.append(bool(image.phash))
             # Features are read only when an upload of the same item asks (most never do).
             self._pending.setdefault(item, []).append(image.sha256)
 
@@ -238,7 +243,9 @@ class _Seen:
         # is taken as is only when either picture has too few keypoints for the geometric
         # check (tiny pictures): at 320 px the certificate numbers of two holders who share a
         # name are not legible.
-        twin = next((s for s in self.images if s != image.sha256 and self._twin(image, s)), None)
+        twin = next(
+            (s for s in self._near(image) if s != image.sha256 and self._twin(image, s)), None
+        )
         mine = self._feature(image.sha256)
         if mine is None or len(mine.desc) < MIN_INLIERS:
             return twin
@@ -276,6 +283,19 @@ class _Seen:
         if sha not in self._features:
             self._features[sha] = self.store.features(sha)
         return self._features[sha]
+
+    def _near(self, image: ImageFile) -> list[str]:
+        """Return the pictures seen so far whose perceptual hash is closest to IMAGE's."""
+        if not image.phash or not self._phashes:
+            return []
+        mine = np.uint64(int(image.phash, 16))
+        apart = np.bitwise_count(np.array(self._phashes, np.uint64) ^ mine)
+        close = np.flatnonzero((apart <= NEAR_DUPLICATE_DISTANCE) & np.array(self._hashed))
+        # Nearest first, and only a few: a round of one template at one size has hundreds of
+        # close hashes, and a twin's hash is among the nearest.
+        nearest = close[np.argsort(apart[close], kind="stable")][:TWIN_CANDIDATES]
+        shas = list(self.images)
+        return [shas[i] for i in nearest]
 
     def _twin(self, image: ImageFile, sha: str) -> bool:
         other = self.images[sha]
