@@ -92,8 +92,8 @@ class VoteIndex:
         if len(q) == 0:
             return []
         # Each query row splits one vote among the distinct pictures it found.
-        hit = np.unique(q * (int(self.owner.max()) + 1) + self.owner[r])
-        hq, ho = np.divmod(hit, int(self.owner.max()) + 1)
+        hit = np.unique(q * below + self.owner[r])  # every picture found is numbered under BELOW
+        hq, ho = np.divmod(hit, below)
         shares = np.bincount(hq)[hq]
         votes = np.bincount(ho, weights=1.0 / shares, minlength=below)
         order = np.argsort(-votes, kind="stable")[:top_k]
