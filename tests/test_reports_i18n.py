@@ -56,6 +56,21 @@ def test_the_audit_says_why_in_the_language_set(workspace: Workspace, chinese: N
     assert rows.loc["u05", "decision"] == "approved" and rows.loc["u05", "counted"] == "no"
 
 
+def test_the_audit_summary_rows_read_in_chinese_and_stay_codes_in_files(
+    workspace: Workspace, chinese: None
+) -> None:
+    with workspace.Session.begin() as s:
+        standard_department(s)
+    with workspace.Session() as s:
+        summary = audit_frames(s, 114)["summary"]
+    # The file keeps its words for tools; the table on screen reads them in Chinese, no <NA>.
+    assert summary["standard"].tolist()[-2:] == ["(no standard applies)", "all students"]
+    shown = stats.readable(summary)
+    assert shown.iloc[-2:, 0].tolist() == ["（不適用任何門檻）", "全體學生"]
+    assert not shown.astype(str).isin(["<NA>", "nan", "NaN", "None"]).any().any()
+    assert stats.readable(pd.DataFrame({"reason": ["(none)"]})).iloc[0, 0] == "（無）"
+
+
 def test_charts_and_notes_in_chinese(chinese: None) -> None:
     students = pd.DataFrame(
         {

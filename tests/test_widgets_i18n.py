@@ -168,3 +168,17 @@ def test_no_message_hides_inside_an_f_string() -> None:
         if hidden.search(line)
     ]
     assert found == []
+
+
+def test_the_no_image_picture_speaks_the_language_set(chinese: None) -> None:
+    import base64
+    from xml.etree import ElementTree
+
+    from certreview.widgets.common import data_url, placeholder
+
+    url = data_url(placeholder())
+    assert url.startswith(b"data:image/svg+xml;base64,")
+    drawing = ElementTree.fromstring(base64.b64decode(url.split(b",", 1)[1]))
+    assert [t.text for t in drawing.iter("{http://www.w3.org/2000/svg}text")] == ["沒有圖片"]
+    i18n.set_language("en")
+    assert b"no image" in placeholder()

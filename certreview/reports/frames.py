@@ -14,7 +14,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from certreview.i18n import _
-from certreview.rules.contract import REASONS, STUDENT_STATUSES, reason_meaning
+from certreview.rules.contract import (
+    ALL_STUDENTS_ROW,
+    NO_STANDARD_ROW,
+    REASONS,
+    STUDENT_STATUSES,
+    reason_meaning,
+)
 from certreview.rules.eligibility import WHY_NOT, evaluate_frames, why_not_words
 from certreview.rules.standards import Rule
 from certreview.rules.years import academic_year
@@ -176,12 +182,12 @@ def _summary(rules: list[Rule], eligibility: pd.DataFrame, year: int) -> pd.Data
     blank = {k: "" for k in ("admission_years", "programs", "during_enrollment")}
     blank |= {"min_count": None, "min_points": None, "min_per_category": ""}
     rows.append(
-        {"standard": "(no standard applies)", **blank, "students": len(none), "met": 0}
+        {"standard": NO_STANDARD_ROW, **blank, "students": len(none), "met": 0}
         | {"not_met": len(none)}
     )
     met = int((eligibility["met"] == "yes").sum())
     rows.append(
-        {"standard": "all students", **blank, "students": len(eligibility), "met": met}
+        {"standard": ALL_STUDENTS_ROW, **blank, "students": len(eligibility), "met": met}
         | {"not_met": len(eligibility) - met}
     )
     summary = pd.DataFrame(rows)

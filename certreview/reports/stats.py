@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 from certreview.i18n import N_, _, ngettext
 from certreview.reports.frames import eligibility_table, this_year
 from certreview.rules.contract import (
+    NO_REASON_ROW,
     REASONS,
+    ROW_LABELS,
     STATE_COLOURS,
     STATES,
     column_label,
     reason_label,
     reason_meaning,
+    row_label,
     state_label,
 )
 from certreview.rules.eligibility import evaluate_frames
@@ -124,8 +127,10 @@ def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return FRAME for a person to read: headers in words, blanks instead of NaN or <NA>."""
+    """Return FRAME for a person to read: headers and added rows in words, no NaN or <NA>."""
     out = frame.astype(object).where(frame.notna(), "")
+    out = out.map(lambda v: row_label(v) if isinstance(v, str) and v in ROW_LABELS else v)
+    out = out.astype(object)  # map guesses column types again: keep what a person reads
     return out.rename(columns=lambda c: column_label(str(c)))
 
 
@@ -155,7 +160,7 @@ def completion_rate(
 def decisions_by_reason(submissions: pd.DataFrame) -> pd.DataFrame:
     """Return how many current rejections and returns give each reason, with its meaning."""
     decided = submissions[submissions["state"].isin(["rejected", "returned"])]
-    table = pd.crosstab(decided["reason"].fillna("(none)"), decided["state"])
+    table = pd.crosstab(decided["reason"].fillna(NO_REASON_ROW), decided["state"])
     table = table.reindex(columns=["rejected", "returned"], fill_value=0)
     table["total"] = table.sum(axis=1)
     table = table.reset_index().rename(columns={"reason": "reason"})

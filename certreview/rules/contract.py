@@ -159,6 +159,17 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
+# Rows a table adds to its own (the rest, the total): files keep these words as they are.
+NO_STANDARD_ROW = "(no standard applies)"
+ALL_STUDENTS_ROW = "all students"
+NO_REASON_ROW = "(none)"
+ROW_LABELS = {
+    NO_STANDARD_ROW: N_("(no standard applies)"),
+    ALL_STUDENTS_ROW: N_("all students"),
+    NO_REASON_ROW: N_("(none)"),
+}
+
+
 def column_label(code: str) -> str:
     """Return the words a person reads for a column code (its own words when unknown)."""
     found = COLUMN_LABELS.get(code)
@@ -182,6 +193,7 @@ reason_meaning = partial(words, REASONS)
 state_label = partial(words, STATE_LABELS)  # pending, approved, rejected, returned
 verdict_label = partial(words, VERDICT_LABELS)  # approve, reject, return as actions
 student_status_label = partial(words, STUDENT_STATUS_LABELS)  # enrolled, graduated ...
+row_label = partial(words, ROW_LABELS)  # all students, (no standard applies) ...
 
 
 def decision_label(state: str, reason: str | None) -> str:

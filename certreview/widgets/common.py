@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import io
 from functools import cache
+from html import escape
 from typing import Protocol
 
 import ipywidgets as w
@@ -31,16 +31,20 @@ class ConflictView(Protocol):
     def say(self, text: str, colour: str = ...) -> None: ...
 
 
-@cache
 def placeholder() -> bytes:
-    """Return a grey JPEG shown when a submission has no readable image."""
-    from PIL import Image, ImageDraw
+    """Return a grey picture saying, in the language set, that a submission has no image."""
+    return _placeholder(_("no image"))
 
-    img = Image.new("RGB", (240, 160), "#eeeeee")
-    ImageDraw.Draw(img).text((70, 72), "no image", fill="#888888")  # a picture: no CJK font
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=70)
-    return out.getvalue()
+
+@cache
+def _placeholder(text: str) -> bytes:
+    # A drawing for the browser: it has the fonts of every language the office reads.
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" viewBox="0 0 240 160">'
+        '<rect width="240" height="160" fill="#eeeeee"/><text x="120" y="86" font-size="16" '
+        'font-family="sans-serif" fill="#777777" text-anchor="middle">'
+        f"{escape(text)}</text></svg>"
+    ).encode()
 
 
 def data_url(data: bytes) -> bytes:
@@ -49,7 +53,10 @@ def data_url(data: bytes) -> bytes:
     The browser shows it without the Blob and object URL an Image widget makes of bytes: two
     calls to the browser process per picture, the dearest part of drawing a page of cards.
     """
-    kind = b"png" if data[:8] == b"\x89PNG\r\n\x1a\n" else b"jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        kind = b"png"
+    else:
+        kind = b"svg+xml" if data[:4] == b"<svg" else b"jpeg"
     return b"data:image/" + kind + b";base64," + base64.b64encode(data)
 
 

@@ -9,7 +9,7 @@ from certreview.reports.lookup import Hit, LookupService, StudentRecord, UploadR
 from certreview.rules.contract import FLAGS, REASONS
 from certreview.rules.eligibility import WHY_NOT
 from certreview.widgets import html
-from certreview.widgets.common import placeholder
+from certreview.widgets.common import data_url, placeholder
 from certreview.widgets.guard import explain
 
 GREEN, RED, GREY = "#2e7d32", "#c62828", "#757575"
@@ -104,8 +104,11 @@ class StatusLookup(w.VBox):
         return record
 
     def _upload_box(self, upload: UploadRecord) -> w.HBox:
-        jpeg = self.service.thumbnail(upload.image_sha256) or placeholder()
-        picture = w.Image(value=jpeg, format="jpeg", layout=w.Layout(width="200px"))
+        picture = w.Image(
+            value=data_url(self.service.thumbnail(upload.image_sha256) or placeholder()),
+            format="url",
+            layout=w.Layout(width="200px"),
+        )
         box = w.HBox(
             [picture, w.HTML(upload_html(upload), layout=w.Layout(flex="1"))],
             layout=w.Layout(border="1px solid #ddd", padding="6px", margin="4px 0"),
