@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB := data/certreview.sqlite
+# The suite runs in two processes, a test file to each: the browser tests mostly wait.
+TEST_WORKERS ?= 2
 
 .PHONY: lab app test lint format bench demo clean-demo
 
@@ -25,7 +27,7 @@ app: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
