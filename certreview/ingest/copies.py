@@ -141,7 +141,7 @@ def find_copies(
             seen.check(image, plan, pool) for (_, image), plan in zip(readable, plans, strict=True)
         ]
         for (upload, image), check in zip(readable, checks, strict=True):
-            confirmed = next((sha for sha, verdict in check if _verdict(verdict)), None)
+            confirmed = check if check is None or isinstance(check, str) else check.result()
             matches = list(owners.get(image.sha256, []))
             if confirmed is not None:
                 seen.pairs.add((min(confirmed, image.sha256), max(confirmed, image.sha256)))
@@ -158,8 +158,13 @@ def _background() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
 
 
-def _verdict(verdict: bool | Future[bool]) -> bool:
-    return verdict if isinstance(verdict, bool) else verdict.result()
+def _first_confirmed(mine: Features, candidates: list[tuple[str, Features]]) -> str | None:
+    """Return the first of CANDIDATES (best voted first) that shows MINE's paper, if any.
+
+    One job per upload, checked in order: a copy is mostly confirmed by its first candidate,
+    and the second is then never compared.
+    """
+    return next((sha for sha, theirs in candidates if same_paper(mine, theirs)), None)
 
 
 def _flag(
@@ -259,19 +264,21 @@ class _Seen:
 
     def check(
         self, image: ImageFile, plan: str | Future[list[str]] | None, pool: Executor
-    ) -> list[tuple[str, bool | Future[bool]]]:
-        """Return the candidates of PLAN, best first, each with its verdict (or the job for it)."""
+    ) -> str | Future[str | None] | None:
+        """Return the earlier picture PLAN confirms as IMAGE's paper, or the job finding it."""
         if plan is None or isinstance(plan, str):
-            return [] if plan is None else [(plan, True)]
+            return plan
         mine = self._feature(image.sha256)
-        out: list[tuple[str, bool | Future[bool]]] = []
+        candidates: list[tuple[str, Features]] = []
         for sha in plan.result():
             theirs = self._feature(sha)
             if sha == image.sha256 or mine is None or theirs is None:
                 continue
             if min(len(mine.desc), len(theirs.desc)) >= MIN_INLIERS:
-                out.append((sha, pool.submit(same_paper, mine, theirs)))
-        return out
+                candidates.append((sha, theirs))
+        if mine is None or not candidates:
+            return None
+        return pool.submit(_first_confirmed, mine, candidates)
 
     def _bucket(self, item: str | None) -> _Bucket:
         bucket = self.buckets.setdefault(item, _Bucket())
