@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -20,6 +21,7 @@ from certreview.widgets.common import Attempt
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.detail_actions import DetailActions, not_loaded
 from certreview.widgets.filters import FilterBar
+from certreview.widgets.grid import CardGrid
 from certreview.widgets.keyboard import Keyboard
 from certreview.widgets.keycatcher import KeyCatcher
 from certreview.widgets.keys import help_html
@@ -51,6 +53,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.later = Later()  # counts and read-ahead wait until the reviewer pauses
         self.previews = Previews(service.preview)
         self._focused = -1  # the card whose button has the focus (focusing again would jump)
+        self.grid = CardGrid(self.serial(self._card_event))
 
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
@@ -63,7 +66,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.who = w.HTML()
 
         # Every handler holds off the deferred jobs (see Later.serial).
-        serial = self.later.serial
+        serial = self.serial
         self.filter_bar = FilterBar(self.apply_filters, serial)
         self.approve_clean = w.Button(
             description=_("Approve clean on this page"), icon="check", layout=_auto()
@@ -109,14 +112,6 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         # A fixed height: a message appearing or going must not make the grid jump.
         self.status = w.HTML(layout=w.Layout(height="24px", overflow="hidden", flex="1 1 auto"))
         self.help = w.HTML(STYLE + help_html())
-        self.grid = w.GridBox(
-            layout=w.Layout(
-                grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
-                grid_gap="4px",
-                width="100%",
-                flex="0 0 auto",  # in the scrolling frame the cards keep their height
-            )
-        )
         # The grid scrolls in its own box beside the large preview, so both stay on screen;
         # highlighting a card focuses it, which scrolls it into view.
         self.preview = PreviewPane(self.previews, self.later)
@@ -276,17 +271,16 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
             self.views.append(
                 CardView(
                     len(self.views),
-                    self.later.serial(self.decide_card),
-                    self.later.serial(self.open_detail),
-                    self.later.serial(self.resolve_conflict),
-                    self.later.serial(lambda _v: self._count_selected()),
+                    self.grid,
+                    self.serial(self.decide_card),
+                    self.serial(self.open_detail),
+                    self.serial(self.resolve_conflict),
+                    self.serial(lambda _v: self._count_selected()),
                 )
             )
-        shown = self.views[:count]
         for view in self.views[count:]:
             view.show(None)
-        if len(self.grid.children) != count:
-            self.grid.children = [v.box for v in shown]
+        self.grid.shown(count)
 
     def visible_cards(self) -> list[CardView]:
         """Return the card views holding a submission on this page."""
@@ -301,7 +295,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         if view.card is None:
             return
         if verdict in ("reject", "return") and reason is None:
-            reason = view.reason.value or None  # the reason picked on the card, if any
+            reason = view.reason or None  # the reason picked on the card, if any
         try:
             check_verdict(verdict, reason, note, None)  # the rules of a decision live there
         except DecisionError as exc:
@@ -384,6 +378,32 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.highlight()
         self.undo_button.disabled = not self.service.can_undo()
 
+    def _card_event(self, event: Mapping[str, Any]) -> None:
+        """Act on a click, a reason picked or a box ticked on a card in the browser."""
+        index = event.get("index")
+        if not isinstance(index, int) or not 0 <= index < min(len(self.views), self.page_size):
+            return
+        view = self.views[index]
+        kind = event.get("type")
+        if kind == "select":
+            view.select(bool(event.get("value")))
+            return
+        reason = event.get("value" if kind == "reason" else "reason")
+        if isinstance(reason, str) and reason in self.grid.reason_codes:
+            view.pick(reason)
+        if kind == "click":
+            buttons = {
+                "approve": view.approve,
+                "return": view.send_back,
+                "reject": view.reject,
+                "details": view.details,
+                "keep": view.keep,
+                "override": view.override,
+            }
+            button = buttons.get(str(event.get("button")))
+            if button is not None:
+                button.click()
+
     # -- keyboard ------------------------------------------------------------------------
 
     def handle_key(self, event: Mapping[str, Any]) -> None:
@@ -398,12 +418,25 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         current = next((v for v in cards if v.index == self.cursor), None)
         if current is not None and current.index != self._focused:
             # Focus scrolls the card into view and keeps the keys in the workbench.
-            current.approve.focus()
+            self.grid.focus_card(current.index)
             self._focused = current.index
         self.preview.show(current.card if current else None)
         self.read_ahead()
 
     # -- small things --------------------------------------------------------------------
+
+    def serial(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        """Return HANDLER holding off the deferred jobs (Later.serial), its cards sent at once.
+
+        However many cards a handler changes, the grid reaches the browser as one message.
+        """
+
+        @functools.wraps(handler)
+        def held(*args: Any, **kwargs: Any) -> Any:
+            with self.grid.hold_sync():
+                return handler(*args, **kwargs)
+
+        return self.later.serial(held)
 
     def _show_progress(self) -> None:
         self.progress_bar.max = max(self.total, 1)

@@ -1,0 +1,186 @@
+"""The grid of cards drawn in the browser as one widget: a page is one message and one redraw.
+
+Each card used to be a dozen ipywidgets: a page turn sent ~50 messages, each a redraw. Here
+the page's cards are one list of plain values (`cards`, small: sent again after a decision)
+and one list of thumbnails (`thumbs`: sent when the page changes). The browser keeps a card's
+elements and changes only what differs from what it shows. Every string that holds text a
+student typed arrives escaped by `html.esc` (cards.py); labels are set as text, never markup.
+Clicks, the reason picked and the select box come back as messages to `on_event`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets
+
+from certreview.widgets.cards import card_labels
+
+if TYPE_CHECKING:
+    from certreview.widgets.cards import CardView
+
+ESM = """
+const ROW = "display:flex;flex-flow:row nowrap;align-items:center;min-width:0";
+const BUTTON = "width:auto;flex:0 0 auto";
+
+function render({ model, el }) {
+  el.classList.add("certreview-grid");
+  el.style.cssText = "display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));"
+    + "gap:4px;width:100%";
+  const slots = [];
+  let labels = null;
+  let focusSeen = (model.get("focus") || [0, 0])[1];  // a view drawn again steals no focus
+
+  const node = (tag, css, className) => {
+    const e = document.createElement(tag);
+    if (css) e.style.cssText = css;
+    if (className) e.className = className;
+    return e;
+  };
+  const button = (label, style, onClick) => {
+    const b = node("button", BUTTON, "jupyter-button widget-button" + (style ? " mod-" + style : ""));
+    b.type = "button";
+    b.textContent = label ? label[0] : "";
+    b.title = label ? label[1] : "";
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  const row = (...children) => {
+    const r = node("div", ROW);
+    r.append(...children);
+    return r;
+  };
+
+  function make(i) {
+    const L = labels.buttons;
+    const s = { shown: {} };
+    const click = (name) => () =>
+      model.send({ type: "click", index: i, button: name, reason: s.reason.value });
+    s.box = node("div", "display:none;flex-direction:column;padding:4px;margin:2px;"
+      + "box-sizing:border-box;min-width:0", "certreview-card");
+    s.img = node("img", "width:100%;height:150px;object-fit:contain;display:block", "cr-thumb");
+    s.img.alt = "";
+    s.info = node("div");
+    s.state = node("div");
+    s.message = node("div");
+    s.approve = button(L.approve, "success", click("approve"));
+    const back = button(L["return"], "warning", click("return"));
+    const details = button(L.details, "", click("details"));
+    s.reason = node("select", "width:auto;flex:1 1 auto;min-width:0");
+    s.reason.title = labels.reason_tooltip;
+    for (const [text, code] of labels.reasons) {
+      const o = node("option");
+      o.value = code;
+      o.textContent = text;
+      s.reason.append(o);
+    }
+    s.reason.addEventListener("change", () =>
+      model.send({ type: "reason", index: i, value: s.reason.value }));
+    const reject = button(L.reject, "danger", click("reject"));
+    s.check = node("input");
+    s.check.type = "checkbox";
+    s.check.addEventListener("change", () =>
+      model.send({ type: "select", index: i, value: s.check.checked }));
+    const tick = node("label", "display:flex;align-items:center;gap:4px;font-size:13px");
+    tick.append(s.check, document.createTextNode(labels.select));
+    const keep = button(L.keep, "", click("keep"));
+    s.override = button(null, "danger", click("override"));
+    s.override.title = labels.override_tooltip;
+    s.conflict = row(keep, s.override);
+    s.conflict.style.display = "none";
+    s.box.append(s.img, s.info, s.state, row(s.approve, back, details), row(s.reason, reject),
+      row(tick), s.message, s.conflict);
+    el.append(s.box);
+    return s;
+  }
+
+  // Change an element only when its value differs from what it shows.
+  const put = (s, key, value, apply) => {
+    if (s.shown[key] !== value) {
+      s.shown[key] = value;
+      apply(value);
+    }
+  };
+
+  function draw() {
+    if (model.get("labels") !== labels) {  // a new language: new cards
+      labels = model.get("labels");
+      for (const s of slots) s.box.remove();
+      slots.length = 0;
+    }
+    const cards = model.get("cards");
+    const thumbs = model.get("thumbs");
+    while (slots.length < cards.length) slots.push(make(slots.length));
+    slots.forEach((s, i) => {
+      const c = cards[i];
+      put(s, "display", c ? "flex" : "none", (v) => { s.box.style.display = v; });
+      if (!c) return;
+      put(s, "thumb", thumbs[i] || "", (v) => { s.img.src = v; });
+      put(s, "info", c.info, (v) => { s.info.innerHTML = v; });  // escaped in Python
+      put(s, "state", c.state, (v) => { s.state.innerHTML = v; });
+      put(s, "message", c.message, (v) => { s.message.innerHTML = v; });
+      put(s, "reason", c.reason, (v) => { s.reason.value = v; });
+      put(s, "selected", c.selected, (v) => { s.check.checked = v; });
+      put(s, "border", c.border, (v) => { s.box.style.border = v; });
+      put(s, "override", c.override, (v) => {
+        s.override.textContent = v;
+        s.conflict.style.display = v ? "flex" : "none";
+      });
+    });
+    // The highlighted card takes the focus: it scrolls into view, and keys stay ours.
+    const [index, seq] = model.get("focus") || [0, 0];
+    if (seq !== focusSeen) {
+      focusSeen = seq;
+      if (slots[index] && cards[index]) slots[index].approve.focus();
+    }
+  }
+
+  draw();
+  model.on("change", draw);
+  return () => model.off("change", draw);
+}
+export default { render };
+"""
+
+
+class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
+    """Draw the cards of a page; send their clicks, reasons and selections to ON_EVENT."""
+
+    _esm = traitlets.Unicode(ESM).tag(sync=True)
+    labels = traitlets.Dict().tag(sync=True)
+    cards = traitlets.List().tag(sync=True)  # CardView.data() of each card, None when hidden
+    thumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)  # data: URLs
+    focus = traitlets.List([0, 0]).tag(sync=True)  # [card, n]: a new n focuses that card
+
+    def __init__(self, on_event: Callable[[Mapping[str, Any]], None]) -> None:
+        super().__init__(labels=card_labels())
+        self.add_class("certreview-grid")
+        self.on_msg(lambda _widget, content, _buffers: on_event(content))
+
+    @property
+    def reason_codes(self) -> set[str]:
+        """Return the codes a card's reason list offers (the blank one too)."""
+        return {code for _label, code in self.labels["reasons"]}
+
+    def put(self, view: CardView) -> None:
+        """Show VIEW's card as it is now (nothing is sent when nothing changed)."""
+        if view.card is None and view.index >= len(self.cards):
+            return  # beyond the cards drawn: hidden already
+        cards, thumbs = list(self.cards), list(self.thumbs)
+        missing = view.index + 1 - len(cards)
+        cards += [None] * missing
+        thumbs += [""] * missing
+        cards[view.index] = view.data()
+        if view.card is not None:
+            thumbs[view.index] = view.thumbnail
+        self.cards, self.thumbs = cards, thumbs
+
+    def shown(self, count: int) -> None:
+        """Draw the first COUNT cards only."""
+        self.cards, self.thumbs = list(self.cards[:count]), list(self.thumbs[:count])
+
+    def focus_card(self, index: int) -> None:
+        """Give the focus to card INDEX (which scrolls it into view)."""
+        self.focus = [index, self.focus[1] + 1]
