@@ -133,6 +133,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         if undone is None:
             return
         restored = undone.restored
+        self.forget_pages()  # an undone card may be on a page kept
         for pk, info in restored.items():
             for view in self.visible_cards():
                 if view.card is not None and view.card.pk == pk:

@@ -10,7 +10,8 @@ Clicks, the reason picked and the select box come back as messages to `on_event`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anywidget
@@ -23,12 +24,11 @@ if TYPE_CHECKING:
 
 ESM = """
 const ROW = "display:flex;flex-flow:row nowrap;align-items:center;min-width:0";
-const BUTTON = "width:auto;flex:0 0 auto";
+const BUTTON = "width:auto;flex:0 0 auto;margin:2px";  // as ipywidgets' buttons
+const GRID = "display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));"
+  + "gap:4px;width:100%";
 
 function render({ model, el }) {
-  el.classList.add("certreview-grid");
-  el.style.cssText = "display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));"
-    + "gap:4px;width:100%";
   const slots = [];
   let labels = null;
   let focusSeen = (model.get("focus") || [0, 0])[1];  // a view drawn again steals no focus
@@ -47,6 +47,8 @@ function render({ model, el }) {
     b.addEventListener("click", onClick);
     return b;
   };
+  const grid = node("div", GRID);
+  el.append(grid);
   const row = (...children) => {
     const r = node("div", ROW);
     r.append(...children);
@@ -62,13 +64,14 @@ function render({ model, el }) {
       + "box-sizing:border-box;min-width:0", "certreview-card");
     s.img = node("img", "width:100%;height:150px;object-fit:contain;display:block", "cr-thumb");
     s.img.alt = "";
-    s.info = node("div");
-    s.state = node("div");
-    s.message = node("div");
+    s.img.decoding = "async";  // the texts need not wait for 24 pictures
+    s.info = node("div", "margin:2px");
+    s.state = node("div", "margin:2px");
+    s.message = node("div", "margin:0 2px");
     s.approve = button(L.approve, "success", click("approve"));
     const back = button(L["return"], "warning", click("return"));
     const details = button(L.details, "", click("details"));
-    s.reason = node("select", "width:auto;flex:1 1 auto;min-width:0");
+    s.reason = node("select", "width:auto;flex:1 1 auto;min-width:0;height:28px;margin:2px");
     s.reason.title = labels.reason_tooltip;
     for (const [text, code] of labels.reasons) {
       const o = node("option");
@@ -83,7 +86,7 @@ function render({ model, el }) {
     s.check.type = "checkbox";
     s.check.addEventListener("change", () =>
       model.send({ type: "select", index: i, value: s.check.checked }));
-    const tick = node("label", "display:flex;align-items:center;gap:4px;font-size:13px");
+    const tick = node("label", "display:flex;align-items:center;gap:4px;margin:2px;font-size:13px");
     tick.append(s.check, document.createTextNode(labels.select));
     const keep = button(L.keep, "", click("keep"));
     s.override = button(null, "danger", click("override"));
@@ -92,7 +95,7 @@ function render({ model, el }) {
     s.conflict.style.display = "none";
     s.box.append(s.img, s.info, s.state, row(s.approve, back, details), row(s.reason, reject),
       row(tick), s.message, s.conflict);
-    el.append(s.box);
+    grid.append(s.box);
     return s;
   }
 
@@ -139,7 +142,10 @@ function render({ model, el }) {
 
   draw();
   model.on("change", draw);
-  return () => model.off("change", draw);
+  return () => {
+    model.off("change", draw);
+    grid.remove();
+  };
 }
 export default { render };
 """
@@ -156,6 +162,10 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(self, on_event: Callable[[Mapping[str, Any]], None]) -> None:
         super().__init__(labels=card_labels())
+        self._cards: list[dict[str, Any] | None] = []
+        self._thumbs: list[str] = []
+        self._focus = [0, 0]
+        self._batching = False
         self.add_class("certreview-grid")
         self.on_msg(lambda _widget, content, _buffers: on_event(content))
 
@@ -164,23 +174,47 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
         """Return the codes a card's reason list offers (the blank one too)."""
         return {code for _label, code in self.labels["reasons"]}
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Send what changes inside (cards, thumbnails, focus) as one message at the end."""
+        if self._batching:
+            yield
+            return
+        self._batching = True
+        try:
+            yield
+        finally:
+            self._batching = False
+            self.flush()
+
     def put(self, view: CardView) -> None:
         """Show VIEW's card as it is now (nothing is sent when nothing changed)."""
-        if view.card is None and view.index >= len(self.cards):
+        if view.card is None and view.index >= len(self._cards):
             return  # beyond the cards drawn: hidden already
-        cards, thumbs = list(self.cards), list(self.thumbs)
-        missing = view.index + 1 - len(cards)
-        cards += [None] * missing
-        thumbs += [""] * missing
-        cards[view.index] = view.data()
+        missing = view.index + 1 - len(self._cards)
+        self._cards += [None] * missing
+        self._thumbs += [""] * missing
+        self._cards[view.index] = view.data()
         if view.card is not None:
-            thumbs[view.index] = view.thumbnail
-        self.cards, self.thumbs = cards, thumbs
+            self._thumbs[view.index] = view.thumbnail
+        self._sync_cards()
 
     def shown(self, count: int) -> None:
         """Draw the first COUNT cards only."""
-        self.cards, self.thumbs = list(self.cards[:count]), list(self.thumbs[:count])
+        del self._cards[count:], self._thumbs[count:]
+        self._sync_cards()
 
     def focus_card(self, index: int) -> None:
         """Give the focus to card INDEX (which scrolls it into view)."""
-        self.focus = [index, self.focus[1] + 1]
+        self._focus = [index, self._focus[1] + 1]
+        self._sync_cards()
+
+    def flush(self) -> None:
+        """Send the cards as they are now, in one message, even in the middle of a batch."""
+        with self.hold_sync():  # unchanged values are not sent (traitlets compares them)
+            self.cards, self.thumbs = list(self._cards), list(self._thumbs)
+            self.focus = list(self._focus)
+
+    def _sync_cards(self) -> None:
+        if not self._batching:  # else at the end of the batch
+            self.flush()

@@ -48,6 +48,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.total = 0
         self.decided = 0
         self.views: list[CardView] = []
+        self._pages = {}  # pages at hand (see Background)
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
         self.key_dispatch = Keyboard(self)
         self.later = Later()  # counts and read-ahead wait until the reviewer pauses
@@ -238,6 +239,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
             view.show(cards[i] if i < len(cards) else None)
         self.cursor, self._focused = 0, -1
         self.highlight()
+        self.grid.flush()  # the cards first: the labels and counts below can follow
         first = self.page_number * self.page_size
         shown = (first + 1 if cards else 0, first + len(cards))
         self.page_label.value = html.page_line(self.page_number + 1, pages, *shown, self.total)
@@ -257,6 +259,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         pages = max(1, math.ceil(self.total / self.page_size))
         target = min(max(self.page_number + delta, 0), pages - 1)
         if target != self.page_number:
+            self.keep_page()
             self.load(number=target, turn=True)
 
     def set_page_size(self, size: int) -> None:
@@ -373,7 +376,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
                 view.update(info)
                 after = view.card.state
                 self.decided += (after != "pending") - (before != "pending")
-        self._ahead = None  # a page read ahead may show this card's old state
+        self.forget_pages()  # a page kept may show this card's old state
         self._show_progress()  # first: what the reviewer waits for
         self.highlight()
         self.undo_button.disabled = not self.service.can_undo()
@@ -433,7 +436,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
 
         @functools.wraps(handler)
         def held(*args: Any, **kwargs: Any) -> Any:
-            with self.grid.hold_sync():
+            with self.grid.batch():
                 return handler(*args, **kwargs)
 
         return self.later.serial(held)
