@@ -7,9 +7,9 @@ grid (grid.py) draws every card of the page in the browser at once. Its buttons 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from certreview.i18n import _
 from certreview.review.service import Card, DecisionInfo
@@ -19,9 +19,7 @@ from certreview.widgets.common import NO_REASON, Attempt, conflict_words, data_u
 from certreview.widgets.evidence import card_evidence
 from certreview.widgets.keys import REASON_KEYS
 
-if TYPE_CHECKING:
-    from certreview.widgets.grid import CardGrid
-
+REASON_CODES = {NO_REASON, *REASON_KEYS.values()}
 BORDER = "1px solid #d0d0d0"
 CURSOR_BORDER = "3px solid #1976d2"
 CONFLICT_BORDER = "3px solid #c62828"
@@ -64,13 +62,19 @@ def card_labels() -> dict[str, Any]:
     }
 
 
+class Drawing(Protocol):
+    """Where a card is drawn (the grid, grid.py)."""
+
+    def put(self, view: CardView) -> None: ...
+
+
 class CardView:
     """One card of the grid; the workbench hands it cards and receives its clicks."""
 
     def __init__(
         self,
         index: int,
-        grid: CardGrid,
+        grid: Drawing,
         on_decide: Callable[[CardView, str, str | None], None],
         on_detail: Callable[[CardView], None],
         on_resolve: Callable[[CardView, bool], None],
@@ -118,6 +122,27 @@ class CardView:
             "border": self.border,
             "override": self.override.description if self.conflict_shown else "",
         }
+
+    def receive(self, event: Mapping[str, Any]) -> None:
+        """Act on a message from the card in the browser: a click, a reason picked, a box ticked."""
+        kind = event.get("type")
+        if kind == "select":
+            self.select(bool(event.get("value")))
+            return
+        reason = event.get("value" if kind == "reason" else "reason")  # a click says it too
+        if isinstance(reason, str) and reason in REASON_CODES:
+            self.pick(reason)
+        buttons = {
+            "approve": self.approve,
+            "return": self.send_back,
+            "reject": self.reject,
+            "details": self.details,
+            "keep": self.keep,
+            "override": self.override,
+        }
+        button = buttons.get(str(event.get("button")))
+        if kind == "click" and button is not None:
+            button.click()
 
     def show(self, card: Card | None) -> None:
         """Show CARD (or hide the card when None), clearing what belonged to the previous one."""

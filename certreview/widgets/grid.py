@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anywidget
 import traitlets
 
-from certreview.widgets.cards import card_labels
-
-if TYPE_CHECKING:
-    from certreview.widgets.cards import CardView
+from certreview.widgets.cards import CardView, card_labels
 
 ESM = """
 const ROW = "display:flex;flex-flow:row nowrap;align-items:center;min-width:0";
@@ -152,7 +149,7 @@ export default { render };
 
 
 class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
-    """Draw the cards of a page; send their clicks, reasons and selections to ON_EVENT."""
+    """Draw the cards of a page, made by MAKE (given their place); SERIAL wraps their handlers."""
 
     _esm = traitlets.Unicode(ESM).tag(sync=True)
     labels = traitlets.Dict().tag(sync=True)
@@ -160,19 +157,21 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
     thumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)  # data: URLs
     focus = traitlets.List([0, 0]).tag(sync=True)  # [card, n]: a new n focuses that card
 
-    def __init__(self, on_event: Callable[[Mapping[str, Any]], None]) -> None:
+    def __init__(
+        self,
+        make: Callable[[int], CardView],
+        serial: Callable[[Callable[..., Any]], Callable[..., Any]],
+    ) -> None:
         super().__init__(labels=card_labels())
+        self.views: list[CardView] = []  # made once, reused for every page
+        self._make = make
         self._cards: list[dict[str, Any] | None] = []
         self._thumbs: list[str] = []
         self._focus = [0, 0]
         self._batching = False
         self.add_class("certreview-grid")
-        self.on_msg(lambda _widget, content, _buffers: on_event(content))
-
-    @property
-    def reason_codes(self) -> set[str]:
-        """Return the codes a card's reason list offers (the blank one too)."""
-        return {code for _label, code in self.labels["reasons"]}
+        receive = serial(self.receive)
+        self.on_msg(lambda _widget, content, _buffers: receive(content))
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -199,10 +198,20 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
             self._thumbs[view.index] = view.thumbnail
         self._sync_cards()
 
-    def shown(self, count: int) -> None:
-        """Draw the first COUNT cards only."""
+    def ensure(self, count: int) -> None:
+        """Draw COUNT cards, the first ones; only a bigger page size makes new ones."""
+        while len(self.views) < count:
+            self.views.append(self._make(len(self.views)))
+        for view in self.views[count:]:
+            view.show(None)
         del self._cards[count:], self._thumbs[count:]
         self._sync_cards()
+
+    def receive(self, event: Mapping[str, Any]) -> None:
+        """Pass a message from a card in the browser (a click, a reason, a tick) to its view."""
+        index = event.get("index")
+        if isinstance(index, int) and 0 <= index < len(self._cards):
+            self.views[index].receive(event)
 
     def focus_card(self, index: int) -> None:
         """Give the focus to card INDEX (which scrolls it into view)."""

@@ -47,14 +47,14 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.cursor = 0
         self.total = 0
         self.decided = 0
-        self.views: list[CardView] = []
         self._pages = {}  # pages at hand (see Background)
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
         self.key_dispatch = Keyboard(self)
         self.later = Later()  # counts and read-ahead wait until the reviewer pauses
         self.previews = Previews(service.preview)
         self._focused = -1  # the card whose button has the focus (focusing again would jump)
-        self.grid = CardGrid(self.serial(self._card_event))
+        self.grid = CardGrid(self._make_card, self.serial)
+        self.views = self.grid.views
 
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
@@ -234,7 +234,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         )
         # Only once both reads worked: a busy database leaves the page as it was.
         self.total, self.decided, self.page_number = progress.total, progress.decided, number
-        self._ensure_views(self.page_size)
+        self.grid.ensure(self.page_size)
         for i, view in enumerate(self.views):
             view.show(cards[i] if i < len(cards) else None)
         self.cursor, self._focused = 0, -1
@@ -268,22 +268,15 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.page_size = size
         self.load(number=first // size)
 
-    def _ensure_views(self, count: int) -> None:
-        # Cards are made once and reused for every page; only a bigger page size adds some.
-        while len(self.views) < count:
-            self.views.append(
-                CardView(
-                    len(self.views),
-                    self.grid,
-                    self.serial(self.decide_card),
-                    self.serial(self.open_detail),
-                    self.serial(self.resolve_conflict),
-                    self.serial(lambda _v: self._count_selected()),
-                )
-            )
-        for view in self.views[count:]:
-            view.show(None)
-        self.grid.shown(count)
+    def _make_card(self, index: int) -> CardView:
+        return CardView(
+            index,
+            self.grid,
+            self.serial(self.decide_card),
+            self.serial(self.open_detail),
+            self.serial(self.resolve_conflict),
+            self.serial(lambda _v: self._count_selected()),
+        )
 
     def visible_cards(self) -> list[CardView]:
         """Return the card views holding a submission on this page."""
@@ -381,32 +374,6 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.highlight()
         self.undo_button.disabled = not self.service.can_undo()
 
-    def _card_event(self, event: Mapping[str, Any]) -> None:
-        """Act on a click, a reason picked or a box ticked on a card in the browser."""
-        index = event.get("index")
-        if not isinstance(index, int) or not 0 <= index < min(len(self.views), self.page_size):
-            return
-        view = self.views[index]
-        kind = event.get("type")
-        if kind == "select":
-            view.select(bool(event.get("value")))
-            return
-        reason = event.get("value" if kind == "reason" else "reason")
-        if isinstance(reason, str) and reason in self.grid.reason_codes:
-            view.pick(reason)
-        if kind == "click":
-            buttons = {
-                "approve": view.approve,
-                "return": view.send_back,
-                "reject": view.reject,
-                "details": view.details,
-                "keep": view.keep,
-                "override": view.override,
-            }
-            button = buttons.get(str(event.get("button")))
-            if button is not None:
-                button.click()
-
     # -- keyboard ------------------------------------------------------------------------
 
     def handle_key(self, event: Mapping[str, Any]) -> None:
@@ -429,10 +396,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
     # -- small things --------------------------------------------------------------------
 
     def serial(self, handler: Callable[..., Any]) -> Callable[..., Any]:
-        """Return HANDLER holding off the deferred jobs (Later.serial), its cards sent at once.
-
-        However many cards a handler changes, the grid reaches the browser as one message.
-        """
+        """Return HANDLER holding off the deferred jobs (Later.serial), its cards one message."""
 
         @functools.wraps(handler)
         def held(*args: Any, **kwargs: Any) -> Any:
