@@ -50,24 +50,56 @@ def decisions(ws: Workspace) -> list[tuple[int, str, str | None]]:
         return [(d.submission_pk, d.verdict, d.reason) for d in rows]
 
 
-def test_a_page_turn_and_a_decision_are_one_message_each(bench: ReviewWorkbench) -> None:
+def updates(grid: Any) -> list[dict[str, Any]]:
+    """Return the state updates GRID sent (and forget what it sent)."""
+    sent = [m["state"] for m in grid.comm.sent if m.get("method") == "update"]
+    grid.comm.sent.clear()
+    return sent
+
+
+def pictures(grid: Any) -> dict[str, str]:
+    """Return the thumbnails GRID sent in their own messages (by key)."""
+    found = {}
+    for m in grid.comm.sent:
+        if m.get("method") == "custom" and m["content"]["type"] == "images":
+            found.update(m["content"]["images"])
+    return found
+
+
+def test_a_page_turn_and_a_decision_are_one_message_each(workspace: Workspace) -> None:
+    department(workspace, 30)  # eight pictures, each uploaded by several students
+    bench = ReviewWorkbench(ReviewService(workspace))
     grid = bench.grid
     grid.comm = Recorder()
-    bench.next_button.click()
-    sent = [m["state"] for m in grid.comm.sent if m.get("method") == "update"]
-    assert len(sent) == 1 and {"cards", "thumbs", "focus"} <= set(sent[0])
-    assert [c["info"] for c in sent[0]["cards"] if c] == [v.info for v in bench.visible_cards()]
-    assert all(t.startswith("data:image/") for t in sent[0]["thumbs"][:6])
-    grid.comm.sent.clear()
-    bench.handle_key({"type": "keydown", "key": "a", "code": "KeyA", "repeat": False})
-    bench.serial(bench.handle_key)({"type": "keydown", "key": "a", "code": "KeyA", "repeat": False})
-    updates = [m["state"] for m in grid.comm.sent if m.get("method") == "update"]
-    # Unheld (a direct call), each card change is sent; held (as the keys are), one message
-    # without the thumbnails, which did not change.
-    assert len(updates) > 2 and "thumbs" not in updates[-1] and set(updates[-1]) >= {"cards"}
-    grid.comm.sent.clear()
-    bench.serial(bench.handle_key)({"type": "keydown", "key": "a", "code": "KeyA", "repeat": False})
-    assert len([m for m in grid.comm.sent if m.get("method") == "update"]) == 1
+    bench.reviewer.value = "amy"
+    bench.start_button.click()
+    images = pictures(grid)
+    (sent,) = updates(grid)
+    assert {"cards", "thumbs", "focus"} <= set(sent)
+    assert [c["info"] for c in sent["cards"] if c] == [v.info for v in bench.visible_cards()]
+    assert sent["thumbs"] == [v.thumbnail_key for v in bench.visible_cards()]
+    # Each picture once, however many cards show it.
+    assert len(images) == 8 and set(images) == set(sent["thumbs"])
+    assert all(u.startswith("data:image/") for u in images.values())
+    bench.next_button.click()  # the same pictures: none is sent again
+    assert pictures(grid) == {} and len(updates(grid)) == 1
+
+    key = {"type": "keydown", "key": "a", "code": "KeyA", "repeat": False}
+    bench.handle_key(key)  # a direct call: each card change is sent
+    assert len(updates(grid)) > 2
+    bench.serial(bench.handle_key)(key)  # as the keys arrive: held, one message
+    (sent,) = updates(grid)
+    assert "thumbs" not in sent and "cards" in sent
+
+
+def test_a_view_drawn_anew_gets_the_pictures_it_asks_for(bench: ReviewWorkbench) -> None:
+    grid = bench.grid
+    grid.comm = Recorder()
+    key = bench.views[1].thumbnail_key
+    from_browser(bench, type="need", keys=[key, "no-such-key", 7])
+    assert pictures(grid) == {key: bench.views[1].thumbnail}
+    from_browser(bench, type="need", keys="not a list")
+    assert len(grid.comm.sent) == 1
 
 
 def test_clicks_reasons_and_ticks_come_back_from_the_browser(

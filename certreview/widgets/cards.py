@@ -88,6 +88,7 @@ class CardView:
         self.newer: DecisionInfo | None = None
         self._on_select = on_select
         self.thumbnail = ""  # a data: URL
+        self.thumbnail_key = ""  # the same for the same picture (its SHA-256)
         self.info = ""  # who and what, the image's answers and the flags (escaped HTML)
         self.state = ""  # the current decision (escaped HTML)
         self.message = ""  # a short message on the card (escaped HTML)
@@ -149,6 +150,7 @@ class CardView:
         self.card = card
         self.attempt = self.newer = None
         if card is not None:
+            self.thumbnail_key = (card.image_sha256 or "") if card.thumbnail else "placeholder"
             self.thumbnail = data_url(card.thumbnail or placeholder()).decode("ascii")
             self.info = (
                 f"{html.card_info(card)}{card_evidence(card)}<div>{html.badges(card.flags)}</div>"

@@ -2,15 +2,18 @@
 
 Each card used to be a dozen ipywidgets: a page turn sent ~50 messages, each a redraw. Here
 the page's cards are one list of plain values (`cards`, small: sent again after a decision)
-and one list of thumbnails (`thumbs`: sent when the page changes). The browser keeps a card's
-elements and changes only what differs from what it shows. Every string that holds text a
-student typed arrives escaped by `html.esc` (cards.py); labels are set as text, never markup.
-Clicks, the reason picked and the select box come back as messages to `on_event`.
+and one list of thumbnail keys (`thumbs`). A thumbnail itself (~20 KB) reaches the browser
+once, in a message of its own just before the cards that show it; the browser keeps the
+last BROWSER_KEEPS and asks for any it lacks (a view drawn anew). It keeps a card's elements
+and changes only what differs from what it shows. Every string that holds text a student
+typed arrives escaped by `html.esc` (cards.py); labels are set as text, never markup.
+Clicks, the reason picked and the select box come back as messages (`receive`).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -19,7 +22,12 @@ import traitlets
 
 from certreview.widgets.cards import CardView, card_labels
 
+KEPT = 200  # thumbnails kept here and counted as in the browser, ~20 KB each
+BROWSER_KEEPS = 2 * KEPT  # the browser keeps more: it never lacks one counted as there
+
+
 ESM = """
+const BROWSER_KEEPS = __BROWSER_KEEPS__;
 const ROW = "display:flex;flex-flow:row nowrap;align-items:center;min-width:0";
 const BUTTON = "width:auto;flex:0 0 auto;margin:2px";  // as ipywidgets' buttons
 const GRID = "display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));"
@@ -27,6 +35,8 @@ const GRID = "display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1
 
 function render({ model, el }) {
   const slots = [];
+  const images = new Map();  // thumbnails by key, the most recently used last
+  let asked = new Set();  // keys asked for and not arrived yet
   let labels = null;
   let focusSeen = (model.get("focus") || [0, 0])[1];  // a view drawn again steals no focus
 
@@ -104,6 +114,14 @@ function render({ model, el }) {
     }
   };
 
+  const image = (key) => {
+    const url = images.get(key);
+    if (url === undefined) return undefined;
+    images.delete(key);  // used: the most recent again
+    images.set(key, url);
+    return url;
+  };
+
   function draw() {
     if (model.get("labels") !== labels) {  // a new language: new cards
       labels = model.get("labels");
@@ -112,12 +130,15 @@ function render({ model, el }) {
     }
     const cards = model.get("cards");
     const thumbs = model.get("thumbs");
+    const missing = [];
     while (slots.length < cards.length) slots.push(make(slots.length));
     slots.forEach((s, i) => {
       const c = cards[i];
       put(s, "display", c ? "flex" : "none", (v) => { s.box.style.display = v; });
       if (!c) return;
-      put(s, "thumb", thumbs[i] || "", (v) => { s.img.src = v; });
+      const url = thumbs[i] ? image(thumbs[i]) : "";
+      if (url === undefined && !asked.has(thumbs[i])) missing.push(thumbs[i]);
+      put(s, "thumb", url || "", (v) => { s.img.src = v; });
       put(s, "info", c.info, (v) => { s.info.innerHTML = v; });  // escaped in Python
       put(s, "state", c.state, (v) => { s.state.innerHTML = v; });
       put(s, "message", c.message, (v) => { s.message.innerHTML = v; });
@@ -129,6 +150,10 @@ function render({ model, el }) {
         s.conflict.style.display = v ? "flex" : "none";
       });
     });
+    if (missing.length) {
+      missing.forEach((k) => asked.add(k));
+      model.send({ type: "need", keys: missing });
+    }
     // The highlighted card takes the focus: it scrolls into view, and keys stay ours.
     const [index, seq] = model.get("focus") || [0, 0];
     if (seq !== focusSeen) {
@@ -137,15 +162,28 @@ function render({ model, el }) {
     }
   }
 
+  const receive = (msg) => {
+    if (!msg || msg.type !== "images") return;
+    for (const [key, url] of Object.entries(msg.images)) {
+      images.delete(key);
+      images.set(key, url);
+      asked.delete(key);
+    }
+    while (images.size > BROWSER_KEEPS) images.delete(images.keys().next().value);
+    draw();
+  };
+
   draw();
   model.on("change", draw);
+  model.on("msg:custom", receive);
   return () => {
     model.off("change", draw);
+    model.off("msg:custom", receive);
     grid.remove();
   };
 }
 export default { render };
-"""
+""".replace("__BROWSER_KEEPS__", str(BROWSER_KEEPS))
 
 
 class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
@@ -154,7 +192,7 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
     _esm = traitlets.Unicode(ESM).tag(sync=True)
     labels = traitlets.Dict().tag(sync=True)
     cards = traitlets.List().tag(sync=True)  # CardView.data() of each card, None when hidden
-    thumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)  # data: URLs
+    thumbs = traitlets.List(traitlets.Unicode()).tag(sync=True)  # keys of `images` sent
     focus = traitlets.List([0, 0]).tag(sync=True)  # [card, n]: a new n focuses that card
 
     def __init__(
@@ -168,6 +206,9 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
         self._cards: list[dict[str, Any] | None] = []
         self._thumbs: list[str] = []
         self._focus = [0, 0]
+        # Thumbnails by key, and the keys the browser has (it keeps more: BROWSER_KEEPS).
+        self._images: OrderedDict[str, str] = OrderedDict()
+        self._sent: OrderedDict[str, None] = OrderedDict()
         self._batching = False
         self.add_class("certreview-grid")
         receive = serial(self.receive)
@@ -195,7 +236,11 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
         self._thumbs += [""] * missing
         self._cards[view.index] = view.data()
         if view.card is not None:
-            self._thumbs[view.index] = view.thumbnail
+            self._thumbs[view.index] = view.thumbnail_key
+            self._images[view.thumbnail_key] = view.thumbnail
+            self._images.move_to_end(view.thumbnail_key)
+            while len(self._images) > KEPT:
+                self._images.popitem(last=False)
         self._sync_cards()
 
     def ensure(self, count: int) -> None:
@@ -209,6 +254,12 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
 
     def receive(self, event: Mapping[str, Any]) -> None:
         """Pass a message from a card in the browser (a click, a reason, a tick) to its view."""
+        if event.get("type") == "need":  # a view drawn anew has no thumbnails yet
+            keys = event.get("keys")
+            self._send_images(
+                [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+            )
+            return
         index = event.get("index")
         if isinstance(index, int) and 0 <= index < len(self._cards):
             self.views[index].receive(event)
@@ -220,9 +271,24 @@ class CardGrid(anywidget.AnyWidget):  # type: ignore[misc]
 
     def flush(self) -> None:
         """Send the cards as they are now, in one message, even in the middle of a batch."""
+        # The pictures the browser lacks go first, on their own: a page it has seen (going
+        # back, or read ahead) then costs a few kilobytes instead of ~450.
+        self._send_images([k for k in self._thumbs if k and k not in self._sent])
         with self.hold_sync():  # unchanged values are not sent (traitlets compares them)
             self.cards, self.thumbs = list(self._cards), list(self._thumbs)
             self.focus = list(self._focus)
+
+    def _send_images(self, keys: list[str]) -> None:
+        images = {k: self._images[k] for k in dict.fromkeys(keys) if k in self._images}
+        if images:
+            self.send({"type": "images", "images": images})
+        for key in images:
+            self._sent[key] = None
+        for key in keys:
+            if key in self._sent:
+                self._sent.move_to_end(key)
+        while len(self._sent) > KEPT:
+            self._sent.popitem(last=False)
 
     def _sync_cards(self) -> None:
         if not self._batching:  # else at the end of the batch
