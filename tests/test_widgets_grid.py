@@ -175,3 +175,23 @@ def test_going_back_shows_the_page_left_without_reading_it_again(
     bench.handle_key({"type": "keydown", "key": "u", "code": "KeyU", "repeat": False})
     bench.previous_button.click()  # the undone card is on the page kept: it is read again
     assert reads == [1, 0] and bench.views[0].card.state == "pending"
+
+
+def test_the_no_image_picture_is_keyed_by_what_it_shows(workspace: Workspace) -> None:
+    from certreview import i18n
+
+    department(workspace, 3)
+    add_submission(workspace, submission_id="N1")  # no image: the no-image picture
+    keys = []
+    for language in ("en", "zh_TW"):
+        i18n.set_language(language)
+        try:
+            bench = ReviewWorkbench(ReviewService(workspace, "amy"))
+            bench.filter_bar.search.value = "N1"
+            (view,) = bench.visible_cards()
+            keys.append(view.thumbnail_key)
+            assert bench.grid._images[view.thumbnail_key] == view.thumbnail
+        finally:
+            i18n.set_language(None)
+    # Its words differ by language: a browser that has one must not show it for the other.
+    assert keys[0] != keys[1]

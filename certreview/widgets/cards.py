@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from hashlib import sha256
 from typing import Any, Protocol
 
 from certreview.i18n import _
@@ -150,8 +151,10 @@ class CardView:
         self.card = card
         self.attempt = self.newer = None
         if card is not None:
-            self.thumbnail_key = (card.image_sha256 or "") if card.thumbnail else "placeholder"
-            self.thumbnail = data_url(card.thumbnail or placeholder()).decode("ascii")
+            picture = card.thumbnail or placeholder()  # the no-image picture speaks a language
+            shown = card.image_sha256 if card.thumbnail else None
+            self.thumbnail_key = shown or sha256(picture).hexdigest()
+            self.thumbnail = data_url(picture).decode("ascii")
             self.info = (
                 f"{html.card_info(card)}{card_evidence(card)}<div>{html.badges(card.flags)}</div>"
             )
