@@ -368,7 +368,7 @@ PICTURES_SHOWN = """() => [...document.querySelectorAll('.certreview-card')]
 
 # Labels, buttons and dropdowns whose text does not fit their box (JavaScript, run in the page).
 CLIPPED = """(root) => Array.from(root.querySelectorAll(
-    '.widget-button, .widget-label, .widget-toggle-button, .widget-html-content b, select'))
+    '.widget-button, .widget-label, .widget-toggle-button, .widget-html-content b, .certreview-card b, select'))
   .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
   .map(e => (e.innerText || e.value || '').trim() + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
 
