@@ -267,6 +267,9 @@ def test_a_page_by_keyboard_alone(lab_keys: str, keys_department: Path) -> None:
             keys.press("x", "x", "d", "Escape")
             bench.get_by_role("button", name="◀ Previous").click()
             expect(cards.nth(0).locator(".cr-sid")).to_have_text(ids[0])
+            # Every card shows its picture, after a page turn and back too (the grid sends
+            # each picture once and the browser keeps it).
+            page.wait_for_function(PICTURES_SHOWN, timeout=10_000)
             keys.count = 0
             # The pointer leaves the workbench: the keys still come, the focus stays in it.
             page.mouse.move(5, 5)
@@ -358,9 +361,14 @@ def lab_keys(tmp_path_factory: pytest.TempPathFactory, keys_department: Path) ->
         yield url
 
 
+# Every visible card's thumbnail is loaded and decoded (JavaScript, run in the page).
+PICTURES_SHOWN = """() => [...document.querySelectorAll('.certreview-card')]
+  .filter(c => c.offsetParent !== null)
+  .every(c => { const i = c.querySelector('img.cr-thumb'); return i.complete && i.naturalWidth > 0; })"""
+
 # Labels, buttons and dropdowns whose text does not fit their box (JavaScript, run in the page).
 CLIPPED = """(root) => Array.from(root.querySelectorAll(
-    '.widget-button, .widget-label, .widget-toggle-button, .widget-html-content b, select'))
+    '.widget-button, .widget-label, .widget-toggle-button, .widget-html-content b, .certreview-card b, select'))
   .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
   .map(e => (e.innerText || e.value || '').trim() + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
 

@@ -99,13 +99,13 @@ def test_a_click_on_a_locked_database_says_not_saved(
     with held(workspace):
         view.approve.click()  # no exception reaches the notebook
         bench.handle_key({"type": "keydown", "key": "a"})  # the key path too
-    assert f"Not saved: {BUSY}. Press the key again." in view.message.value
+    assert f"Not saved: {BUSY}. Press the key again." in view.message
     assert "Not saved" in bench.status.value
-    assert view.card is not None and view.card.state == "pending" and "Pending" in view.state.value
+    assert view.card is not None and view.card.state == "pending" and "Pending" in view.state
     assert decided(workspace) == []
     view.approve.click()  # pressed again once the database is free
     assert decided(workspace) == [(view.card.pk, "approve", "amy")]
-    assert "Approved" in view.state.value and "Not saved" not in view.message.value
+    assert "Approved" in view.state and "Not saved" not in view.message
 
 
 def test_detail_bulk_and_undo_on_a_locked_database(

@@ -174,7 +174,7 @@ def test_every_panel_shows_student_text_as_text(workspace: Workspace, folder: Pa
         bench.detail.back.click()
     target = next(v for v in cards if v.card and v.card.pk == pk)
     target.approve.click()  # stale: shows the other reviewer's decision as a conflict
-    target.reason.value = "other"
+    target.pick("other")
     target.reject.click()  # asks for a note naming the submission
     fragments += html_of(bench)
     shown = shown_safely(fragments)

@@ -18,6 +18,7 @@ from certreview.reports.service import ReportService
 from certreview.review.service import ReviewService
 from certreview.widgets import ReviewWorkbench
 from certreview.widgets.eligibility import EligibilityPanel
+from certreview.widgets.grid import CardGrid
 from certreview.widgets.intake import IntakePanel
 from certreview.workspace import Workspace
 from tests.conftest import SAMPLES
@@ -54,8 +55,28 @@ def texts(widget: w.Widget) -> Iterator[str]:
         parser.feed(widget.value)
         yield from parser.found
     yield from getattr(widget, "_options_labels", ())
+    if isinstance(widget, CardGrid):  # the cards, drawn in the browser from plain values
+        yield from grid_texts(widget)
     for child in getattr(widget, "children", ()):
         yield from texts(child)
+
+
+def grid_texts(grid: CardGrid) -> Iterator[str]:
+    """Yield every text a person can read on the cards of GRID: labels, tooltips, HTML."""
+    labels = grid.labels
+    for label, tooltip in labels["buttons"].values():
+        yield from (label, tooltip)
+    yield from (labels["select"], labels["reason_tooltip"], labels["override_tooltip"])
+    yield from (label for label, _code in labels["reasons"])
+    for card in grid.cards:
+        if card is None:
+            continue
+        for name in ("info", "state", "message"):
+            parser = _Text()
+            parser.feed(card[name])
+            yield from parser.found
+        if card["override"]:
+            yield card["override"]
 
 
 def untranslated(widget: w.Widget) -> list[str]:
@@ -96,9 +117,9 @@ def test_the_workbench_reads_traditional_chinese(workspace: Workspace, chinese: 
     bench.key_dispatch.ask_note(bench.views[1], "reject")  # and the note bar
     assert untranslated(bench) == []
     assert bench.views[0].approve.description == "核准"
-    assert "已核准" in bench.views[0].state.value
+    assert "已核准" in bench.views[0].state
     assert bench.progress_label.value == "此檢視已審 1 / 30 件"
-    assert [label for label, _ in bench.views[0].reason.options][2] == "2 非證照影本"
+    assert [label for label, _ in bench.grid.labels["reasons"]][2] == "2 非證照影本"
     bench.open_detail(bench.views[0])
     assert untranslated(bench.detail.box) == []
     assert "審查紀錄" in bench.detail.history.value and "課程標準" in bench.detail.standard.value

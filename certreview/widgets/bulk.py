@@ -30,7 +30,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
             icon="check-circle",
             layout=w.Layout(width="auto"),
         )
-        button.on_click(self.later.serial(lambda _b: self.ask_bulk(clean=False, agreeing=True)))
+        button.on_click(self.serial(lambda _b: self.ask_bulk(clean=False, agreeing=True)))
         return button
 
     def ask_bulk(self, *, clean: bool, agreeing: bool = False) -> None:
@@ -67,9 +67,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
             chosen = [v for v in cards if v.card and v.card.clean and v.card.state == "pending"]
             what = "clean"
         else:
-            chosen = [
-                v for v in cards if v.selected.value and v.card and v.card.state != "approved"
-            ]
+            chosen = [v for v in cards if v.selected and v.card and v.card.state != "approved"]
             what = "selected"
         if not chosen:
             self.say(_(NOTHING[what]), "#555")
@@ -105,7 +103,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
             if view.card is not None and view.card.pk in conflicts:
                 view.show_conflict(conflicts[view.card.pk], ("approve", None, None, None))
         for view in chosen:
-            view.selected.value = False
+            view.select(False)
         self.recount()
         extra = (
             _("; {n} decided meanwhile by others (see red cards)").format(n=len(conflicts))
@@ -119,7 +117,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         self.confirm_bar.layout.display = "none"
 
     def _count_selected(self) -> None:
-        n = sum(1 for v in self.visible_cards() if v.selected.value)
+        n = sum(1 for v in self.visible_cards() if v.selected)
         self.approve_selected.description = _("Approve selected ({n})").format(n=n)
 
     @not_loaded
@@ -135,6 +133,7 @@ class BulkApproval:  # mixed into ReviewWorkbench, whose attributes it uses
         if undone is None:
             return
         restored = undone.restored
+        self.forget_pages()  # an undone card may be on a page kept
         for pk, info in restored.items():
             for view in self.visible_cards():
                 if view.card is not None and view.card.pk == pk:

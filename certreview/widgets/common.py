@@ -72,11 +72,15 @@ def decided_words(info: DecisionInfo) -> str:
 def offer_conflict(view: ConflictView, newer: DecisionInfo, attempt: Attempt) -> None:
     """Tell VIEW's reviewer that someone decided meanwhile and show keep theirs / override."""
     view.attempt, view.newer = attempt, newer
-    verdict = verdict_label(attempt[0])
-    view.say(
-        _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
-            decision=decided_words(newer), verdict=verdict
-        )
-    )
-    view.override.description = _("Override: {verdict}").format(verdict=verdict)
+    message, view.override.description = conflict_words(newer, attempt)
+    view.say(message)
     view.conflict.layout.display = "flex"
+
+
+def conflict_words(newer: DecisionInfo, attempt: Attempt) -> tuple[str, str]:
+    """Return the message of a conflict and the label of its override button."""
+    verdict = verdict_label(attempt[0])
+    message = _("Decided meanwhile: {decision}. Your {verdict} was not saved.").format(
+        decision=decided_words(newer), verdict=verdict
+    )
+    return message, _("Override: {verdict}").format(verdict=verdict)

@@ -68,7 +68,7 @@ class Keyboard:
         elif action == "detail":
             bench.open_detail(view)
         elif action == "select":
-            view.selected.value = not view.selected.value
+            view.select(not view.selected)
         bench.highlight()
 
     def _decide_key(self, view: CardView, verdict: str, reason: str | None) -> None:

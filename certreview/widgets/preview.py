@@ -22,8 +22,8 @@ SETTLE = 0.12  # seconds the highlight rests on a card before its large preview 
 # of new cards never makes the browser lay out the notebook around it.
 STYLE = """<style>
 .certreview-zoomable img, img.certreview-zoomable { max-width: none !important; }
-.certreview-card .widget-image { transition: transform .12s; }
-.certreview-card .widget-image:hover { transform: scale(1.8); z-index: 20;
+.certreview-card .cr-thumb { transition: transform .12s; }
+.certreview-card .cr-thumb:hover { transform: scale(1.8); z-index: 20;
   position: relative; box-shadow: 0 2px 12px rgba(0,0,0,.35); background: #fff; }
 .certreview-workbench .widget-button { overflow: visible; text-overflow: clip; }
 .certreview-grid-frame { contain: strict; }

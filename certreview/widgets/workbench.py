@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -20,6 +21,7 @@ from certreview.widgets.common import Attempt
 from certreview.widgets.detail import AS_MATCHED, DetailView
 from certreview.widgets.detail_actions import DetailActions, not_loaded
 from certreview.widgets.filters import FilterBar
+from certreview.widgets.grid import CardGrid
 from certreview.widgets.keyboard import Keyboard
 from certreview.widgets.keycatcher import KeyCatcher
 from certreview.widgets.keys import help_html
@@ -45,12 +47,14 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.cursor = 0
         self.total = 0
         self.decided = 0
-        self.views: list[CardView] = []
+        self._pages = {}  # pages at hand (see Background)
         self._pending: list[CardView] = []  # cards waiting for the bulk confirmation
         self.key_dispatch = Keyboard(self)
         self.later = Later()  # counts and read-ahead wait until the reviewer pauses
         self.previews = Previews(service.preview)
         self._focused = -1  # the card whose button has the focus (focusing again would jump)
+        self.grid = CardGrid(self._make_card, self.serial)
+        self.views = self.grid.views
 
         # Who is reviewing: asked once, before anything else.
         self.reviewer = w.Text(
@@ -63,7 +67,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.who = w.HTML()
 
         # Every handler holds off the deferred jobs (see Later.serial).
-        serial = self.later.serial
+        serial = self.serial
         self.filter_bar = FilterBar(self.apply_filters, serial)
         self.approve_clean = w.Button(
             description=_("Approve clean on this page"), icon="check", layout=_auto()
@@ -109,14 +113,6 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         # A fixed height: a message appearing or going must not make the grid jump.
         self.status = w.HTML(layout=w.Layout(height="24px", overflow="hidden", flex="1 1 auto"))
         self.help = w.HTML(STYLE + help_html())
-        self.grid = w.GridBox(
-            layout=w.Layout(
-                grid_template_columns="repeat(auto-fill, minmax(230px, 1fr))",
-                grid_gap="4px",
-                width="100%",
-                flex="0 0 auto",  # in the scrolling frame the cards keep their height
-            )
-        )
         # The grid scrolls in its own box beside the large preview, so both stay on screen;
         # highlighting a card focuses it, which scrolls it into view.
         self.preview = PreviewPane(self.previews, self.later)
@@ -238,11 +234,12 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         )
         # Only once both reads worked: a busy database leaves the page as it was.
         self.total, self.decided, self.page_number = progress.total, progress.decided, number
-        self._ensure_views(self.page_size)
+        self.grid.ensure(self.page_size)
         for i, view in enumerate(self.views):
             view.show(cards[i] if i < len(cards) else None)
         self.cursor, self._focused = 0, -1
         self.highlight()
+        self.grid.flush()  # the cards first: the labels and counts below can follow
         first = self.page_number * self.page_size
         shown = (first + 1 if cards else 0, first + len(cards))
         self.page_label.value = html.page_line(self.page_number + 1, pages, *shown, self.total)
@@ -262,6 +259,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         pages = max(1, math.ceil(self.total / self.page_size))
         target = min(max(self.page_number + delta, 0), pages - 1)
         if target != self.page_number:
+            self.keep_page()
             self.load(number=target, turn=True)
 
     def set_page_size(self, size: int) -> None:
@@ -270,23 +268,15 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         self.page_size = size
         self.load(number=first // size)
 
-    def _ensure_views(self, count: int) -> None:
-        # Cards are made once and reused for every page; only a bigger page size adds some.
-        while len(self.views) < count:
-            self.views.append(
-                CardView(
-                    len(self.views),
-                    self.later.serial(self.decide_card),
-                    self.later.serial(self.open_detail),
-                    self.later.serial(self.resolve_conflict),
-                    self.later.serial(lambda _v: self._count_selected()),
-                )
-            )
-        shown = self.views[:count]
-        for view in self.views[count:]:
-            view.show(None)
-        if len(self.grid.children) != count:
-            self.grid.children = [v.box for v in shown]
+    def _make_card(self, index: int) -> CardView:
+        return CardView(
+            index,
+            self.grid,
+            self.serial(self.decide_card),
+            self.serial(self.open_detail),
+            self.serial(self.resolve_conflict),
+            self.serial(lambda _v: self._count_selected()),
+        )
 
     def visible_cards(self) -> list[CardView]:
         """Return the card views holding a submission on this page."""
@@ -301,7 +291,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         if view.card is None:
             return
         if verdict in ("reject", "return") and reason is None:
-            reason = view.reason.value or None  # the reason picked on the card, if any
+            reason = view.reason or None  # the reason picked on the card, if any
         try:
             check_verdict(verdict, reason, note, None)  # the rules of a decision live there
         except DecisionError as exc:
@@ -379,7 +369,7 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
                 view.update(info)
                 after = view.card.state
                 self.decided += (after != "pending") - (before != "pending")
-        self._ahead = None  # a page read ahead may show this card's old state
+        self.forget_pages()  # a page kept may show this card's old state
         self._show_progress()  # first: what the reviewer waits for
         self.highlight()
         self.undo_button.disabled = not self.service.can_undo()
@@ -398,12 +388,22 @@ class ReviewWorkbench(Background, BulkApproval, DetailActions, w.VBox):
         current = next((v for v in cards if v.index == self.cursor), None)
         if current is not None and current.index != self._focused:
             # Focus scrolls the card into view and keeps the keys in the workbench.
-            current.approve.focus()
+            self.grid.focus_card(current.index)
             self._focused = current.index
         self.preview.show(current.card if current else None)
         self.read_ahead()
 
     # -- small things --------------------------------------------------------------------
+
+    def serial(self, handler: Callable[..., Any]) -> Callable[..., Any]:
+        """Return HANDLER holding off the deferred jobs (Later.serial), its cards one message."""
+
+        @functools.wraps(handler)
+        def held(*args: Any, **kwargs: Any) -> Any:
+            with self.grid.batch():
+                return handler(*args, **kwargs)
+
+        return self.later.serial(held)
 
     def _show_progress(self) -> None:
         self.progress_bar.max = max(self.total, 1)
