@@ -307,3 +307,23 @@ def test_certreview_lab_serves_jupyterlab_in_traditional_chinese(tmp_path: Path)
             lab.wait()
         log.close()
         shutil.rmtree(tmp_path / "runtime", ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", ["app", "lab", "demo", "read", "notify", "status"])
+def test_every_option_of_a_command_is_explained_in_chinese(cli, capsys, command):
+    # The walk through the office's pages found `certreview app -h` all in English.
+    with pytest.raises(SystemExit) as help_exit:
+        cli(command, "--lang", "zh-TW", "-h")
+    assert help_exit.value.code == 0
+    out = capsys.readouterr().out
+    options = out.split("選項:", 1)[1]
+    # Each option (its name, then what it does, maybe on the next lines) has Chinese in it.
+    entries: list[str] = []
+    for line in options.splitlines():
+        if line.startswith("  -"):
+            entries.append(line)
+        elif line.startswith("    ") and entries:
+            entries[-1] += line
+    assert len(entries) >= 4  # -h, --lang, --db, --data at least
+    for entry in entries:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in entry), entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pandas as pd
 import pytest
@@ -198,5 +199,5 @@ def test_completion_chart_labels_do_not_run_into_each_other() -> None:
     figure.draw(renderer)  # lays the labels out as the page's PNG has them
     boxes = [t.get_window_extent(renderer) for t in figure.axes[0].texts]
     assert len(boxes) == 7
-    for left, right in zip(boxes, boxes[1:]):
+    for left, right in itertools.pairwise(boxes):
         assert left.x1 < right.x0, (left, right)
