@@ -1,4 +1,4 @@
-"""The statistics page and the tables of the office pages, as a person reads them."""
+"""The statistics page, the tables, the counter's catalog list and the notify buttons as read."""
 
 from __future__ import annotations
 
@@ -32,3 +32,20 @@ def test_tables_leave_room_between_columns() -> None:
     assert table.startswith(html.TABLE_CSS)
     assert "<table class='cr-table'" in table
     assert "padding:1px 12px 1px 0" in html.TABLE_CSS
+
+
+def test_counter_names_each_certificate_level_once() -> None:
+    from certreview.ingest.counter import CatalogChoice
+    from certreview.widgets.counter import _item_label
+
+    said_twice = CatalogChoice("JLPT-N1", "Language", "JLPT N1", "N1", 3, ("日檢N1",))
+    assert _item_label(said_twice) == "Language / JLPT N1 (JLPT-N1, 3) · 日檢N1"
+    not_in_name = CatalogChoice("TQC-W", "Information", "TQC Word", "實用級", 1, ())
+    assert _item_label(not_in_name) == "Information / TQC Word 實用級 (TQC-W, 1)"
+
+
+def test_notify_retry_button_is_as_wide_as_its_words(workspace: Workspace) -> None:
+    from certreview.widgets.notify import NotifyPanel
+
+    panel = NotifyPanel(workspace)
+    assert panel.retry_button.layout.width == "auto"
