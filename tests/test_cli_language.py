@@ -327,3 +327,18 @@ def test_every_option_of_a_command_is_explained_in_chinese(cli, capsys, command)
     assert len(entries) >= 4  # -h, --lang, --db, --data at least
     for entry in entries:
         assert any("\u4e00" <= ch <= "\u9fff" for ch in entry), entry
+
+
+def test_a_mistake_in_the_standards_file_is_told_in_chinese(cli, tmp_path: Path):
+    cli("init")
+    typo = tmp_path / "standards.toml"
+    typo.write_text('[[standard]]\nname = "AY111+"\nadmision_from = 111\n', encoding="utf-8")
+    code, _, err = cli("--lang", "zh-TW", "import", "standards", typo)
+    assert (code, err) == (
+        1,
+        "certreview: standards.toml：課程標準 'AY111+'：不認得的設定 admision_from"
+        " — 是否要寫「admission_from」？\n",
+    )
+    typo.write_text("[[standard]]\nname = \n", encoding="utf-8")
+    code, _, err = cli("--lang", "zh-TW", "import", "standards", typo)
+    assert err.startswith("certreview: standards.toml：第 2 行第 8 欄：不是正確的 TOML 格式")
