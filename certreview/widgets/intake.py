@@ -214,7 +214,8 @@ class IntakePanel(w.VBox):
                 lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)
             ),
         )
-        parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
+        if not flagged.empty:  # no headers over nothing when every row was skipped
+            parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
         if len(flagged) > SHOWN_ROWS:
             more = _("… and {n} more flagged rows in the report file.")
             parts.append(f"<i>{html.esc(more.format(n=len(flagged) - SHOWN_ROWS))}</i>")
