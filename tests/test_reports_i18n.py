@@ -103,3 +103,31 @@ def test_charts_and_notes_in_chinese(chinese: None) -> None:
     reasons = stats.reasons_chart(by_reason).axes[0]
     assert [t.get_text() for t in reasons.get_legend().get_texts()] == ["已退件", "已退回補件"]
     assert [t.get_text() for t in reasons.get_yticklabels()] == ["無法辨識"]
+
+
+def test_the_intake_report_reads_in_chinese_and_stays_codes_in_the_file(chinese: None) -> None:
+    from certreview.ingest.report import flag_counts_frame, flag_counts_words, report_words
+
+    report = pd.DataFrame(
+        {
+            "row": [2, 3],
+            "submission_id": ["u1", "u2"],
+            "student_id": ["B1", "B2"],
+            "status": ["accepted", "flagged"],
+            "flags": ["", "late;shared_image"],
+        }
+    )
+    # Notebook 01 showed the codes and English meanings; the report file keeps them.
+    assert flag_counts_frame(report).loc[14].tolist() == [
+        "late",
+        1,
+        "Submitted after the round's cutoff.",
+    ]
+    words = stats.readable(flag_counts_words(report))
+    assert words.columns.tolist() == ["標記", "上傳件數", "說明"]
+    assert words.iloc[14].tolist() == ["逾期上傳", 1, "於本梯次截止時間後上傳。"]
+    shown = report_words(report)
+    assert shown[["status", "flags"]].values.tolist() == [
+        ["已收件", ""],
+        ["有標記", "逾期上傳, 他人也上傳此影像"],
+    ]
