@@ -69,6 +69,11 @@ def test_the_audit_summary_rows_read_in_chinese_and_stay_codes_in_files(
     assert shown.iloc[-2:, 0].tolist() == ["（不適用任何門檻）", "全體學生"]
     assert not shown.astype(str).isin(["<NA>", "nan", "NaN", "None"]).any().any()
     assert stats.readable(pd.DataFrame({"reason": ["(none)"]})).iloc[0, 0] == "（無）"
+    # Notebook 04's reasons table showed the codes (not_in_catalog) beside their meaning.
+    assert stats.readable(pd.DataFrame({"reason": ["not_certificate", ""]}))["理由"].tolist() == [
+        "非證照影本",
+        "",
+    ]
     # Every header in words (notebook 03 showed "Academic year", "Min per category").
     assert [c for c in shown.columns if not any("\u4e00" <= ch <= "\u9fff" for ch in c)] == []
 

@@ -127,9 +127,11 @@ def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return FRAME for a person to read: headers and added rows in words, no NaN or <NA>."""
+    """Return FRAME for a person to read: headers, reasons and added rows in words, no NaN or <NA>."""
     out = frame.astype(object).where(frame.notna(), "")
     out = out.map(lambda v: row_label(v) if isinstance(v, str) and v in ROW_LABELS else v)
+    if "reason" in out:  # the reasons a decision gives, as the chart and the pages say them
+        out["reason"] = out["reason"].map(lambda v: reason_word(v) if v else v)
     out = out.astype(object)  # map guesses column types again: keep what a person reads
     return out.rename(columns=lambda c: column_label(str(c)))
 

@@ -80,7 +80,10 @@ def _heading(text: str) -> w.HTML:
 
 
 def reason_words(by_reason: pd.DataFrame) -> pd.DataFrame:
-    """Return the reasons table with each reason code in words, as its chart shows it."""
+    """Return the reasons table with each reason code in words, as its chart shows it.
+
+    (`stats.readable` does the same and renames the headers, which `html.frame_table` does here.)
+    """
     return by_reason.assign(reason=by_reason["reason"].map(stats.reason_word))
 
 
