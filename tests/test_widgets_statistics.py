@@ -32,6 +32,7 @@ def test_tables_leave_room_between_columns() -> None:
     assert table.startswith(html.TABLE_CSS)
     assert "<table class='cr-table'" in table
     assert "padding:1px 12px 1px 0" in html.TABLE_CSS
+    assert "word-break:keep-all" in html.TABLE_CSS  # "在學" stays one word in a narrow notebook
 
 
 def test_counter_names_each_certificate_level_once() -> None:

@@ -35,8 +35,12 @@ SEVERITY = {
 
 
 # Room between columns: without it, headers and cells of a table run into each other
-# ("入學學年度課程標準"). One rule per table class, not a style on every cell of 500 rows.
-TABLE_CSS = "<style>.cr-table th,.cr-table td{padding:1px 12px 1px 0;vertical-align:top}</style>"
+# ("入學學年度課程標準"). Chinese words break at spaces and punctuation, not between any two
+# characters ("在\n學" in a narrow notebook). One rule per table, not a style on every cell.
+TABLE_CSS = (
+    "<style>.cr-table th,.cr-table td"
+    "{padding:1px 12px 1px 0;vertical-align:top;word-break:keep-all}</style>"
+)
 
 
 def esc(value: object) -> str:
