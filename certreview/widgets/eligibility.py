@@ -81,7 +81,10 @@ class EligibilityPanel(w.VBox):
         )
         # Narrow buttons: at 148 pixels each the pair wrapped to two lines at 1366×768.
         self.format = w.ToggleButtons(
-            options=["xlsx", "csv"], value="xlsx", style={"button_width": "56px"}
+            options=["xlsx", "csv"],
+            value="xlsx",
+            style={"button_width": "56px"},
+            layout=w.Layout(flex="0 0 auto"),  # the name box gives way, not the pair
         )
         self.exported_by = w.Text(
             value=default_reviewer(), placeholder=_("your name"), description=_("Exported by")
