@@ -102,6 +102,15 @@ def running_app(data: Path, token: str, **extra_env: str) -> Iterator[str]:
                 process.wait()
 
 
+def room_after_text(cells: Any) -> list[float]:
+    """Return, for each table cell, the pixels between the end of its text and its edge."""
+    return cells.evaluate_all(
+        """cells => cells.map(c => {
+            const r = document.createRange(); r.selectNodeContents(c);
+            return c.getBoundingClientRect().right - r.getBoundingClientRect().right; })"""
+    )
+
+
 def full_width_lower(text: str) -> str:
     """Return TEXT as a student might type it: full-width, lower case."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text.lower())
@@ -309,6 +318,14 @@ def test_the_office_app_in_traditional_chinese(
             page.get_by_role("link", name="畢業資格與匯出").first.click()
             eligibility = wait_for_page(page, "eligibility")
             eligibility.get_by_role("button", name="csv", exact=True).click()
+            # What the walk at 1366×768 found: headers run together, the format pair wrapped.
+            assert min(room_after_text(eligibility.locator("table.cr-table th"))) >= 8
+            xlsx, csv_button = (
+                eligibility.get_by_role("button", name=n, exact=True).bounding_box()
+                for n in ("xlsx", "csv")
+            )
+            assert xlsx is not None and csv_button is not None
+            assert xlsx["y"] == csv_button["y"]
             eligibility.locator(".cr-exported-by input").fill(REVIEWER)
             eligibility.locator(".cr-export").click()
             link = eligibility.locator("a.certreview-download")
@@ -344,6 +361,8 @@ def test_the_office_app_in_traditional_chinese(
             to_send = int(re.findall(r"\d+", send.inner_text())[0])
             assert to_send > 0
             page.screenshot(path=str(ARTIFACTS / "app-notify.png"), full_page=True)
+            retry = notify.get_by_role("button", name=re.compile("重寄失敗的郵件"))
+            assert retry.evaluate("b => b.scrollWidth <= b.clientWidth")  # not cut to "…"
             send.click()
             notify.get_by_role("button", name="確定寄送").click()
             expect(notify.get_by_role("button", name="寄出 0 封郵件")).to_be_visible(
@@ -373,8 +392,13 @@ def test_the_office_app_in_traditional_chinese(
             # 6. The other pages, and the switch to English.
             for slug, title in (("statistics", "統計"), ("intake", "匯入檔案")):
                 page.get_by_role("link", name=title, exact=True).first.click()
-                wait_for_page(page, slug)
+                shown = wait_for_page(page, slug)
                 page.screenshot(path=str(ARTIFACTS / f"app-{slug}.png"))
+                # Charts at their own size or smaller, never stretched (blurred) to the page.
+                sizes = shown.locator("img").evaluate_all(
+                    "imgs => imgs.map(i => [i.getBoundingClientRect().width, i.naturalWidth])"
+                )
+                assert all(width <= natural + 1 for width, natural in sizes), sizes
             page.get_by_role("link", name="English").click()
             english = wait_for_page(page, "intake")
             expect(english.get_by_role("link", name="Status lookup")).to_be_visible()

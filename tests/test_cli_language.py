@@ -307,3 +307,38 @@ def test_certreview_lab_serves_jupyterlab_in_traditional_chinese(tmp_path: Path)
             lab.wait()
         log.close()
         shutil.rmtree(tmp_path / "runtime", ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", ["app", "lab", "demo", "read", "notify", "status"])
+def test_every_option_of_a_command_is_explained_in_chinese(cli, capsys, command):
+    # The walk through the office's pages found `certreview app -h` all in English.
+    with pytest.raises(SystemExit) as help_exit:
+        cli(command, "--lang", "zh-TW", "-h")
+    assert help_exit.value.code == 0
+    out = capsys.readouterr().out
+    options = out.split("選項:", 1)[1]
+    # Each option (its name, then what it does, maybe on the next lines) has Chinese in it.
+    entries: list[str] = []
+    for line in options.splitlines():
+        if line.startswith("  -"):
+            entries.append(line)
+        elif line.startswith("    ") and entries:
+            entries[-1] += line
+    assert len(entries) >= 4  # -h, --lang, --db, --data at least
+    for entry in entries:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in entry), entry
+
+
+def test_a_mistake_in_the_standards_file_is_told_in_chinese(cli, tmp_path: Path):
+    cli("init")
+    typo = tmp_path / "standards.toml"
+    typo.write_text('[[standard]]\nname = "AY111+"\nadmision_from = 111\n', encoding="utf-8")
+    code, _, err = cli("--lang", "zh-TW", "import", "standards", typo)
+    assert (code, err) == (
+        1,
+        "certreview: standards.toml：課程標準 'AY111+'：不認得的設定 admision_from"
+        " — 是否要寫「admission_from」？\n",
+    )
+    typo.write_text("[[standard]]\nname = \n", encoding="utf-8")
+    code, _, err = cli("--lang", "zh-TW", "import", "standards", typo)
+    assert err.startswith("certreview: standards.toml：第 2 行第 8 欄：不是正確的 TOML 格式")

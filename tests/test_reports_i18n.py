@@ -69,6 +69,13 @@ def test_the_audit_summary_rows_read_in_chinese_and_stay_codes_in_files(
     assert shown.iloc[-2:, 0].tolist() == ["（不適用任何門檻）", "全體學生"]
     assert not shown.astype(str).isin(["<NA>", "nan", "NaN", "None"]).any().any()
     assert stats.readable(pd.DataFrame({"reason": ["(none)"]})).iloc[0, 0] == "（無）"
+    # Notebook 04's reasons table showed the codes (not_in_catalog) beside their meaning.
+    assert stats.readable(pd.DataFrame({"reason": ["not_certificate", ""]}))["理由"].tolist() == [
+        "非證照影本",
+        "",
+    ]
+    # Every header in words (notebook 03 showed "Academic year", "Min per category").
+    assert [c for c in shown.columns if not any("\u4e00" <= ch <= "\u9fff" for ch in c)] == []
 
 
 def test_charts_and_notes_in_chinese(chinese: None) -> None:
@@ -101,3 +108,31 @@ def test_charts_and_notes_in_chinese(chinese: None) -> None:
     reasons = stats.reasons_chart(by_reason).axes[0]
     assert [t.get_text() for t in reasons.get_legend().get_texts()] == ["已退件", "已退回補件"]
     assert [t.get_text() for t in reasons.get_yticklabels()] == ["無法辨識"]
+
+
+def test_the_intake_report_reads_in_chinese_and_stays_codes_in_the_file(chinese: None) -> None:
+    from certreview.ingest.report import flag_counts_frame, flag_counts_words, report_words
+
+    report = pd.DataFrame(
+        {
+            "row": [2, 3],
+            "submission_id": ["u1", "u2"],
+            "student_id": ["B1", "B2"],
+            "status": ["accepted", "flagged"],
+            "flags": ["", "late;shared_image"],
+        }
+    )
+    # Notebook 01 showed the codes and English meanings; the report file keeps them.
+    assert flag_counts_frame(report).loc[14].tolist() == [
+        "late",
+        1,
+        "Submitted after the round's cutoff.",
+    ]
+    words = stats.readable(flag_counts_words(report))
+    assert words.columns.tolist() == ["標記", "上傳件數", "說明"]
+    assert words.iloc[14].tolist() == ["逾期上傳", 1, "於本梯次截止時間後上傳。"]
+    shown = report_words(report)
+    assert shown[["status", "flags"]].values.tolist() == [
+        ["已收件", ""],
+        ["有標記", "逾期上傳, 他人也上傳此影像"],
+    ]

@@ -61,6 +61,8 @@ def test_import_everything_by_clicking(workspace, tmp_path: Path):
     # Importing the same export again adds nothing.
     panel.buttons["submissions"].click()
     assert "submissions: nothing new — all 5 rows were imported before" in panel.message.value
+    assert "5 skipped" in panel.report.value
+    assert "<table" not in panel.report.value  # no empty table of flagged rows under it
 
 
 def test_mistakes_give_one_line_and_no_traceback(workspace, tmp_path: Path):

@@ -31,21 +31,23 @@ class AppRefused(ValueError):
 def add_app_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """Add the `app` command to the command line."""
     app = sub.add_parser(
-        "app", parents=[common], help="the office app in the browser: pages without code"
+        "app", parents=[common], help=_("the office app in the browser: pages without code")
     )
-    app.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    app.add_argument("--port", type=int, default=8866, help=_("port (default: 8866)"))
     app.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default: this computer only; 0.0.0.0: the office network, "
-        "needs --token)",
+        help=_(
+            "address to listen on (default: this computer only; 0.0.0.0: the office network, "
+            "needs --token)"
+        ),
     )
     app.add_argument(
         "--token",
         metavar="T",
-        help=f"password of the app, needed off this computer (or ${TOKEN_ENV})",
+        help=_("password of the app, needed off this computer (or ${env})").format(env=TOKEN_ENV),
     )
-    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    app.add_argument("--no-browser", action="store_true", help=_("do not open a browser"))
 
 
 def app_folder() -> Path:

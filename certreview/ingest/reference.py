@@ -278,7 +278,7 @@ def import_standards(session: Session, path: Path) -> ImportResult:
     try:
         rules = parse_standards(text)
     except StandardsError as exc:
-        raise TableError(f"{name}: {exc}") from None
+        raise TableError(_("{name}: {problem}").format(name=name, problem=exc)) from None
     result = ImportResult("standards")
     existing = {s.name: s for s in session.scalars(select(Standard))}
     for position, rule in enumerate(rules):

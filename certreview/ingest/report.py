@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from certreview.i18n import N_, _
 from certreview.reports.write_table import write_table
-from certreview.rules.contract import FLAGS
+from certreview.rules.contract import FLAGS, flag_label, flag_meaning
 from certreview.store.models import Round, Submission
 
 REPORT_COLUMNS = ("row", "submission_id", "student_id", "status", "flags")
@@ -21,6 +21,8 @@ STATUS_COUNTS = {
     "flagged": N_("{n} flagged"),
     "skipped": N_("{n} skipped"),
 }
+# The statuses in words, for a person (the report file keeps the codes).
+STATUS_WORDS = {"accepted": N_("accepted"), "flagged": N_("flagged"), "skipped": N_("skipped")}
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,19 @@ def flag_counts_frame(report: pd.DataFrame) -> pd.DataFrame:
     counts = exploded[exploded.astype(bool) & exploded.notna()].value_counts()
     rows = [(flag, int(counts.get(flag, 0)), FLAGS[flag]) for flag in FLAGS]
     return pd.DataFrame(rows, columns=["flag", "submissions", "meaning"])
+
+
+def flag_counts_words(report: pd.DataFrame) -> pd.DataFrame:
+    """Return `flag_counts_frame` for a person to read: each flag and its meaning in words."""
+    counts = flag_counts_frame(report)
+    return counts.assign(
+        flag=counts["flag"].map(flag_label), meaning=counts["flag"].map(flag_meaning)
+    )
+
+
+def report_words(report: pd.DataFrame) -> pd.DataFrame:
+    """Return a report frame for a person to read: its statuses and flags in words."""
+    return report.assign(
+        status=report["status"].map(lambda k: _(STATUS_WORDS[k]) if k in STATUS_WORDS else k),
+        flags=report["flags"].map(lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)),
+    )

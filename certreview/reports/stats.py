@@ -127,9 +127,11 @@ def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return FRAME for a person to read: headers and added rows in words, no NaN or <NA>."""
+    """Return FRAME for a person to read: headers, reasons and added rows in words, no NaN or <NA>."""
     out = frame.astype(object).where(frame.notna(), "")
     out = out.map(lambda v: row_label(v) if isinstance(v, str) and v in ROW_LABELS else v)
+    if "reason" in out:  # the reasons a decision gives, as the chart and the pages say them
+        out["reason"] = out["reason"].map(lambda v: reason_word(v) if v else v)
     out = out.astype(object)  # map guesses column types again: keep what a person reads
     return out.rename(columns=lambda c: column_label(str(c)))
 
@@ -235,7 +237,8 @@ def students_at_risk(students: pd.DataFrame, current_year: int) -> pd.DataFrame:
 
 def completion_chart(rates: pd.DataFrame, by: str = "admission_year", note: str = "") -> Figure:
     """Return a bar chart of the met percentage per BY, with NOTE (the population) under it."""
-    fig, ax = _figure(width=max(5.0, 0.6 * len(rates) + 2))
+    # About an inch a bar: "33.3 % (3/9)" over each one must not run into its neighbour's.
+    fig, ax = _figure(width=max(5.0, 0.95 * len(rates) + 1.5))
     labels = [_label(by, v) for v in rates[by]]
     bars = ax.bar(labels, rates["met_pct"], color="#2e7d32")
     ax.bar_label(
@@ -253,13 +256,18 @@ def completion_chart(rates: pd.DataFrame, by: str = "admission_year", note: str 
     return fig
 
 
+def reason_word(reason: str) -> str:
+    """Return a reason of the reasons table in words (a code's label, or the no-reason row's)."""
+    return reason_label(reason) if reason in REASONS else _(reason)
+
+
 def reasons_chart(by_reason: pd.DataFrame, note: str = "") -> Figure:
     """Return horizontal stacked bars of rejections and returns per reason."""
     fig, ax = _figure(height=max(2.5, 0.4 * len(by_reason) + 1))
     rows = by_reason.iloc[::-1]
     left = np.zeros(len(rows))
     for state in ("rejected", "returned"):
-        words = [reason_label(r) if r in REASONS else _(r) for r in rows["reason"]]
+        words = [reason_word(r) for r in rows["reason"]]
         ax.barh(words, rows[state], left=left, color=STATE_COLOURS[state], label=state_label(state))
         left = left + rows[state].to_numpy()
     ax.set_xlabel(_("submissions"))

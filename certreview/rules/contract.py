@@ -154,6 +154,10 @@ COLUMN_LABELS: dict[str, str] = {
     "during_enrollment": N_("Earned during enrollment"),
     "min_count": N_("Certificates needed"),
     "min_points": N_("Points needed"),
+    "academic_year": N_("As of AY"),
+    "admission_years": N_("Admission years (AY)"),
+    "programs": N_("Programs"),
+    "min_per_category": N_("Needed per category"),
     "rule": N_("Rule"),
     "changed": N_("Changed"),
 }

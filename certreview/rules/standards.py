@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from certreview.i18n import _
+
 
 class StandardsError(ValueError):
     """The standards file is not in the `[[standard]]` format; the message says where."""
@@ -82,35 +84,44 @@ def parse_standards(text: str) -> list[Rule]:
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_AT.match(str(exc))
         if found:
-            where, what = f"line {found['line']}, column {found['column']}", found["what"]
+            where = _("line {line}, column {column}").format(
+                line=found["line"], column=found["column"]
+            )
+            what = found["what"]
         else:  # tomllib says "(at end of document)": the last line is where it broke
             last = text.rstrip().count("\n") + 1
-            where = f"line {last}, at the end of the file"
+            where = _("line {line}, at the end of the file").format(line=last)
             what = str(exc).removesuffix(" (at end of document)")
         raise StandardsError(
-            f"{where}: not valid TOML ({what}) — check quotes, brackets and '=' there"
+            _("{where}: not valid TOML ({what}) — check quotes, brackets and '=' there").format(
+                where=where, what=what
+            )
         ) from None
     except RecursionError:
         raise StandardsError(
-            "lists or tables are nested too deeply — a standard holds only plain values"
+            _("lists or tables are nested too deeply — a standard holds only plain values")
         ) from None
     tables = data.get("standard")
     if not isinstance(tables, list) or not tables:
         raise StandardsError(
-            "no [[standard]] tables found — each standard starts with [[standard]]"
+            _("no [[standard]] tables found — each standard starts with [[standard]]")
         )
     extra = sorted(set(data) - {"standard"})
     if extra:
         raise StandardsError(
-            f"unknown key {extra[0]!r} outside the standards — "
-            "put every setting under a [[standard]] line"
+            _(
+                "unknown key {key!r} outside the standards — "
+                "put every setting under a [[standard]] line"
+            ).format(key=extra[0])
         )
     rules = [_rule(i, table) for i, table in enumerate(tables, start=1)]
     names = [r.name for r in rules]
     twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
     if twice is not None:
         raise StandardsError(
-            f"standard {twice!r} appears twice — give each standard a distinct name"
+            _("standard {name!r} appears twice — give each standard a distinct name").format(
+                name=twice
+            )
         )
     return rules
 
@@ -122,51 +133,74 @@ def _is_int(value: object) -> bool:
 def _text_problem(value: object) -> str | None:
     """Return what is wrong with a name in the standards file, or None."""
     if not isinstance(value, str) or not value.strip():
-        return "must be text"
+        return _("must be text")
     if len(value) > MAX_TEXT:
-        return f"is longer than {MAX_TEXT} characters"
+        return _("is longer than {n} characters").format(n=MAX_TEXT)
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        return "holds invisible control characters"
+        return _("holds invisible control characters")
     return None
 
 
 def _rule(index: int, table: object) -> Rule:
-    where = f"standard #{index}"
+    where = _("standard #{index}").format(index=index)
     if not isinstance(table, dict):
-        raise StandardsError(f"{where}: is not a table — start each standard with [[standard]]")
+        raise StandardsError(
+            _("{where}: is not a table — start each standard with [[standard]]").format(where=where)
+        )
     name = table.get("name")
     problem = _text_problem(name) if "name" in table else None
     if problem is None and isinstance(name, str):
-        where = f"standard {name.strip()!r}"
+        where = _("standard {name!r}").format(name=name.strip())
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
         close = difflib.get_close_matches(unknown[0], _KEYS, n=1)
-        fix = f"did you mean '{close[0]}'?" if close else f"the keys are {', '.join(_KEYS)}"
-        raise StandardsError(f"{where}: unknown keys {', '.join(unknown)} — {fix}")
+        fix = (
+            _("did you mean '{key}'?").format(key=close[0])
+            if close
+            else _("the keys are {keys}").format(keys=", ".join(_KEYS))
+        )
+        raise StandardsError(
+            _("{where}: unknown keys {keys} — {fix}").format(
+                where=where, keys=", ".join(unknown), fix=fix
+            )
+        )
     for key in _REQUIRED:
         if key not in table:
-            raise StandardsError(f"{where}: missing '{key}' — add a line {key} = ...")
+            raise StandardsError(
+                _("{where}: missing '{key}' — add a line {key} = ...").format(where=where, key=key)
+            )
     if problem:
-        raise StandardsError(f"{where}: 'name' {problem} — give it a short plain name")
+        raise StandardsError(
+            _("{where}: 'name' {problem} — give it a short plain name").format(
+                where=where, problem=problem
+            )
+        )
     for key in ("admission_from", "admission_to"):
         value = table.get(key)
         if value is not None and not (_is_int(value) and value in YEARS):
             raise StandardsError(
-                f"{where}: '{key}' must be an ROC academic year from {YEARS.start} to "
-                f"{YEARS.stop - 1} such as 111, not {value!r}"
+                _(
+                    "{where}: '{key}' must be an ROC academic year from {first} to {last} "
+                    "such as 111, not {value!r}"
+                ).format(where=where, key=key, first=YEARS.start, last=YEARS.stop - 1, value=value)
             )
     if "admission_to" in table and table["admission_to"] < table["admission_from"]:
         raise StandardsError(
-            f"{where}: admission_to {table['admission_to']} is before admission_from "
-            f"{table['admission_from']} — swap them"
+            _("{where}: admission_to {to} is before admission_from {start} — swap them").format(
+                where=where, to=table["admission_to"], start=table["admission_from"]
+            )
         )
     count = table["min_count"]
     if not (_is_int(count) and 0 <= count <= MAX_COUNT):
         raise StandardsError(
-            f"{where}: 'min_count' must be a whole number from 0 to {MAX_COUNT}, not {count!r}"
+            _("{where}: 'min_count' must be a whole number from 0 to {most}, not {value!r}").format(
+                where=where, most=MAX_COUNT, value=count
+            )
         )
     if not isinstance(table["during_enrollment"], bool):
-        raise StandardsError(f"{where}: 'during_enrollment' must be true or false")
+        raise StandardsError(
+            _("{where}: 'during_enrollment' must be true or false").format(where=where)
+        )
     points = table["min_points"]
     if not (
         isinstance(points, int | float)
@@ -174,32 +208,46 @@ def _rule(index: int, table: object) -> Rule:
         and 0 <= points <= MAX_POINTS  # also false for nan; inf and 1e400 are above
     ):
         raise StandardsError(
-            f"{where}: 'min_points' must be a number from 0 to {MAX_POINTS:,}, not {points!r}"
+            _("{where}: 'min_points' must be a number from 0 to {most:,}, not {value!r}").format(
+                where=where, most=MAX_POINTS, value=points
+            )
         )
     programs = table.get("programs")
     if programs is not None:
         if not isinstance(programs, list) or not programs:
             raise StandardsError(
-                f"{where}: 'programs' must be a list of program names such as [\"Day\"] "
-                "— leave it out to mean every program"
+                _(
+                    "{where}: 'programs' must be a list of program names such as [\"Day\"] "
+                    "— leave it out to mean every program"
+                ).format(where=where)
             )
         for program in programs:
             if (problem := _text_problem(program)) is not None:
                 raise StandardsError(
-                    f"{where}: 'programs' has a name that {problem} — write plain program names"
+                    _(
+                        "{where}: 'programs' has a name that {problem} — write plain program names"
+                    ).format(where=where, problem=problem)
                 )
     per_category = table.get("min_per_category", {})
     if not isinstance(per_category, dict):
-        raise StandardsError(f"{where}: [standard.min_per_category] must map categories to counts")
+        raise StandardsError(
+            _("{where}: [standard.min_per_category] must map categories to counts").format(
+                where=where
+            )
+        )
     for category, minimum in per_category.items():
         if (problem := _text_problem(category)) is not None:
             raise StandardsError(
-                f"{where}: [standard.min_per_category] has a category that {problem}"
+                _("{where}: [standard.min_per_category] has a category that {problem}").format(
+                    where=where, problem=problem
+                )
             )
         if not (_is_int(minimum) and 0 <= minimum <= MAX_COUNT):
             raise StandardsError(
-                f"{where}: [standard.min_per_category] {category} must be a whole number "
-                f"from 0 to {MAX_COUNT}, not {minimum!r}"
+                _(
+                    "{where}: [standard.min_per_category] {category} must be a whole number "
+                    "from 0 to {most}, not {value!r}"
+                ).format(where=where, category=category, most=MAX_COUNT, value=minimum)
             )
     return Rule(
         name=name.strip(),

@@ -346,7 +346,8 @@ def _say(text: str, colour: str) -> str:
 
 
 def _item_label(c: CatalogChoice) -> str:
-    level = f" {c.level}" if c.level else ""
+    # "TQC Excel 進階級 進階級", "JLPT N1 N1": most names already say their level.
+    level = f" {c.level}" if c.level and c.level not in c.name else ""
     aliases = f" · {' | '.join(c.aliases)}" if c.aliases else ""
     return f"{c.category} / {c.name}{level} ({c.code}, {c.points:g}){aliases}"
 

@@ -21,6 +21,9 @@ from certreview.widgets.workbench import default_reviewer
 SHOWN_ROWS = 500
 MET_COLOURS = {"yes": "#e8f5e9", "no": "#ffebee"}
 MET_WORDS = {"yes": N_("yes"), "no": N_("no")}  # the export keeps yes / no
+# "All" in a dropdown. Not None: ipywidgets 8 takes a None value for "nothing chosen" and
+# shows an empty box once the office picks "All cohorts" again after a cohort.
+ALL = ""
 # The exports by their words (the kinds are codes, in file names and the export log).
 EXPORT_WORDS = {
     "eligibility": N_("eligibility"),
@@ -37,11 +40,11 @@ class EligibilityPanel(w.VBox):
         self.frame = pd.DataFrame()
         cohorts, programs = service.choices()
         self.cohort = w.Dropdown(
-            options=[(_("All cohorts"), None), *((f"AY{c}", c) for c in cohorts)],
+            options=[(_("All cohorts"), ALL), *((f"AY{c}", c) for c in cohorts)],
             description=_("Cohort"),
         )
         self.program = w.Dropdown(
-            options=[(_("All programs"), None), *((p, p) for p in programs)],
+            options=[(_("All programs"), ALL), *((p, p) for p in programs)],
             description=_("Program"),
         )
         self.year = w.BoundedIntText(
@@ -72,11 +75,17 @@ class EligibilityPanel(w.VBox):
             _("current round ({round})").format(round=rounds[0]) if rounds else _("current round")
         )
         self.round = w.Dropdown(
-            options=[(current, None), (_("all rounds"), ALL_ROUNDS), *((r, r) for r in rounds)],
+            options=[(current, ALL), (_("all rounds"), ALL_ROUNDS), *((r, r) for r in rounds)],
             description=_("Notices of"),
             tooltip=_("The notices export writes to the students of this round"),
         )
-        self.format = w.ToggleButtons(options=["xlsx", "csv"], value="xlsx")
+        # Narrow buttons: at 148 pixels each the pair wrapped to two lines at 1366×768.
+        self.format = w.ToggleButtons(
+            options=["xlsx", "csv"],
+            value="xlsx",
+            style={"button_width": "56px"},
+            layout=w.Layout(flex="0 0 auto"),  # the name box gives way, not the pair
+        )
         self.exported_by = w.Text(
             value=default_reviewer(), placeholder=_("your name"), description=_("Exported by")
         )
@@ -103,8 +112,8 @@ class EligibilityPanel(w.VBox):
         """Reload the table for the chosen cohort, program, statuses and year."""
         self.frame = self.service.eligibility(
             self.year.value,
-            cohort=self.cohort.value,
-            program=self.program.value,
+            cohort=self.cohort.value or None,
+            program=self.program.value or None,
             statuses=self.statuses(),
         )
         met = int((self.frame["met"] == "yes").sum())
@@ -139,10 +148,10 @@ class EligibilityPanel(w.VBox):
                 self.format.value,
                 who,
                 year=self.year.value,
-                cohort=self.cohort.value,
-                program=self.program.value,
+                cohort=self.cohort.value or None,
+                program=self.program.value or None,
                 statuses=self.statuses(),
-                round=self.round.value,
+                round=self.round.value or None,
             )
         except (OSError, ValueError) as exc:
             self.message.value = _say(_("Not exported") + f": {exc}", "#c62828")

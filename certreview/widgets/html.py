@@ -34,6 +34,15 @@ SEVERITY = {
 }
 
 
+# Room between columns: without it, headers and cells of a table run into each other
+# ("入學學年度課程標準"). Chinese words break at spaces and punctuation, not between any two
+# characters ("在\n學" in a narrow notebook). One rule per table, not a style on every cell.
+TABLE_CSS = (
+    "<style>.cr-table th,.cr-table td"
+    "{padding:1px 12px 1px 0;vertical-align:top;word-break:keep-all}</style>"
+)
+
+
 def esc(value: object) -> str:
     """Return VALUE as text that HTML shows literally (None as an empty string)."""
     return "" if value is None else html.escape(str(value), quote=True)
@@ -145,8 +154,8 @@ def frame_table(
     ROW_STYLE maps a row (a named tuple) to its CSS style. This is the one way a widget
     shows a table: pandas' Styler does not escape what students typed. Headers are words.
 
-    >>> frame_table(pd.DataFrame({"student_id": ["<b>"]}))
-    "<table style='border-collapse:collapse;font-size:12px'><thead><tr><th style='text-align:left'>Student ID</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>"
+    >>> frame_table(pd.DataFrame({"student_id": ["<b>"]})).removeprefix(TABLE_CSS)
+    "<table class='cr-table' style='border-collapse:collapse;font-size:12px'><thead><tr><th style='text-align:left'>Student ID</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>"
     """
     head = "".join(
         f"<th style='text-align:left'>{esc(column_label(str(c)))}</th>" for c in frame.columns
@@ -158,7 +167,7 @@ def frame_table(
         cells = "".join(f"<td>{esc(cell_text(v))}</td>" for v in record)
         rows.append(f"<tr style='{esc(style)}'>{cells}</tr>" if style else f"<tr>{cells}</tr>")
     return (
-        "<table style='border-collapse:collapse;font-size:12px'>"
+        TABLE_CSS + "<table class='cr-table' style='border-collapse:collapse;font-size:12px'>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -178,7 +187,7 @@ def history(decisions: Iterable[DecisionInfo]) -> str:
         return "<i>" + esc(_("No decision yet.")) + "</i>"
     words = (N_("When"), N_("Who"), N_("Decision"), N_("Reason"), N_("Catalog item"), N_("Note"))
     head = "<tr><th>#</th>" + "".join(f"<th>{esc(_(w))}</th>" for w in words) + "</tr>"
-    return f'<table style="font-size:12px">{head}{rows}</table>'
+    return f'{TABLE_CSS}<table class="cr-table" style="font-size:12px">{head}{rows}</table>'
 
 
 def _undo_mark(d: DecisionInfo) -> str:

@@ -12,10 +12,9 @@ import ipywidgets as w
 import pandas as pd
 
 from certreview.i18n import N_, _
-from certreview.ingest.report import IntakeResult, flag_counts_frame
+from certreview.ingest.report import STATUS_WORDS, IntakeResult, flag_counts_words, report_words
 from certreview.ingest.service import IMPORTERS, IntakeService
 from certreview.ingest.submissions import IntakeOptions, default_round_name, parse_cutoff
-from certreview.rules.contract import flag_label, flag_meaning
 from certreview.widgets import html
 from certreview.widgets.guard import explain
 from certreview.widgets.reading import ReadingBar
@@ -41,7 +40,6 @@ IMPORT_WORDS = {
     "submissions": N_("Import submissions"),
 }
 # The intake report's row statuses (codes in the file) in words.
-STATUS_WORDS = {"accepted": N_("accepted"), "flagged": N_("flagged"), "skipped": N_("skipped")}
 
 
 def _options(folder: Path, keep: Callable[[Path], bool]) -> list[Any]:
@@ -200,21 +198,13 @@ class IntakePanel(w.VBox):
         status = frame["status"].value_counts()
         words = (f"{n} {_(STATUS_WORDS[k]) if k in STATUS_WORDS else k}" for k, n in status.items())
         parts = [html.esc(", ".join(words))]
-        counts = flag_counts_frame(frame)
-        if (
-            "meaning" in counts
-        ):  # the report file keeps its words; the screen shows the language set
-            counts = counts.assign(meaning=counts["flag"].map(flag_meaning))
+        counts = flag_counts_words(frame)  # the report file keeps its codes and words
         if counts["submissions"].any():
             parts.append(html.frame_table(counts[counts["submissions"] > 0]))
         flagged = frame[frame["status"] == "flagged"]
-        shown = flagged.assign(
-            status=flagged["status"].map(lambda k: _(STATUS_WORDS[k])),
-            flags=flagged["flags"].map(
-                lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)
-            ),
-        )
-        parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
+        shown = report_words(flagged)
+        if not flagged.empty:  # no headers over nothing when every row was skipped
+            parts.append(html.frame_table(shown, limit=SHOWN_ROWS))
         if len(flagged) > SHOWN_ROWS:
             more = _("… and {n} more flagged rows in the report file.")
             parts.append(f"<i>{html.esc(more.format(n=len(flagged) - SHOWN_ROWS))}</i>")

@@ -48,7 +48,10 @@ class NotifyPanel(w.VBox):
         self.preview = w.HTML(layout=w.Layout(max_height="420px", overflow="auto"))
         self.without = w.HTML()
         self.send_button = w.Button(description=_("Send"), button_style="primary", icon="envelope")
-        self.retry_button = w.Button(description=_("Retry failed"), icon="redo")
+        # As wide as its words: "重寄失敗的郵件（0）" was cut to "重寄失敗的郵件…".
+        self.retry_button = w.Button(
+            description=_("Retry failed"), icon="redo", layout=w.Layout(width="auto")
+        )
         self.question = w.HTML()
         self.yes_button = w.Button(description=_("Yes, send"), button_style="danger")
         self.no_button = w.Button(description=_("Cancel"))

@@ -54,7 +54,7 @@ class StatisticsPanel(w.VBox):
             _table(by_cohort),
             _heading(_("Rejections and returns by reason")),
             _chart(stats.reasons_chart(by_reason, uploads)),
-            _table(by_reason),
+            _table(reason_words(by_reason)),
             _heading(_("Decisions by category")),
             _table(stats.decisions_by_category(data.submissions)),
             _heading(_("The most common certificates")),
@@ -79,10 +79,20 @@ def _heading(text: str) -> w.HTML:
     return w.HTML(f"<h3 style='margin:14px 0 4px'>{html.esc(text)}</h3>")
 
 
+def reason_words(by_reason: pd.DataFrame) -> pd.DataFrame:
+    """Return the reasons table with each reason code in words, as its chart shows it.
+
+    (`stats.readable` does the same and renames the headers, which `html.frame_table` does here.)
+    """
+    return by_reason.assign(reason=by_reason["reason"].map(stats.reason_word))
+
+
 def _chart(figure: Figure) -> w.Image:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=90)
-    return w.Image(value=out.getvalue(), format="png", layout=w.Layout(max_width="100%"))
+    # Its own size at most: a column box would otherwise stretch it to the page's width.
+    layout = w.Layout(max_width="100%", align_self="flex-start")
+    return w.Image(value=out.getvalue(), format="png", layout=layout)
 
 
 def _table(frame: pd.DataFrame) -> w.HTML:
