@@ -27,6 +27,7 @@ The language comes from ``set_language`` (``--lang``, the app's switch), else fr
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -118,11 +119,21 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def listed(parts: Iterable[str]) -> str:
+    """Return PARTS as one list in the language in use: "a, b" or "a，b".
+
+    >>> listed(["3 accepted", "2 flagged"])
+    '3 accepted, 2 flagged'
+    """
+    return _(", ").join(parts)
+
+
 __all__ = [
     "LANGUAGES",
     "N_",
     "_",
     "get_language",
+    "listed",
     "ngettext",
     "normalise_language",
     "set_language",

@@ -89,7 +89,11 @@ def test_office_day(cli, tmp_path: Path):
         ),
         (
             ("status", "B000"),
-            "certreview: no student 'B000' on the roster and no uploads under that ID\n",
+            "certreview: no student B000 on the roster and no uploads under that ID\n",
+        ),
+        (
+            ("status", " "),
+            "certreview: no student ID given — write one, e.g. certreview status B11001234\n",
         ),
         (("import", "roster", "missing.csv"), "certreview: missing.csv: no such file\n"),
     ],

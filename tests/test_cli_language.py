@@ -48,8 +48,8 @@ def test_an_office_day_in_traditional_chinese(cli, tmp_path: Path):
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert out == (
-        "上傳資料（AY114）：3 筆通過, 2 筆有標記, 0 筆略過\n"
-        "標記：before_enrollment 1, missing_image 1\n"  # flag names are codes
+        "上傳資料（AY114）：3 筆通過，2 筆有標記，0 筆略過\n"
+        "標記：before_enrollment 1，missing_image 1\n"  # flag names are codes
     )
     assert cli("--lang", "zh-TW", "decide", "u0001", "approve", "--reviewer", "lin") == (
         0,

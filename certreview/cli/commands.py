@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certreview.config import display_url, load_settings, login_name
-from certreview.i18n import N_, _, get_language
+from certreview.i18n import N_, _, get_language, listed
 from certreview.reports.terminal import terminal_text
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _import_submissions(ws: Workspace, args: argparse.Namespace) -> int:
     flags = result.flag_counts()
     if flags:
         # Flag names are codes (the intake report's and the notebooks' words): never translated.
-        counts = ", ".join(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
+        counts = listed(f"{f} {n}" for f, n in sorted(flags.items(), key=lambda kv: -kv[1]))
         print(_("flags: {counts}").format(counts=counts))
     return 0
 

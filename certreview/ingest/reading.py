@@ -52,6 +52,8 @@ class ReadResult:
     cpu_seconds: float = 0.0  # the workers' CPU time reading (the models' loading aside)
 
     def summary(self) -> str:
+        if not (self.read or self.weighed):
+            return _("nothing new to read: every stored picture was read before")
         read = ngettext("{n} upload read", "{n} uploads read", self.read).format(n=self.read)
         return _("{read} ({bad} without text), {weighed} submissions weighed").format(
             read=read, bad=self.unreadable, weighed=self.weighed

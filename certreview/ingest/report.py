@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certreview.i18n import N_, _
+from certreview.i18n import N_, _, listed
 from certreview.reports.write_table import write_table
 from certreview.rules.contract import FLAGS, flag_label, flag_meaning
 from certreview.store.models import Round, Submission
@@ -69,7 +69,7 @@ class IntakeResult:
             )
         line = _("submissions ({round}): {counts}").format(
             round=self.round_name,
-            counts=", ".join(_(STATUS_COUNTS[k]).format(n=n) for k, n in counts.items()),
+            counts=listed(_(STATUS_COUNTS[k]).format(n=n) for k, n in counts.items()),
         )
         changed = sum(1 for r in self.rows if r.changed)
         if changed:

@@ -26,9 +26,11 @@ def student_status(session: Session, student_id: str) -> str:
     key = normalise_id(student_id)
     student = session.get(Student, key)
     submissions = student_uploads(session, key)
+    if not key:
+        raise UnknownStudent(_("no student ID given — write one, e.g. certreview status B11001234"))
     if student is None and not submissions:
         raise UnknownStudent(
-            _("no student {id} on the roster and no uploads under that ID").format(id=repr(key))
+            _("no student {id} on the roster and no uploads under that ID").format(id=key)
         )
     lines = []
     counts: dict[str, SubmissionResult] = {}
