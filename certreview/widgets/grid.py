@@ -73,7 +73,7 @@ function render({ model, el }) {
     s.img.alt = "";
     s.img.decoding = "async";  // the texts need not wait for 24 pictures
     s.info = node("div", "margin:2px");
-    s.state = node("div", "margin:2px");
+    s.state = node("div", "margin:2px", "cr-state");
     s.message = node("div", "margin:0 2px");
     s.approve = button(L.approve, "success", click("approve"));
     const back = button(L["return"], "warning", click("return"));
