@@ -60,6 +60,20 @@ def test_a_copy_is_the_same_paper_and_a_look_alike_is_not(kind):
     assert not same_paper(features(copy), features(look_alike))
 
 
+def test_a_check_confirms_in_vote_order_and_keeps_no_decoded_pictures():
+    from certreview.ingest.copies import _first_confirmed
+
+    original, look_alike, copy = uploads("second_scan")
+    mine, first, second = features(copy), features(look_alike), features(original)
+    stored = Features.from_bytes(second.to_bytes()).gray()  # as an import reads it back
+    # The look-alike ranked first is refused, the paper's own scan second is confirmed.
+    assert _first_confirmed(mine, [("alike", first), ("source", second)]) == "source"
+    assert _first_confirmed(mine, [("alike", first)]) is None
+    # A round's features stay in memory for later votes; their decoded pictures (1 MB each) do not.
+    assert all(f._gray is None for f in (mine, first, second))
+    assert np.array_equal(second.gray(), stored)  # decoded again when asked
+
+
 def test_features_survive_the_store_and_are_remade_when_lost(workspace):
     original, _, _ = uploads("crop_uniform")
     report_ = inspect_image(original, features=True)

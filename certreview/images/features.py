@@ -42,12 +42,17 @@ class Features:
 
     def gray(self) -> np.ndarray:
         """Return the work image as a uint8 array (decoded once)."""
-        if self._gray is None:
-            buf = np.frombuffer(self.gray_jpeg, np.uint8)
-            self._gray = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
-            if self._gray is None:
+        gray = self._gray  # one read: another thread's check may release it meanwhile
+        if gray is None:
+            gray = cv2.imdecode(np.frombuffer(self.gray_jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+            if gray is None:
                 raise ValueError("damaged work image")
-        return self._gray
+            self._gray = gray
+        return gray
+
+    def release(self) -> None:
+        """Forget the decoded work image (about 1 MB); `gray` decodes it again when asked."""
+        self._gray = None
 
     def to_bytes(self) -> bytes:
         """Return the features as one small file: header, keypoints, descriptors, work image."""
