@@ -108,7 +108,7 @@ def test_a_missing_column_in_both_languages(cli, tmp_path: Path):
 def test_an_unknown_submission_and_a_decision_without_a_reason(cli):
     cli("init")
     code, _, err = cli("--lang", "zh-TW", "decide", "S-404", "approve", "--reviewer", "amy")
-    assert (code, err) == (1, "certreview: 找不到上傳資料 'S-404' — 請核對匯入報告中的編號\n")
+    assert (code, err) == (1, "certreview: 找不到上傳資料「S-404」 — 請核對匯入報告中的編號\n")
     code, _, err = cli("--lang", "zh-TW", "decide", "S-404", "reject", "--reviewer", "amy")
     assert err.startswith("certreview: 退件需要原因：incomplete, not_certificate,")
 
@@ -336,7 +336,7 @@ def test_a_mistake_in_the_standards_file_is_told_in_chinese(cli, tmp_path: Path)
     code, _, err = cli("--lang", "zh-TW", "import", "standards", typo)
     assert (code, err) == (
         1,
-        "certreview: standards.toml：課程標準 'AY111+'：不認得的設定 admision_from"
+        "certreview: standards.toml：課程標準「AY111+」：不認得的設定 admision_from"
         " — 是否要寫「admission_from」？\n",
     )
     typo.write_text("[[standard]]\nname = \n", encoding="utf-8")

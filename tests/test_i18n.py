@@ -48,6 +48,8 @@ def test_placeholders_survive_translation() -> None:
     for msgid, msgstr in i18n.catalog("zh_TW").items():
         for text in msgstr if isinstance(msgstr, tuple) else (msgstr,):
             assert fields(text) == fields(msgid), f"{msgid!r} → {text!r}"
+            # Python's quotes ('B000') are not Chinese: a typed value is quoted 「B000」.
+            assert "!r}" not in text, f"{msgid!r} → {text!r}"
 
 
 @pytest.mark.parametrize(
