@@ -119,3 +119,22 @@ def test_the_panel_works_through_the_intake_service_and_shows_changed_rows(
         in panel.message.value
     )
     assert "submission u0002 changed (exam_year) — imported as version 2" in panel.message.value
+
+
+def test_a_demo_department_takes_real_files_only_when_ticked(workspace, tmp_path: Path):
+    from certreview.store.demomark import mark_demo
+
+    with workspace.Session.begin() as s:
+        mark_demo(s)
+    folder = tmp_path / "incoming"
+    shutil.copytree(SAMPLES, folder)
+    panel = IntakePanel(workspace, folder)
+    assert panel.allow_demo.layout.display == "none"  # nothing to ask before an import
+    panel.buttons["roster"].click()
+    assert "holds the demo department" in panel.message.value
+    assert panel.allow_demo.layout.display == "flex"
+    with workspace.Session() as s:
+        assert s.scalar(select(func.count()).select_from(Student)) == 0  # nothing written
+    panel.allow_demo.value = True
+    panel.buttons["roster"].click()
+    assert "roster: 4 added" in panel.message.value

@@ -34,11 +34,8 @@ def demo(ws: Workspace, args: argparse.Namespace) -> int:
 
 def import_files(ws: Workspace, args: argparse.Namespace) -> int:
     from certreview.ingest.service import IntakeService
-    from certreview.store.demomark import is_demo
 
-    with ws.Session() as session:
-        demo = is_demo(session)
-    if demo and not args.allow_demo:
+    if not args.allow_demo and IntakeService(ws).holds_demo():
         # Real students' files in a synthetic department could never be told apart again.
         print(
             "certreview: "

@@ -17,6 +17,7 @@ from certreview.ingest.reference import (
 )
 from certreview.ingest.report import IntakeResult
 from certreview.ingest.submissions import IntakeOptions, import_submissions
+from certreview.store.demomark import is_demo
 from certreview.workspace import Workspace
 
 # Which function imports which kind of reference file (submissions also need their images).
@@ -54,6 +55,11 @@ class IntakeService:
                 raise ValueError(_("submissions need their images: give the folder or ZIP"))
             return self.import_submissions(path, images, options)
         return self.import_reference(kind, path)
+
+    def holds_demo(self) -> bool:
+        """Return whether `certreview demo` built this database (real files belong elsewhere)."""
+        with self.workspace.Session() as session:
+            return is_demo(session)
 
     def import_reference(self, kind: str, path: Path) -> ImportResult:
         """Import a roster, catalog or standards file in one transaction."""

@@ -80,6 +80,13 @@ class IntakePanel(w.VBox):
         self.progress = w.IntProgress(
             value=0, min=0, max=1, description=_("Images"), layout=w.Layout(visibility="hidden")
         )
+        # Shown only over a demo department: real students' files must not mix in unnoticed.
+        self.allow_demo = w.Checkbox(
+            value=False,
+            description=_("Import into the demo department anyway"),
+            indent=False,
+            layout=w.Layout(width="auto", display="none"),
+        )
         self.message = w.HTML()
         self.report = w.HTML(layout=w.Layout(max_height="480px", overflow="auto"))
         # After an import, the round's certificates are read (OCR) while reviewing starts.
@@ -98,6 +105,7 @@ class IntakePanel(w.VBox):
                 w.HBox([self.submissions, self.images]),
                 w.HBox([self.round, self.cutoff, self.buttons["submissions"]]),
                 self.progress,
+                self.allow_demo,
                 self.message,
                 self.reading,
                 self.report,
@@ -142,6 +150,17 @@ class IntakePanel(w.VBox):
     def run(self, kind: str) -> None:
         """Import one kind of file; show one line of result or of what is wrong."""
         try:
+            if not self.allow_demo.value and self.service.holds_demo():
+                self.allow_demo.layout.display = "flex"
+                self._say(
+                    _(
+                        "This database holds the demo department — import real files into a "
+                        "new one (certreview init --data FOLDER), or tick “Import into the demo "
+                        "department anyway” to mix them in."
+                    ),
+                    error=True,
+                )
+                return
             if kind == "submissions":
                 self._run_submissions()
                 return
