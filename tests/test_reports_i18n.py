@@ -134,5 +134,5 @@ def test_the_intake_report_reads_in_chinese_and_stays_codes_in_the_file(chinese:
     shown = report_words(report)
     assert shown[["status", "flags"]].values.tolist() == [
         ["已收件", ""],
-        ["有標記", "逾期上傳, 他人也上傳此影像"],
+        ["有標記", "逾期上傳，他人也上傳此影像"],
     ]

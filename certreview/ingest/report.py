@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from certreview.i18n import N_, _, listed
 from certreview.reports.write_table import write_table
-from certreview.rules.contract import FLAGS, flag_label, flag_meaning
+from certreview.rules.contract import FLAGS, column_label, flag_label, flag_meaning
 from certreview.store.models import Round, Submission
 
 REPORT_COLUMNS = ("row", "submission_id", "student_id", "status", "flags")
@@ -121,5 +121,17 @@ def report_words(report: pd.DataFrame) -> pd.DataFrame:
     """Return a report frame for a person to read: its statuses and flags in words."""
     return report.assign(
         status=report["status"].map(lambda k: _(STATUS_WORDS[k]) if k in STATUS_WORDS else k),
-        flags=report["flags"].map(lambda f: ", ".join(flag_label(c) for c in f.split(";") if c)),
+        flags=report["flags"].map(lambda f: listed(flag_label(c) for c in f.split(";") if c)),
     )
+
+
+def status_by_round(report: pd.DataFrame) -> pd.DataFrame:
+    """Return how many rows of each round had each status: rounds down, statuses across, in words.
+
+    >>> frame = pd.DataFrame({"round": ["AY114", "AY114"], "status": ["accepted", "flagged"],
+    ...                       "flags": ["", "late"]})
+    >>> status_by_round(frame).to_dict("index")
+    {'AY114': {'accepted': 1, 'flagged': 1}}
+    """
+    table = report_words(report).groupby(["round", "status"]).size().unstack(fill_value=0)
+    return table.rename_axis(index=column_label("round"), columns=column_label("status"))
