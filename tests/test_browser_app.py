@@ -399,6 +399,11 @@ def test_the_office_app_in_traditional_chinese(
                     "imgs => imgs.map(i => [i.getBoundingClientRect().width, i.naturalWidth])"
                 )
                 assert all(width <= natural + 1 for width, natural in sizes), sizes
+            # 7. This is the demo department: real files go elsewhere unless the office insists.
+            shown.get_by_role("button", name="匯入名冊", exact=True).click()
+            expect(shown.get_by_text("這個資料庫是示範系所")).to_be_visible(timeout=30_000)
+            expect(shown.get_by_role("checkbox", name="仍要匯入示範系所")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "app-intake-demo.png"))
             page.get_by_role("link", name="English").click()
             english = wait_for_page(page, "intake")
             expect(english.get_by_role("link", name="Status lookup")).to_be_visible()
