@@ -18,7 +18,7 @@ from PIL import Image
 from certreview.demo import pictures
 from certreview.images.inspect import inspect_image
 from certreview.images.limits import MSG_CRASHED, MSG_MEMORY, ImageRefused
-from certreview.images.pool import IN_PROCESS_BELOW, inspect_many
+from certreview.images.pool import IN_PROCESS_BELOW, WorkerPool, inspect_many
 from certreview.store.imagestore import ImageStore
 from tests.test_inspect import flate_bomb_pdf, zlib_zeros
 
@@ -183,20 +183,26 @@ def test_a_damaged_cached_thumbnail_or_preview_is_made_again(
 CRASH_SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from certreview.images.pool import inspect_many
+from certreview.images.pool import WorkerPool, inspect_many
 
 if __name__ == "__main__":
     size = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmSize"))
     cap = (size + 200 * 1024) * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     paths = sorted(Path(sys.argv[1]).iterdir())
-    reports = inspect_many([(p.name, p) for p in paths], workers=2)
+    if sys.argv[2] == "kept":  # two batches of one import, one pool: it recovers for the second
+        with WorkerPool(2) as pool:
+            reports = [*inspect_many([(p.name, p) for p in paths], pool=pool)]
+            reports += inspect_many([("again-" + p.name, p) for p in paths], pool=pool)
+    else:
+        reports = inspect_many([(p.name, p) for p in paths], workers=2)
     print(json.dumps([[key, report.flag, report.message] for key, report in reports]))
 """
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pool", ["per-call", "kept"])
+def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path, pool: str) -> None:
     folder = tmp_path / "files"
     folder.mkdir()
     jpeg = pictures.sample("jpeg", size=(300, 200))
@@ -204,7 +210,7 @@ def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
         (folder / f"c{n}.jpg").write_bytes(jpeg)
     (folder / "c4-bomb.pdf").write_bytes(flate_bomb_pdf(250))  # under the 256 MB stream cap
     done = subprocess.run(
-        [sys.executable, "-c", CRASH_SCRIPT, str(folder)],
+        [sys.executable, "-c", CRASH_SCRIPT, str(folder), pool],
         capture_output=True,
         text=True,
         timeout=120,
@@ -214,9 +220,25 @@ def test_a_worker_killed_by_a_file_costs_only_that_file(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     reports = {key: (flag, message) for key, flag, message in json.loads(done.stdout)}
     assert reports.pop("c4-bomb.pdf") == ("unreadable_image", MSG_CRASHED)
-    assert reports == {
-        f"c{n}.jpg": (None, "This is a JPEG photo or scan — accepted") for n in range(9)
-    }
+    accepted = (None, "This is a JPEG photo or scan — accepted")
+    expected = {f"c{n}.jpg": accepted for n in range(9)}
+    if pool == "kept":  # the second batch, after a worker died in the first
+        assert reports.pop("again-c4-bomb.pdf") == ("unreadable_image", MSG_CRASHED)
+        expected |= {f"again-c{n}.jpg": accepted for n in range(9)}
+    assert reports == expected
+
+
+def test_a_kept_pool_keeps_its_workers_between_calls(store: ImageStore) -> None:
+    data = pictures.sample("jpeg", size=(120, 80))
+    items = [(i, data) for i in range(IN_PROCESS_BELOW)]
+    with WorkerPool(2) as pool:
+        first = [r.flag for _, r in inspect_many(items, pool=pool)]
+        started = pool.executor()
+        pids = set(started._processes)  # the worker processes' ids
+        second = [r.flag for _, r in inspect_many(items, pool=pool)]
+        assert pool.executor() is started and set(started._processes) == pids
+    assert first == second == [None] * IN_PROCESS_BELOW
+    assert pool._executor is None  # closed with the block
 
 
 MEMORY_SCRIPT = """

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
+import certreview.images.pool as pool_module
 from certreview.demo.pictures import certificate_image, encode
 from certreview.ingest.service import IntakeService
 from certreview.ingest.submissions import IntakeOptions
@@ -151,3 +152,22 @@ def test_an_import_that_adds_nothing_creates_no_round(
     assert result.counts() == {"accepted": 0, "flagged": 0, "skipped": 0}
     with intake.workspace.Session() as s:
         assert s.scalars(select(Round.name)).all() == []
+
+
+def test_the_batches_of_one_import_share_one_pool_of_workers(
+    intake: IntakeService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+
+    class Counted(pool_module.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            started.append(self)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", Counted)
+    path = export(tmp_path, "submissions.csv", range(24))
+    options = IntakeOptions(round_name="AY114", workers=2, batch_rows=8)
+    result = intake.import_submissions(path, tmp_path / "images", options)
+    assert [r.status for r in result.rows].count("accepted") == 24
+    assert len(started) == 1  # three batches, one start-up
+    assert all(s._shutdown_thread for s in started)  # type: ignore[attr-defined]  # stopped after

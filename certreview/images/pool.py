@@ -194,6 +194,7 @@ def inspect_many(
     max_bytes: int = MAX_BYTES,
     max_inflated: int = MAX_PDF_STREAM,
     features: bool = False,
+    pool: WorkerPool | None = None,
 ) -> Iterator[tuple[K, ImageReport]]:
     """Yield `(key, report)` for each `(key, bytes or path)` in input order, using all cores.
 
@@ -203,7 +204,9 @@ def inspect_many(
     a widget with it); the tqdm bar shows when stderr is a terminal, or as `show_bar` says.
     A worker that dies (out of memory, a crashing decoder) costs only the file it was
     checking: that file gets the CRASHED report and the rest go on in a new pool. With
-    `features`, each report carries the copy-check features too (from the same decode).
+    `features`, each report carries the copy-check features too (from the same decode). A
+    `pool` (`WorkerPool`) keeps its workers for the next call; without one, they start and
+    stop with this call.
 
     >>> for sha, report in inspect_many((s, store.original_path(s)) for s in shas):  # doctest: +SKIP
     ...     store.save_thumbnail(sha, report.thumbnail)
@@ -212,7 +215,9 @@ def inspect_many(
         total = len(items)  # type: ignore[arg-type]
     it = iter(items)
     head = list(islice(it, IN_PROCESS_BELOW))
-    n_workers = max(1, workers if workers is not None else default_workers())
+    owned = pool is None
+    workers_ = WorkerPool(workers) if pool is None else pool
+    n_workers = workers_.workers
     if show_bar is None:
         show_bar = sys.stderr.isatty()
     bar = tqdm(
@@ -234,25 +239,22 @@ def inspect_many(
             for key, source in chain(head, it):
                 yield finished(key, inspect_source(source, *limits))
             return
-        pool = ProcessPoolExecutor(n_workers, mp_context=process_context())
         window: deque[tuple[K, Source, Future[ImageReport]]] = deque()
 
         def first() -> tuple[K, ImageReport]:
-            nonlocal pool
             key0, source0, future = window.popleft()
             try:
                 return key0, future.result()
             except BrokenProcessPool:
                 # The dead worker took the whole pool, and we cannot tell which file killed it:
                 # every file without a report yet is checked again, alone.
-                pool.shutdown(wait=True, cancel_futures=True)  # now every future is settled
+                workers_.close()  # now every future is settled
                 window.appendleft((key0, source0, future))
                 pending = [(k, s) for k, s, f in window if not _has_report(f)]
                 reports = iter(_one_by_one(pending, limits))
                 for i, (k, s, f) in enumerate(window):
                     if not _has_report(f):
                         window[i] = (k, s, _settled(next(reports)))
-                pool = ProcessPoolExecutor(n_workers, mp_context=process_context())
                 key0, _, future = window.popleft()
                 return key0, future.result()
             except Exception:  # a report that cannot come back from the worker, for one
@@ -260,13 +262,51 @@ def inspect_many(
 
         try:
             for key, source in chain(head, it):
-                window.append((key, source, pool.submit(inspect_source, source, *limits)))
+                job = workers_.executor().submit(inspect_source, source, *limits)
+                window.append((key, source, job))
                 if len(window) >= n_workers * IN_FLIGHT_PER_WORKER:
                     yield finished(*first())
             while window:
                 yield finished(*first())
         finally:
             # A consumer that stops early must not wait for the queued rest.
-            pool.shutdown(wait=True, cancel_futures=True)
+            for queued in window:
+                queued[2].cancel()
     finally:
+        if owned:
+            workers_.close()
         bar.close()
+
+
+class WorkerPool:
+    """Worker processes kept for several `inspect_many` calls: started once, when first needed.
+
+    An import checks its files batch by batch; starting workers costs about half a second
+    each time (a fresh process imports the caller's modules), so one import keeps one pool.
+
+    >>> with WorkerPool() as pool:  # doctest: +SKIP
+    ...     for batch in batches:
+    ...         reports = list(inspect_many(batch, pool=pool))
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers if workers is not None else default_workers())
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """Return the running pool, starting one if there is none (or the last one broke)."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=process_context())
+        return self._executor
+
+    def close(self) -> None:
+        """Stop the workers, dropping queued jobs; the next `executor` starts new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

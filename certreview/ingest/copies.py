@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from certreview.images.features import Features
 from certreview.images.neardup import same_frame, same_picture, thumbnail_array
 from certreview.images.phash import NEAR_DUPLICATE_DISTANCE
-from certreview.images.pool import WORKER_NICENESS, default_workers, inspect_many
+from certreview.images.pool import WORKER_NICENESS, WorkerPool, default_workers, inspect_many
 from certreview.images.samepaper import MIN_INLIERS, same_paper
 from certreview.images.votes import VoteIndex
 from certreview.store.imagestore import ImageStore
@@ -56,11 +56,12 @@ def check_files(
     shas: Collection[str | None],
     workers: int | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> dict[str, ImageFile]:
     """Return the file record of every stored hash, inspecting files not checked before.
 
     Records of newly checked files are new objects outside the session: `session.merge` them
-    when writing.
+    when writing. POOL keeps the workers for the next call (an import's next batch).
     """
     wanted = sorted({s for s in shas if s})
     files = {
@@ -69,7 +70,9 @@ def check_files(
     # A file checked while its stored copy was damaged (a crash left it empty) is checked again.
     todo = [sha for sha in wanted if sha not in files or sha in store.repaired]
     items = [(sha, store.original_path(sha)) for sha in todo]
-    for sha, report in inspect_many(items, workers=workers, progress=progress, features=True):
+    for sha, report in inspect_many(
+        items, workers=workers, progress=progress, features=True, pool=pool
+    ):
         if report.thumbnail is not None:
             store.save_thumbnail(sha, report.thumbnail)
         if report.features is not None:

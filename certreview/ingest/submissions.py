@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from certreview.i18n import _
 from certreview.images.features import Features
+from certreview.images.pool import WorkerPool
 from certreview.images.sources import (
     ImageSource,
     ImageSourceError,
@@ -130,7 +131,7 @@ def import_submissions(
     ]
     rows = list(zip(table.line_numbers, table.rows, strict=True))
     size = max(1, options.batch_rows) if options.checkpoint else max(1, len(rows))
-    with open_source(Path(images)) as source:
+    with open_source(Path(images)) as source, intake.pool:
         for start in range(0, len(rows), size):
             intake.run_batch(source, rows[start : start + size])
             if options.checkpoint is not None:
@@ -170,6 +171,7 @@ class _Intake:
         self.in_file: set[str] = set()  # IDs met earlier in this file
         self.checked = 0  # files checked in earlier batches, for one progress count
         self.features: dict[str, Features | None] = {}  # copy features read by earlier batches
+        self.pool = WorkerPool(options.workers)  # started by the first batch, kept for the rest
 
     def run_batch(self, source: ImageSource, rows: list[tuple[int, dict[str, str]]]) -> None:
         """Read, check and write one batch of rows: slow work first, then a short write."""
@@ -187,6 +189,7 @@ class _Intake:
                 [u.submission.image_sha256 for u in uploads],
                 self.options.workers,
                 self._progress if self.options.progress else None,
+                self.pool,
             )
             self.checked += sum(1 for f in files.values() if f not in self.session)
             shared, pairs = find_copies(self.session, self.store, uploads, files, self.features)
@@ -392,6 +395,7 @@ def intake_rows(
     as an export's rows, without a file to read the rows from.
     """
     intake = _Intake(session, store, options or IntakeOptions())
-    intake.run_batch(source, rows)
+    with intake.pool:
+        intake.run_batch(source, rows)
     intake.result.rows.sort(key=lambda r: r.row)
     return intake.result
