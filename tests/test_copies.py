@@ -60,6 +60,20 @@ def test_a_copy_is_the_same_paper_and_a_look_alike_is_not(kind):
     assert not same_paper(features(copy), features(look_alike))
 
 
+@pytest.mark.parametrize("kind", ["crop_uniform", "screenshot_phone", "second_photo"])
+def test_the_half_size_pass_rejects_look_alikes_and_leaves_copies_to_the_full_one(kind):
+    from certreview.images.samepaper import _clearly_other, _match, compare
+
+    original, look_alike, copy = uploads(kind)
+    a, other, b = features(original), features(look_alike), features(copy)
+    alike = _match(other, a)
+    assert alike is not None  # one template: the look-alike matches geometrically
+    assert _clearly_other(other, a, alike)  # and differs, already at half size, in the name
+    assert compare(other, a, alike)["bad"] > 0  # as the full comparison finds too
+    same = _match(b, a)
+    assert same is not None and not _clearly_other(b, a, same)
+
+
 def test_a_check_confirms_in_vote_order_and_keeps_no_decoded_pictures():
     from certreview.ingest.copies import _first_confirmed
 

@@ -10,16 +10,23 @@ title and seal; they differ only where the name, number, score or date is. So:
 2. Every keypoint pair the homography maps onto each other widens the compared region to all
    of the certificate that agrees geometrically (not just the holder's name).
 3. B is warped onto A in the frame of the smaller rendering; sharpness and then local contrast
-   are matched, and the absolute difference is averaged in BLOCK px blocks inside the region
-   both pictures cover. A block that differs is re-tried shifted by up to SHIFT px (a photo's
+   are matched, and the absolute difference is averaged in 16 px blocks inside the region
+   both pictures cover. A block that differs is re-tried shifted by up to 2 px (a photo's
    residual misregistration). A copy has no differing block; a look-alike differs where the
    holder's text is.
+
+Most pairs checked are look-alikes, and their names differ in large characters: step 3 is first
+run at half the resolution (a quarter of the cost), and a pair with a block far more different
+than any copy's (COARSE_REJECT) is rejected there. Every other pair is compared at full size,
+where certificate numbers are legible.
 
 `votes.py` picks, among many earlier pictures, the few worth this check.
 Measured on the realistic set of `benchmarks/bench_copies.py` (README "Performance").
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -29,10 +36,25 @@ from certreview.images.features import Features
 RATIO = 0.8
 MIN_INLIERS = 20
 RANSAC_PX = 4.0
-BLOCK = 16
-SHIFT = 2
-BLUR = 1.2
-LCN_SIGMA = 8.0
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The pixel sizes of one resolution of the block comparison (step 3)."""
+
+    block: int  # px of a compared block
+    shift: int  # px a differing block may move (a photo's residual misregistration)
+    blur: float  # sigma of the blur before comparing (JPEG noise, resampling)
+    lcn_sigma: float  # sigma of the local contrast normalisation
+    near: float  # px within which a projected keypoint counts as consistent
+    erode: int  # px eroded from the compared region's edge (interpolated borders)
+
+
+FULL = Grid(block=16, shift=2, blur=1.2, lcn_sigma=8.0, near=4.0, erode=9)
+COARSE = Grid(block=8, shift=1, blur=0.6, lcn_sigma=4.0, near=2.0, erode=5)  # at half size
+# Worst half-size block above which a pair is another paper without the full comparison.
+# Measured on the realistic set: copies' worst <= 1.08; look-alikes mostly 1.5-6.
+COARSE_REJECT = 1.5
 # Shift-tolerant mean |difference| of normalised blocks above which a block is "different".
 # Measured: same-paper pairs worst block <= 0.42; other holders >= 0.53 where legible.
 BLOCK_DIFF = 0.48
@@ -44,7 +66,7 @@ _NONE_BAD = 10**6  # "bad blocks" of a pair that could not be compared at all
 def same_paper(a: Features, b: Features) -> bool:
     """Return whether A and B show the same physical certificate (B may be any capture of it)."""
     match = _match(a, b)
-    if match is None:
+    if match is None or _clearly_other(a, b, match):
         return False
     evidence = compare(a, b, match)
     if evidence["blocks"] < MIN_BLOCKS and evidence["bad"] in (0, _NONE_BAD):
@@ -72,7 +94,30 @@ def _match(a: Features, b: Features) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return H, pa[inl], pb[inl]
 
 
-def _consistent(a: Features, b: Features, H, pa, pb):
+def _clearly_other(a: Features, b: Features, match) -> bool:
+    """Return whether A and B differ, at half size, far more than any two captures of a paper."""
+    H, pa, pb = match
+    ha, sa = _halved(a)
+    hb, sb = _halved(b)
+    coarse = compare(
+        ha, hb, (sa @ H @ np.linalg.inv(sb), _scaled(pa, sa), _scaled(pb, sb)), grid=COARSE
+    )
+    return coarse["bad"] != _NONE_BAD and coarse["worst"] > COARSE_REJECT
+
+
+def _halved(f: Features) -> tuple[Features, np.ndarray]:
+    """Return F at half size, and the matrix taking F's pixels to the half-size ones."""
+    w, h = max(1, f.size[0] // 2), max(1, f.size[1] // 2)
+    small = cv2.resize(f.gray(), (w, h), interpolation=cv2.INTER_AREA)
+    scale = np.diag([w / f.size[0], h / f.size[1], 1.0])
+    return Features((w, h), _scaled(f.xy, scale), f.desc, b"", small), scale
+
+
+def _scaled(xy: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return (xy * np.float32([scale[0, 0], scale[1, 1]])).astype(np.float32)
+
+
+def _consistent(a: Features, b: Features, H, pa, pb, near: float = FULL.near):
     """Return all keypoint pairs the homography maps onto each other with similar descriptors.
 
     The ratio-test inliers of two look-alikes sharing a holder's name can sit on the name
@@ -82,10 +127,10 @@ def _consistent(a: Features, b: Features, H, pa, pb):
     proj = cv2.perspectiveTransform(b.xy.reshape(-1, 1, 2).astype(np.float32), H).reshape(-1, 2)
     if len(proj) == 0 or len(a.xy) == 0:
         return pa, pb
-    near = (np.abs(a.xy[:, None, 0] - proj[None, :, 0]) <= 4.0) & (
-        np.abs(a.xy[:, None, 1] - proj[None, :, 1]) <= 4.0
+    close = (np.abs(a.xy[:, None, 0] - proj[None, :, 0]) <= near) & (
+        np.abs(a.xy[:, None, 1] - proj[None, :, 1]) <= near
     )
-    ia, ib = np.nonzero(near)
+    ia, ib = np.nonzero(close)
     if len(ia) == 0:
         return pa, pb
     dist = np.unpackbits(a.desc[ia] ^ b.desc[ib], axis=1).sum(axis=1)
@@ -93,11 +138,11 @@ def _consistent(a: Features, b: Features, H, pa, pb):
     return (np.concatenate([pa, a.xy[ia[ok]]]), np.concatenate([pb, b.xy[ib[ok]]]))
 
 
-def _lcn(g: np.ndarray) -> np.ndarray:
+def _lcn(g: np.ndarray, sigma: float) -> np.ndarray:
     """Return G with local contrast normalised (a floor on the std keeps plain paper flat)."""
     # OpenCV's element-wise operations: the same arithmetic as numpy's, in one pass each.
-    d = cv2.subtract(g, _smooth(g, LCN_SIGMA))
-    sd = cv2.sqrt(_smooth(cv2.multiply(d, d), LCN_SIGMA * 2))
+    d = cv2.subtract(g, _smooth(g, sigma))
+    sd = cv2.sqrt(_smooth(cv2.multiply(d, d), sigma * 2))
     floor = max(6.0, float(np.percentile(sd[::4, ::4], 90)) * 0.35)
     return cv2.divide(d, cv2.max(sd, floor))
 
@@ -114,17 +159,18 @@ def _none(inliers: int = 0) -> dict:
     return {"inliers": inliers, "blocks": 0, "bad": _NONE_BAD, "worst": float("inf"), "sigma": 0.0}
 
 
-def compare(a: Features, b: Features, match=None, whole: bool = False) -> dict:
+def compare(a: Features, b: Features, match=None, whole: bool = False, grid: Grid = FULL) -> dict:
     """Return the evidence for a pair: inliers, compared blocks, differing blocks, worst block.
 
     The pictures are compared where the matched keypoints are (their convex hull) or, WHOLE,
-    wherever both show something.
+    wherever both show something; GRID gives the pixel sizes for the pictures' resolution.
     """
     m = match if match is not None else _match(a, b)
     if m is None:
         return _none()
     H, pa, pb = m
-    pa, pb = _consistent(a, b, H, pa, pb)
+    pa, pb = _consistent(a, b, H, pa, pb, grid.near)
+    BLOCK, SHIFT = grid.block, grid.shift
     # Compare in the frame of the image that shows the certificate smaller (less detail):
     # the other is anti-alias blurred and warped down into it.
     scale = float(np.sqrt(abs(np.linalg.det(H[:2, :2]))))  # b px -> a px
@@ -155,7 +201,7 @@ def compare(a: Features, b: Features, match=None, whole: bool = False) -> dict:
         sx, sy = gb_src.shape[1] / bw, gb_src.shape[0] / bh
         T = T @ np.diag([1 / sx, 1 / sy, 1.0])
     gb = cv2.warpPerspective(gb_src.astype(np.float32), T, (w, h), flags=cv2.INTER_LINEAR)
-    region = cv2.erode(region[y : y + h, x : x + w], np.ones((9, 9), np.uint8))
+    region = cv2.erode(region[y : y + h, x : x + w], np.ones((grid.erode, grid.erode), np.uint8))
     # Match sharpness: blur the sharper one by the sigma that makes them most alike.
     (ma,), (sa_dev,) = cv2.meanStdDev(ga, mask=region)
     (mb,), (sb_dev,) = cv2.meanStdDev(gb, mask=region)
@@ -181,8 +227,8 @@ def compare(a: Features, b: Features, match=None, whole: bool = False) -> dict:
         ga = cv2.GaussianBlur(ga, (0, 0), sigma)
     elif sigma < 0:
         gb = cv2.GaussianBlur(gb, (0, 0), -sigma)
-    na = _lcn(cv2.GaussianBlur(ga, (0, 0), BLUR))
-    nb = _lcn(cv2.GaussianBlur(gb, (0, 0), BLUR))
+    na = _lcn(cv2.GaussianBlur(ga, (0, 0), grid.blur), grid.lcn_sigma)
+    nb = _lcn(cv2.GaussianBlur(gb, (0, 0), grid.blur), grid.lcn_sigma)
     by, bx = h // BLOCK, w // BLOCK
     crop = (slice(0, by * BLOCK), slice(0, bx * BLOCK))
     # Each block may move rigidly by up to SHIFT px (residual misregistration of a photo);
