@@ -168,3 +168,35 @@ def test_copy_check_threads_yield_the_cpu_to_reviewers() -> None:
         worker = pool.submit(niceness).result()
     assert worker >= min(niceness() + WORKER_NICENESS, 19)
     assert niceness() == os.nice(0)  # the importing thread itself keeps its priority
+
+
+def _badge(spot: tuple[int, int], size: tuple[int, int] = (160, 100)) -> bytes:
+    """Return a tiny, smooth picture (no corners, so no keypoints) with a soft blot at SPOT."""
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
+    ramp = 90 + 110 * xx / size[0]
+    blot = 90 * np.exp(-((xx - spot[0]) ** 2 + (yy - spot[1]) ** 2) / (2 * 14.0**2))
+    image = Image.fromarray(np.clip(ramp - blot, 0, 255).astype(np.uint8)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_tiny_pictures_are_told_apart_by_their_thumbnails_alone(department, tmp_path):
+    original = _badge((50, 50))
+    smaller = io.BytesIO()
+    Image.open(io.BytesIO(original)).resize((120, 75)).save(smaller, "JPEG", quality=85)
+    pictures = {"a.jpg": original, "b.jpg": smaller.getvalue(), "c.jpg": _badge((110, 50))}
+    assert all(len(features(p).desc) < 20 for p in pictures.values())  # no geometric check
+    rows = "".join(
+        f"t{n},2026-03-0{n} 10:00,{sid},{name},Information,CCNA,113,{pic},\n"
+        for n, sid, name, pic in (
+            (1, "B11201002", "李美玲", "a.jpg"),
+            (2, "B11201003", "陳大文", "b.jpg"),  # the same picture, smaller
+            (3, "B11201003", "陳大文", "c.jpg"),  # another picture of the same frame
+        )
+    )
+    assert report(run(department, tmp_path, rows, pictures)) == [
+        ("t1", "flagged", "shared_image"),
+        ("t2", "flagged", "shared_image"),
+        ("t3", "accepted", ""),
+    ]

@@ -139,7 +139,7 @@ def find_copies(
             seen.add(image, upload.submission.item_code)
         # Every upload ranks only the pictures added before it, so one index per catalog item
         # serves the whole batch.
-        plans = [pool.submit(p) if callable(p) else p for p in plans]
+        plans = [None if p is None else pool.submit(p) for p in plans]
         checks = [
             seen.check(image, plan, pool) for (_, image), plan in zip(readable, plans, strict=True)
         ]
@@ -251,35 +251,51 @@ class _Seen:
             # Features are read only when an upload of the same item asks (most never do).
             self._pending.setdefault(item, []).append(image.sha256)
 
-    def plan(self, image: ImageFile, item: str | None) -> str | Callable[[], list[str]] | None:
-        """Return what to check IMAGE against: a twin taken as is, a job ranking candidates, or None."""
+    def plan(
+        self, image: ImageFile, item: str | None
+    ) -> Callable[[], str | list[str] | None] | None:
+        """Return a job finding what to check IMAGE against, or None when there is nothing.
+
+        The job returns a thumbnail twin taken as is, the candidates for the geometric check
+        (best first), or None. Only what depends on the upload order is read here; the job's
+        pixel work runs on the pool.
+        """
+        near = [s for s in self._near(image) if s != image.sha256]
+        mine = self._feature(image.sha256)
+        ranker = None
+        if mine is not None and len(mine.desc) >= MIN_INLIERS:
+            ranker = self._bucket(item).ranker(mine)
+        if ranker is None and not near:
+            return None
+        return lambda: self._candidates(image, near, ranker)
+
+    def _candidates(
+        self, image: ImageFile, near: list[str], ranker: Callable[[], list[str]] | None
+    ) -> str | list[str] | None:
         # A thumbnail twin (same frame, same blocks) is a candidate from any catalog item; it
         # is taken as is only when either picture has too few keypoints for the geometric
         # check (tiny pictures): at 320 px the certificate numbers of two holders who share a
         # name are not legible.
-        twin = next(
-            (s for s in self._near(image) if s != image.sha256 and self._twin(image, s)), None
-        )
-        mine = self._feature(image.sha256)
-        if mine is None or len(mine.desc) < MIN_INLIERS:
+        twin = next((s for s in near if self._twin(image, s)), None)
+        if ranker is None:
             return twin
-        ranker = self._bucket(item).ranker(mine)
-        if twin is not None:
-            theirs = self._feature(twin)
-            if theirs is None or len(theirs.desc) < MIN_INLIERS:
-                return twin
-            return lambda: [twin, *(s for s in ranker() if s != twin)]
-        return ranker
+        if twin is None:
+            return ranker()
+        theirs = self._feature(twin)
+        if theirs is None or len(theirs.desc) < MIN_INLIERS:
+            return twin
+        return [twin, *(s for s in ranker() if s != twin)]
 
     def check(
-        self, image: ImageFile, plan: str | Future[list[str]] | None, pool: Executor
+        self, image: ImageFile, plan: Future[str | list[str] | None] | None, pool: Executor
     ) -> str | Future[str | None] | None:
         """Return the earlier picture PLAN confirms as IMAGE's paper, or the job finding it."""
-        if plan is None or isinstance(plan, str):
-            return plan
+        found = None if plan is None else plan.result()
+        if found is None or isinstance(found, str):
+            return found
         mine = self._feature(image.sha256)
         candidates: list[tuple[str, Features]] = []
-        for sha in plan.result():
+        for sha in found:
             theirs = self._feature(sha)
             if sha == image.sha256 or mine is None or theirs is None:
                 continue
