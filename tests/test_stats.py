@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from reporting_department import add_submission, standard_department, verdict
 
 from certreview.reports import stats
+from certreview.rules.contract import column_label
 from certreview.workspace import Workspace
 
 YEAR = 114
@@ -201,3 +202,12 @@ def test_completion_chart_labels_do_not_run_into_each_other() -> None:
     assert len(boxes) == 7
     for left, right in itertools.pairwise(boxes):
         assert left.x1 < right.x0, (left, right)
+
+
+def test_a_cohort_reads_alike_in_its_table_and_its_chart(data: stats.StatsData) -> None:
+    rates = stats.completion_rate(data.students, YEAR, "admission_year")
+    chart = stats.completion_chart(rates, "admission_year")
+    bars = [t.get_text() for t in chart.axes[0].get_xticklabels()]
+    assert stats.readable(rates)[column_label("admission_year")].tolist() == bars
+    assert all(label.startswith("AY1") for label in bars)
+    assert rates["admission_year"].tolist()[0] == int(bars[0][2:])  # the data keeps its numbers

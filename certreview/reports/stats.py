@@ -128,12 +128,26 @@ def percent(part: pd.Series, whole: pd.Series) -> pd.Series:
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """Return FRAME for a person to read: headers, reasons and added rows in words, no NaN or <NA>."""
-    out = frame.astype(object).where(frame.notna(), "")
+    out = cohort_words(frame).astype(object).where(frame.notna(), "")
     out = out.map(lambda v: row_label(v) if isinstance(v, str) and v in ROW_LABELS else v)
     if "reason" in out:  # the reasons a decision gives, as the chart and the pages say them
         out["reason"] = out["reason"].map(lambda v: reason_word(v) if v else v)
     out = out.astype(object)  # map guesses column types again: keep what a person reads
     return out.rename(columns=lambda c: column_label(str(c)))
+
+
+def cohort_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return FRAME with its cohorts as the charts name them (AY112, not 112); blanks stay blank.
+
+    >>> cohort_words(pd.DataFrame({"admission_year": [112, None]})).fillna("").iloc[:, 0].tolist()
+    ['AY112', '']
+    """
+    if "admission_year" not in frame:
+        return frame
+    years = frame["admission_year"]
+    return frame.assign(
+        admission_year=years.map(lambda v: None if pd.isna(v) else _label("admission_year", v))
+    )
 
 
 def completion_rate(
@@ -330,4 +344,6 @@ def _label(by: str, value: object) -> str:
     """Return a bar label: AY112 for cohorts, '(none)' for a blank."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return _("(none)")
-    return f"AY{value}" if by == "admission_year" else str(value)
+    if by == "admission_year":
+        return f"AY{int(value)}" if isinstance(value, (int, float, np.integer)) else f"AY{value}"
+    return str(value)

@@ -96,7 +96,8 @@ def _chart(figure: Figure) -> w.Image:
 
 
 def _table(frame: pd.DataFrame) -> w.HTML:
-    shown = frame.astype(object).where(frame.notna(), "")
+    shown = stats.cohort_words(frame)
+    shown = shown.astype(object).where(shown.notna(), "")
     return w.HTML(
         html.frame_table(shown, limit=SHOWN_ROWS),
         layout=w.Layout(max_height="320px", overflow="auto"),
