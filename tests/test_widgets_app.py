@@ -65,6 +65,8 @@ def test_the_counter_in_the_students_steps(department: Workspace) -> None:
     form.search.value = "全民英檢中級"
     assert [c.code for _, c in form.items.options] == ["GEPT-I"]
     assert form.items.value.code == "GEPT-I"  # the one match is chosen
+    # shown in full below the list, which cuts a long name at 1366 px
+    assert "(GEPT-I, " in form.item_line.value and "全民英檢中級" in form.item_line.value
     form.exam_year.value = "113學年度"
     assert "= AY113" in form.year_line.value
     form.upload.value = upload(heic())
@@ -79,6 +81,7 @@ def test_the_counter_in_the_students_steps(department: Workspace) -> None:
     assert "Saved as counter-" in form.message.value
     assert form.student_id.value == "" and form.save_button.disabled  # ready for the next one
     assert form.items.value is None and form.exam_year.value == "" and not form.upload.value
+    assert form.item_line.value == ""
     with department.Session() as s:
         sub = s.scalars(select(Submission).where(Submission.submission_id.like("counter-%"))).one()
         assert (sub.student_id, sub.item_code, sub.flags, sub.round.name) == (

@@ -53,6 +53,8 @@ class CounterIntake(w.VBox):
             layout=_wide(),
         )
         self.items = w.Select(rows=6, layout=_wide(), description=_("Certificate"))
+        self.item_line = w.HTML()  # the chosen item in full: a long name is cut in the list
+        self.item_line.add_class("cr-item-line")
         self.unlisted = w.Checkbox(value=False, description=_("Not in the catalog"), indent=False)
         self.category = w.Text(description=_("Category"), layout=w.Layout(width="300px"))
         self.certificate = w.Text(description=_("Certificate name"), layout=_wide())
@@ -94,6 +96,7 @@ class CounterIntake(w.VBox):
                 _step(_("2. Certificate — search the catalog, or mark it as not in the catalog")),
                 self.search,
                 self.items,
+                self.item_line,
                 self.unlisted,
                 self.unlisted_box,
                 _step(_("3. Academic year of the exam")),
@@ -287,6 +290,12 @@ class CounterIntake(w.VBox):
             self.year_line.value = _say(
                 _("not an academic year — write it like 112 or 112學年度"), RED
             )
+        chosen = None if self.unlisted.value else self.items.value
+        self.item_line.value = (
+            ""
+            if chosen is None
+            else f"<div style='white-space:normal'>{_say(_item_label(chosen), GREY)}</div>"
+        )
         entry = self.entry()
         self.save_button.disabled = entry is None or not self.entered_by.value.strip()
         if entry is None or self.round.value is None:
