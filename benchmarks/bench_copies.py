@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/bench_copies.py           (258 uploads)
       python benchmarks/bench_copies.py --small   (59 uploads)
+      python benchmarks/bench_copies.py --large   (1,003 uploads: the issue's round of 1,000)
 
 Needs the `bench` extra (pyvips). The set (`tests/realistic_certs.py`, seeded) has many
 holders per certificate template, holders sharing a name, and 14 kinds of copy (re-saved,
@@ -41,6 +42,7 @@ from tests.realistic_certs import TEMPLATES, Upload, build_set
 
 SMALL = {"per_template": 9, "copies_per_kind": 1}
 FULL = {"per_template": 32, "copies_per_kind": 7}
+LARGE = {"per_template": 125, "copies_per_kind": 27}
 COPY_FLAGS = ("duplicate_image", "shared_image")
 
 
@@ -151,7 +153,9 @@ def report(uploads: list[Upload], url: str) -> None:
 def main() -> None:
     """Build the set, time pyvips and the real import over it, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="59 uploads instead of 258")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--small", action="store_true", help="59 uploads instead of 258")
+    size.add_argument("--large", action="store_true", help="1,003 uploads instead of 258")
     parser.add_argument("--seed", type=int, default=7, help="seed of the set (default 7)")
     parser.add_argument("--workers", type=int, help="import workers (default: all cores)")
     args = parser.parse_args()
@@ -159,7 +163,7 @@ def main() -> None:
     pyvips.cache_set_max(0)
 
     start = time.perf_counter()
-    uploads = build_set(seed=args.seed, **(SMALL if args.small else FULL))
+    uploads = build_set(seed=args.seed, **(SMALL if args.small else LARGE if args.large else FULL))
     n = len(uploads)
     print(
         f"set: {n} uploads, {sum(not u.is_copy for u in uploads)} without a copy, "
