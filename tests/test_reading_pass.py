@@ -111,13 +111,13 @@ def test_an_unknown_round_is_named_in_one_line(cli) -> None:
 
 
 def test_the_engine_reads_with_the_bundled_models_one_thread_and_one_line_at_a_time() -> None:
-    from certreview.images.ocr import DET_SIDE, _engine, model_files, read_image
+    from certreview.images.ocr import DET_SIDE, OCR_THREADS, _engine, model_files, read_image
 
     picture = chinese_certificate("TQC Word 實用級", "陳家豪", "TQC0012345", "113.10.03", seed=1)
     reading = read_image(encode(picture, "jpeg"))
     assert "陳家豪" in [line.text for line in reading.lines]
     assert 0 < reading.cpu_seconds < 60
-    engine = _engine()  # its models load at the first read
+    engine = _engine(OCR_THREADS)  # the engine read_image used: its models load at its first read
     steps = {"Det": engine.text_det, "Cls": engine.text_cls, "Rec": engine.text_rec}
     # The model files inside the rapidocr wheel, named to the engine: it has nothing to fetch.
     files = model_files()
