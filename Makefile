@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,postgres,ocr]"
+# A .venv made before the OCR extra moved to rapidocr 3 holds the GUI opencv-python, whose
+# cv2 overwrote the headless one (it needs libGL): take it out and put the headless cv2 back.
+	if $(BIN)/python -m pip show opencv-python >/dev/null 2>&1; then \
+	  $(BIN)/python -m pip uninstall --quiet -y opencv-python rapidocr-onnxruntime && \
+	  $(BIN)/python -m pip install --quiet --force-reinstall --no-deps opencv-python-headless; fi
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -3,8 +3,8 @@
 Run:  python benchmarks/bench_ocr.py            (160 uploads)
       python benchmarks/bench_ocr.py --small    (40 uploads)
 
-Needs the `ocr` extra, and opencv for the captures (`tests/realistic_certs.py`, which the `ocr`
-extra brings in through RapidOCR). The set is seeded: certificates of the catalog (titles are
+Needs the `ocr` extra (and OpenCV's headless wheel, a dependency of certreview, for the captures
+of `tests/realistic_certs.py`). The set is seeded: certificates of the catalog (titles are
 catalog names, some as aliases such as 全民英檢中級) rendered with Noto CJK names on the issuer
 templates of `copies/realistic.py`, then captured as downloads, flatbed scans, A4 scans, phone
 photos (perspective, rotation up to 10°, blur, EXIF turns), desktop and phone screenshots and

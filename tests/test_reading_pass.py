@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +85,7 @@ def test_a_killed_pass_keeps_what_it_read_and_the_next_one_goes_on(read_departme
 def test_without_the_extra_the_command_says_how_to_install_it(tmp_path: Path) -> None:
     blocker = tmp_path / "blocked"
     blocker.mkdir()
-    (blocker / "rapidocr_onnxruntime.py").write_text("raise ImportError('not installed')\n")
+    (blocker / "rapidocr.py").write_text("raise ImportError('not installed')\n")
     env = {"PYTHONPATH": str(blocker), "CERTREVIEW_LANG": "en", "PATH": "/usr/bin:/bin"}
     for command in ("init", "read"):
         done = subprocess.run(
@@ -108,16 +110,66 @@ def test_an_unknown_round_is_named_in_one_line(cli) -> None:
     )
 
 
-def test_the_engine_reads_with_one_thread_and_one_line_at_a_time() -> None:
-    from certreview.images.ocr import _engine, read_image
+def test_the_engine_reads_with_the_bundled_models_one_thread_and_one_line_at_a_time() -> None:
+    from certreview.images.ocr import DET_SIDE, OCR_THREADS, _engine, model_files, read_image
 
-    engine = _engine()
-    sessions = [engine.text_det.infer.session, engine.text_cls.infer.session]
-    sessions.append(engine.text_rec.session.session)
-    # Two workers of one thread each use the two cores; a second thread per worker only waits.
-    assert [s.get_session_options().intra_op_num_threads for s in sessions] == [1, 1, 1]
-    assert engine.text_rec.rec_batch_num == 1
     picture = chinese_certificate("TQC Word 實用級", "陳家豪", "TQC0012345", "113.10.03", seed=1)
     reading = read_image(encode(picture, "jpeg"))
     assert "陳家豪" in [line.text for line in reading.lines]
     assert 0 < reading.cpu_seconds < 60
+    engine = _engine(OCR_THREADS)  # the engine read_image used: its models load at its first read
+    steps = {"Det": engine.text_det, "Cls": engine.text_cls, "Rec": engine.text_rec}
+    # The model files inside the rapidocr wheel, named to the engine: it has nothing to fetch.
+    files = model_files()
+    assert all(path.is_file() and path.parent.parent.name == "rapidocr" for path in files.values())
+    assert {step: engine.cfg[step].model_path for step in steps} == {
+        step: str(path) for step, path in files.items()
+    }
+    # Two workers of one thread each use the two cores; a second thread per worker only waits.
+    options = [step.session.session.get_session_options() for step in steps.values()]
+    assert [o.intra_op_num_threads for o in options] == [1, 1, 1]
+    assert engine.text_rec.rec_batch_num == 1
+    # Text is found at most DET_SIDE px wide, and read from the READ_SIDE picture.
+    assert (engine.text_det.limit_type, engine.text_det.limit_side_len) == ("max", DET_SIDE)
+
+
+def test_the_engine_starts_and_reads_without_a_network(tmp_path: Path) -> None:
+    """A fresh process with no network at all (every connection refused) loads and reads."""
+    picture = tmp_path / "certificate.png"
+    picture.write_bytes(
+        encode(chinese_certificate("TQC Word 實用級", "陳家豪", "TQC0012345", "113.10.03"), "png")
+    )
+    script = (
+        "import socket, sys\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('no network in this test')\n"
+        "socket.socket.connect = socket.socket.connect_ex = refuse\n"
+        "socket.create_connection = socket.getaddrinfo = refuse\n"
+        "from certreview.images.ocr import read_path\n"
+        "print('|'.join(line.text for line in read_path(sys.argv[1]).lines))\n"
+    )
+    env = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(picture)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "陳家豪" in done.stdout.strip().split("|")
+
+
+def test_a_page_without_text_reads_as_no_lines_in_silence(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from PIL import Image
+
+    from certreview.images.ocr import read_image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), "white").save(buf, "PNG")
+    reading = read_image(buf.getvalue())
+    assert (reading.lines, reading.problem, reading.width, reading.height) == ((), None, 800, 600)
+    assert capfd.readouterr().err == ""  # no log line per page from the engine

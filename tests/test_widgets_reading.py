@@ -88,7 +88,7 @@ def test_an_unknown_round_is_one_line(workspace: Workspace, tmp_path: Path) -> N
 def test_without_the_extra_the_panel_says_how_to_install_it(tmp_path: Path) -> None:
     blocker = tmp_path / "blocked"
     blocker.mkdir()
-    (blocker / "rapidocr_onnxruntime.py").write_text("raise ImportError('not installed')\n")
+    (blocker / "rapidocr.py").write_text("raise ImportError('not installed')\n")
     script = textwrap.dedent(
         f"""
         from pathlib import Path

@@ -1,9 +1,12 @@
 """Read a certificate's text with RapidOCR (the optional `ocr` extra), one upload at a time.
 
-The models (PP-OCRv4) ship inside the `rapidocr-onnxruntime` wheel: nothing is downloaded at
-run time. Each worker process holds one engine with one onnxruntime thread (OCR_THREADS): two
-workers of one thread each on two cores read 1.24 uploads/s where one process with two threads
-reads 0.89, its threads spending much of their CPU waiting for each other
+The models (PP-OCRv6 small detection and recognition, the PP-OCR text-angle classifier) ship
+inside the `rapidocr` wheel and the engine is pointed at those files (MODELS): nothing is
+downloaded at run time, and a missing file is an error, not a download. `rapidocr` needs
+OpenCV's headless wheel, the one intake uses, so the OCR extra brings no GUI libraries (Qt,
+libGL). Each worker process holds one engine with one onnxruntime thread (OCR_THREADS): two
+workers of one thread each on two cores read faster than one process with two threads, whose
+threads spend much of their CPU waiting for each other
 (`benchmarks/bench_ocr.py --workers 1 --threads 2`).
 """
 
@@ -13,6 +16,7 @@ import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from certreview.images.inspect import _decode, _fit
@@ -20,10 +24,20 @@ from certreview.images.limits import MAX_BYTES, MAX_PIXELS, ImageRefused
 from certreview.rules.reading import Line
 
 READ_SIDE = 1280  # the longest side OCR reads, in pixels: 1280 keeps 26-px small print legible
-ENGINE = "rapidocr-onnxruntime"
+ENGINE = "rapidocr PP-OCRv6"
 OCR_THREADS = 1  # onnxruntime threads per engine; the pass runs one engine per core instead
+# Text is found on the picture scaled to at most DET_SIDE px on its longer side (RapidOCR's
+# default scales the shorter side up to 736: a 590 x 1280 phone screenshot to 736 x 1597); the
+# lines found are then read from the READ_SIDE picture, so small print keeps its pixels.
+DET_SIDE = 1024
+# The model files inside the rapidocr wheel (rapidocr/models/), one per step.
+MODELS = {
+    "Det": "PP-OCRv6_det_small.onnx",
+    "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "Rec": "PP-OCRv6_rec_small.onnx",
+}
 # Text lines are recognised one at a time: in batches, each line is padded to the widest of its
-# batch, which cost 0.88 instead of 0.54 CPU s per certificate (benchmarks/bench_ocr.py).
+# batch, which cost 0.43 instead of 0.31 s of recognition per certificate (PP-OCRv6, one process).
 REC_BATCH = 1
 PIP_INSTALL = 'pip install "certreview[ocr]"'
 
@@ -47,8 +61,9 @@ class Reading:
 def ocr_available() -> bool:
     """Return True when the OCR extra (RapidOCR, onnxruntime, OpenCC) is installed."""
     try:
+        import onnxruntime  # noqa: F401
         import opencc  # noqa: F401
-        import rapidocr_onnxruntime  # noqa: F401
+        import rapidocr  # noqa: F401
     except ImportError:
         return False
     return True
@@ -60,15 +75,32 @@ def require_ocr() -> None:
         raise OcrMissing(PIP_INSTALL)
 
 
+def model_files() -> dict[str, Path]:
+    """Return the model file of each step (Det, Cls, Rec), inside the installed rapidocr."""
+    require_ocr()
+    import rapidocr
+
+    folder = Path(rapidocr.__file__).resolve().parent / "models"
+    return {step: folder / name for step, name in MODELS.items()}
+
+
 @lru_cache(maxsize=2)
 def _engine(threads: int = OCR_THREADS) -> Any:
     require_ocr()
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr import RapidOCR
 
-    # RapidOCR 1.4 copies the global thread counts to each model; names like
-    # "Det.intra_op_num_threads" are silently ignored (then onnxruntime takes every core).
-    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1, rec_batch_num=REC_BATCH)
+    params: dict[str, Any] = {
+        "Global.log_level": "error",  # not a warning line per page without text
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DET_SIDE,
+        "Rec.rec_batch_num": REC_BATCH,
+    }
+    # With a model_path, RapidOCR loads that file; without, it checks its own and may download.
+    params.update({f"{step}.model_path": str(path) for step, path in model_files().items()})
+    return RapidOCR(params=params)
 
 
 @lru_cache(maxsize=1)
@@ -110,15 +142,20 @@ def read_picture(
     start = time.perf_counter() if start is None else start
     cpu = time.process_time() if cpu is None else cpu
     width, height = image.size
-    # RapidOCR takes OpenCV's channel order (BGR).
-    result, _ = _engine(threads)(np.asarray(image)[:, :, ::-1])
+    # RapidOCR takes OpenCV's channel order (BGR). A page without text gives no boxes or texts.
+    result = _engine(threads)(np.ascontiguousarray(np.asarray(image)[:, :, ::-1]))
+    found = (
+        zip(result.boxes, result.txts, result.scores, strict=True)
+        if getattr(result, "txts", None)
+        else ()
+    )
     lines = tuple(
         Line(
             str(text),
             tuple((round(float(x) / width, 4), round(float(y) / height, 4)) for x, y in box),
             round(float(score), 3),
         )
-        for box, text, score in (result or [])
+        for box, text, score in found
     )
     return Reading(
         lines, width, height, time.perf_counter() - start, cpu_seconds=time.process_time() - cpu
