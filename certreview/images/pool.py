@@ -215,9 +215,10 @@ def inspect_many(
         total = len(items)  # type: ignore[arg-type]
     it = iter(items)
     head = list(islice(it, IN_PROCESS_BELOW))
-    owned = pool is None
-    workers_ = WorkerPool(workers) if pool is None else pool
-    n_workers = workers_.workers
+    owned = pool is None  # then its workers stop with this call
+    if pool is None:
+        pool = WorkerPool(workers)
+    n_workers = pool.workers
     if show_bar is None:
         show_bar = sys.stderr.isatty()
     bar = tqdm(
@@ -248,7 +249,7 @@ def inspect_many(
             except BrokenProcessPool:
                 # The dead worker took the whole pool, and we cannot tell which file killed it:
                 # every file without a report yet is checked again, alone.
-                workers_.close()  # now every future is settled
+                pool.close()  # now every future is settled
                 window.appendleft((key0, source0, future))
                 pending = [(k, s) for k, s, f in window if not _has_report(f)]
                 reports = iter(_one_by_one(pending, limits))
@@ -262,7 +263,7 @@ def inspect_many(
 
         try:
             for key, source in chain(head, it):
-                job = workers_.executor().submit(inspect_source, source, *limits)
+                job = pool.executor().submit(inspect_source, source, *limits)
                 window.append((key, source, job))
                 if len(window) >= n_workers * IN_FLIGHT_PER_WORKER:
                     yield finished(*first())
@@ -274,7 +275,7 @@ def inspect_many(
                 queued[2].cancel()
     finally:
         if owned:
-            workers_.close()
+            pool.close()
         bar.close()
 
 
